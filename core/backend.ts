@@ -1,0 +1,73 @@
+/**
+ * The seam between everything above (typed API, tests, tools) and the two
+ * implementations of `/dev/ntsync` below it: the real driver and the engine.
+ *
+ * @module
+ */
+
+/** Which implementation a backend is. */
+export type BackendKind = "native" | "emulated";
+
+/** What `getBackend` may be asked for. */
+export type BackendChoice = BackendKind | "auto";
+
+/** The clocks a wait's absolute timeout can be measured on. */
+export type ClockName = "monotonic" | "realtime";
+
+/** Options for {@linkcode Backend.ioctlAsync}. */
+export interface IoctlAsyncOptions {
+  /**
+   * Cancels a pending wait that has not acquired anything yet; the promise
+   * then rejects with the signal's reason. A wait that has already acquired
+   * resolves as usual: an acquisition is never rolled back.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * A structured-cloneable handle to a backend, for `postMessage` to a Worker
+ * and {@linkcode attachBackend} there.
+ */
+export interface ShareToken {
+  /** The backend kind the token attaches to. */
+  readonly kind: BackendKind;
+  /** Backend-specific payload (shared memory, fd numbers). */
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The ioctl surface: what C code does with `/dev/ntsync`, one call each.
+ *
+ * Every method that fails throws an `NtsyncError` carrying the errno the
+ * kernel would set.
+ */
+export interface Backend {
+  /** `"native"` for the real driver, `"emulated"` for the engine. */
+  readonly kind: BackendKind;
+  /** Like `open("/dev/ntsync", O_RDONLY | O_CLOEXEC)`: a new instance's fd. */
+  open(): number;
+  /**
+   * Like `ioctl(fd, request, arg)`: returns the new fd for `CREATE_*`, else
+   * 0. `arg` stands for the user pointer: `null` or a view too short for the
+   * request's struct is EFAULT at the point the kernel would copy.
+   */
+  ioctl(fd: number, request: number, arg: ArrayBufferView | null): number;
+  /** As {@linkcode Backend.ioctl}, but a wait does not block the event loop. */
+  ioctlAsync(
+    fd: number,
+    request: number,
+    arg: ArrayBufferView | null,
+    options?: IoctlAsyncOptions,
+  ): Promise<number>;
+  /**
+   * The value to store in `ntsync_wait_args.objs` for this array of fds.
+   * Only addresses handed out here (for views still alive) are accepted.
+   */
+  addressOf(objs: Int32Array | Uint32Array): bigint;
+  /** Now, in ns, on the clock this backend's wait timeouts are measured on. */
+  now(clock?: ClockName): bigint;
+  /** Like `close(fd)`. */
+  close(fd: number): void;
+  /** A token a Worker passes to `attachBackend` to reach the same fds. */
+  share(): ShareToken;
+}

@@ -1,0 +1,57 @@
+/**
+ * The four structs of `include/uapi/linux/ntsync.h`, byte for byte.
+ *
+ * Note the field order of the final uapi (the in-tree `.rst` and early drafts
+ * differ): events are `{manual, signaled}`, and `wait_args` is
+ * `{timeout, objs, count, index, flags, owner, alert, pad}`.
+ *
+ * @module
+ */
+
+import { defineStruct } from "./struct.ts";
+import {
+  NTSYNC_EVENT_ARGS_SIZE,
+  NTSYNC_MUTEX_ARGS_SIZE,
+  NTSYNC_SEM_ARGS_SIZE,
+  NTSYNC_WAIT_ARGS_SIZE,
+} from "./ioctl.ts";
+
+/** `struct ntsync_sem_args { __u32 count; __u32 max; }` */
+export const SemArgs = defineStruct("ntsync_sem_args", NTSYNC_SEM_ARGS_SIZE, 4, {
+  count: [0, "u32"],
+  max: [4, "u32"],
+});
+
+/** `struct ntsync_mutex_args { __u32 owner; __u32 count; }` */
+export const MutexArgs = defineStruct(
+  "ntsync_mutex_args",
+  NTSYNC_MUTEX_ARGS_SIZE,
+  4,
+  { owner: [0, "u32"], count: [4, "u32"] },
+);
+
+/** `struct ntsync_event_args { __u32 manual; __u32 signaled; }` */
+export const EventArgs = defineStruct(
+  "ntsync_event_args",
+  NTSYNC_EVENT_ARGS_SIZE,
+  4,
+  { manual: [0, "u32"], signaled: [4, "u32"] },
+);
+
+/**
+ * `struct ntsync_wait_args { __u64 timeout; __u64 objs; __u32 count;
+ * __u32 index; __u32 flags; __u32 owner; __u32 alert; __u32 pad; }`
+ */
+export const WaitArgs = defineStruct("ntsync_wait_args", NTSYNC_WAIT_ARGS_SIZE, 8, {
+  timeout: [0, "u64"],
+  objs: [8, "u64"],
+  count: [16, "u32"],
+  index: [20, "u32"],
+  flags: [24, "u32"],
+  owner: [28, "u32"],
+  alert: [32, "u32"],
+  pad: [36, "u32"],
+});
+
+/** Byte offsets of `ntsync_wait_args`, for hot paths that skip the codec. */
+export const WAIT = WaitArgs.offsets;
