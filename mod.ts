@@ -1,0 +1,35 @@
+/**
+ * ntsync for Deno: the Windows NT synchronization model of Linux's
+ * `/dev/ntsync` (semaphores, owned recursive mutexes, auto/manual events,
+ * vectored wait-any/wait-all with alerts), on the real driver or on an exact
+ * emulation shared by every Worker of the process.
+ *
+ * @example
+ * ```ts
+ * import { getBackend, NTSYNC_IOC_CREATE_SEM, SemArgs } from "./mod.ts";
+ * const nt = getBackend(); // native if /dev/ntsync works, else emulated
+ * const dev = nt.open();
+ * const sem = nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, SemArgs.alloc({ count: 0, max: 1 }));
+ * nt.close(sem);
+ * nt.close(dev);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./uapi/mod.ts";
+export { NtsyncError } from "./core/errors.ts";
+export type {
+  Backend,
+  BackendChoice,
+  BackendKind,
+  ClockName,
+  IoctlAsyncOptions,
+  ShareToken,
+} from "./core/backend.ts";
+export {
+  attachBackend,
+  type AutoChoice,
+  chooseAutoBackend,
+  getBackend,
+} from "./core/registry.ts";

@@ -1,0 +1,37 @@
+/**
+ * Which backends the test suite runs on.
+ *
+ * By default: the emulated engine, plus the native backend when
+ * `/dev/ntsync` works here. `NTSYNC_TEST_BACKENDS=native,emulated` names them
+ * explicitly and fails loudly when one cannot be opened (the real-kernel VM
+ * sets it, so a broken native backend cannot silently skip).
+ *
+ * @module
+ */
+
+import { getBackend } from "../core/registry.ts";
+import type { Backend, BackendKind } from "../core/backend.ts";
+
+function requested(): BackendKind[] | undefined {
+  const raw = Deno.env.get("NTSYNC_TEST_BACKENDS");
+  if (!raw) return undefined;
+  return raw.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
+    if (s !== "native" && s !== "emulated") {
+      throw new Error(`NTSYNC_TEST_BACKENDS: unknown backend ${s}`);
+    }
+    return s;
+  });
+}
+
+/** The backends every conformance test is run on, in a fixed order. */
+export function backendsUnderTest(): Backend[] {
+  const names = requested();
+  if (names) return names.map((n) => getBackend(n));
+  const list = [getBackend("emulated")];
+  try {
+    list.unshift(getBackend("native"));
+  } catch {
+    // no usable /dev/ntsync here: the emulated engine alone
+  }
+  return list;
+}
