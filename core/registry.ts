@@ -84,7 +84,9 @@ export function getBackend(choice: BackendChoice = "auto"): Backend {
  */
 export function attachBackend(token: ShareToken): Backend {
   if (token === null || typeof token !== "object") {
-    throw new TypeError("attachBackend: token must be the object share() returned");
+    throw new TypeError(
+      "attachBackend: token must be the object share() returned",
+    );
   }
   const kind: BackendKind = token.kind;
   let backend: Backend;

@@ -17,10 +17,15 @@ import {
 } from "./ioctl.ts";
 
 /** `struct ntsync_sem_args { __u32 count; __u32 max; }` */
-export const SemArgs = defineStruct("ntsync_sem_args", NTSYNC_SEM_ARGS_SIZE, 4, {
-  count: [0, "u32"],
-  max: [4, "u32"],
-});
+export const SemArgs = defineStruct(
+  "ntsync_sem_args",
+  NTSYNC_SEM_ARGS_SIZE,
+  4,
+  {
+    count: [0, "u32"],
+    max: [4, "u32"],
+  },
+);
 
 /** `struct ntsync_mutex_args { __u32 owner; __u32 count; }` */
 export const MutexArgs = defineStruct(
@@ -42,16 +47,21 @@ export const EventArgs = defineStruct(
  * `struct ntsync_wait_args { __u64 timeout; __u64 objs; __u32 count;
  * __u32 index; __u32 flags; __u32 owner; __u32 alert; __u32 pad; }`
  */
-export const WaitArgs = defineStruct("ntsync_wait_args", NTSYNC_WAIT_ARGS_SIZE, 8, {
-  timeout: [0, "u64"],
-  objs: [8, "u64"],
-  count: [16, "u32"],
-  index: [20, "u32"],
-  flags: [24, "u32"],
-  owner: [28, "u32"],
-  alert: [32, "u32"],
-  pad: [36, "u32"],
-});
+export const WaitArgs = defineStruct(
+  "ntsync_wait_args",
+  NTSYNC_WAIT_ARGS_SIZE,
+  8,
+  {
+    timeout: [0, "u64"],
+    objs: [8, "u64"],
+    count: [16, "u32"],
+    index: [20, "u32"],
+    flags: [24, "u32"],
+    owner: [28, "u32"],
+    alert: [32, "u32"],
+    pad: [36, "u32"],
+  },
+);
 
 /** Byte offsets of `ntsync_wait_args`, for hot paths that skip the codec. */
 export const WAIT = WaitArgs.offsets;

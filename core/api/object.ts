@@ -1,0 +1,111 @@
+/**
+ * What every ntsync object handle has in common: its device, its fd, its
+ * closed state and its disposal.
+ *
+ * @module
+ */
+
+import type { Backend } from "../backend.ts";
+import type { Device } from "./device.ts";
+
+/** The three kinds of ntsync object. */
+export type ObjectKind = "semaphore" | "mutex" | "event";
+
+/**
+ * The key that lets the device construct handles; user code gets handles
+ * from `Device` methods (`createSemaphore`, `semaphore(fd)`, …) instead.
+ */
+export const CONSTRUCT: unique symbol = Symbol("ntsync.construct");
+
+/**
+ * A handle to one ntsync object (a {@linkcode Semaphore}, {@linkcode Mutex}
+ * or {@linkcode Event}) of one {@linkcode Device}.
+ *
+ * A handle either owns its fd (it was created here: `close()` closes the fd)
+ * or borrows it (it was adopted with `device.semaphore(fd)` and friends,
+ * typically in a Worker: `close()` only lets go of the handle, and the thread
+ * that created the object closes it).
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(0, 1);
+ * sem.kind; // "semaphore"
+ * sem.closed; // false
+ * ```
+ */
+export abstract class SyncObject implements Disposable {
+  /** The device this object belongs to; only its waits accept it. */
+  readonly device: Device;
+  /** The object's fd on the device's backend (post it to a Worker to share). */
+  readonly fd: number;
+  /** True when `close()` closes the fd, false for a borrowed handle. */
+  readonly owned: boolean;
+  /** The backend the ioctls go to (the device's). */
+  protected readonly backend: Backend;
+  /** Preallocated argument struct (8 bytes: every object struct fits). */
+  protected readonly args: DataView;
+  /** The same 8 bytes as two host-endian `__u32` words. */
+  protected readonly words: Uint32Array;
+  #closed = false;
+  #live: Set<SyncObject>;
+
+  /**
+   * Handles are made by their device, never directly.
+   *
+   * @param key the device's construction key
+   * @param device the device the object belongs to
+   * @param fd the object's fd
+   * @param owned whether `close()` closes the fd
+   * @param live the device's set of open handles (this one joins it)
+   */
+  constructor(
+    key: symbol,
+    device: Device,
+    fd: number,
+    owned: boolean,
+    live: Set<SyncObject>,
+  ) {
+    if (key !== CONSTRUCT) {
+      throw new TypeError(
+        "ntsync objects are made by a Device: use device.createSemaphore(), createMutex(), createEvent() or device.semaphore(fd)/mutex(fd)/event(fd)",
+      );
+    }
+    this.device = device;
+    this.fd = fd;
+    this.owned = owned;
+    this.backend = device.backend;
+    const buffer = new ArrayBuffer(8);
+    this.args = new DataView(buffer);
+    this.words = new Uint32Array(buffer);
+    this.#live = live;
+    live.add(this);
+  }
+
+  /** Which kind of object this is. */
+  abstract get kind(): ObjectKind;
+
+  /** True once `close()` ran (here, or through the device's `close()`). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Close the handle: an owned handle closes its fd, a borrowed one only
+   * stops being usable. A second call does nothing. A wait already pending
+   * on the object is not disturbed (the kernel keeps the object alive until
+   * the wait ends).
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#live.delete(this);
+    if (this.owned) this.backend.close(this.fd);
+  }
+
+  /** `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

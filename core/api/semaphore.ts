@@ -1,0 +1,67 @@
+/**
+ * The semaphore handle: `release` and `read`.
+ *
+ * @module
+ */
+
+import {
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+} from "../../uapi/ioctl.ts";
+import { type ObjectKind, SyncObject } from "./object.ts";
+import { closedError, u32Error } from "./validate.ts";
+
+/** A semaphore's state, as `read()` reports it. */
+export interface SemaphoreState {
+  /** The current count (0 means unsignaled). */
+  readonly count: number;
+  /** The maximum count. */
+  readonly max: number;
+}
+
+/**
+ * A counting semaphore: signaled while its count is nonzero; a wait that
+ * acquires it takes one from the count.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(0, 2);
+ * sem.release(); // 0, the previous count
+ * sem.read(); // { count: 1, max: 2 }
+ * ```
+ */
+export class Semaphore extends SyncObject {
+  /** Always `"semaphore"`. */
+  get kind(): ObjectKind {
+    return "semaphore";
+  }
+
+  /**
+   * Add `amount` (default 1) to the count and wake waiters; returns the
+   * count before the release.
+   *
+   * @throws {NtsyncError} `EOVERFLOW` when the count would exceed `max`
+   * (nothing changes).
+   * @throws {RangeError} when `amount` is not an integer in [0, 2^32-1].
+   */
+  release(amount = 1): number {
+    if (this.closed) throw closedError("release", "semaphore");
+    if (typeof amount !== "number" || (amount >>> 0) !== amount) {
+      throw u32Error("release", "amount", amount, 0);
+    }
+    const words = this.words;
+    words[0] = amount;
+    this.backend.ioctl(this.fd, NTSYNC_IOC_SEM_RELEASE, this.args);
+    return words[0];
+  }
+
+  /** The current `{count, max}`. */
+  read(): SemaphoreState {
+    if (this.closed) throw closedError("read", "semaphore");
+    this.backend.ioctl(this.fd, NTSYNC_IOC_SEM_READ, this.args);
+    const words = this.words;
+    return { count: words[0], max: words[1] };
+  }
+}

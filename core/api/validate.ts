@@ -1,0 +1,141 @@
+/**
+ * Argument checks of the typed API and the errors they throw.
+ *
+ * The checks are written so that the common case costs one `typeof` and one
+ * `>>> 0` comparison; building the message (the cold path) lives in separate
+ * functions so the hot methods stay small enough to inline.
+ *
+ * @module
+ */
+
+/** The largest `__u32`: the upper bound of every count, amount and owner. */
+export const U32_MAX = 0xFFFF_FFFF;
+
+/** How a rejected value is shown in a message: strings quoted, others as-is. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "symbol") return value.toString();
+  if (value === null || typeof value !== "object") return String(value);
+  const name = (value as { constructor?: { name?: string } }).constructor?.name;
+  return name ? `a ${name}` : "an object";
+}
+
+/**
+ * The error for a value that failed the `__u32` check `(v >>> 0) === v` (or
+ * its `min`-bounded variant): a `TypeError` for something that is not an
+ * integer number at all, a `RangeError` for NaN, infinities and integers
+ * outside `[min, 2^32-1]`.
+ *
+ * @example
+ * ```ts
+ * import { u32Error } from "./validate.ts";
+ * u32Error("release", "amount", -1, 0).message;
+ * // "release: amount must be an integer in [0, 4294967295], got -1"
+ * ```
+ */
+export function u32Error(
+  op: string,
+  name: string,
+  value: unknown,
+  min: number,
+): TypeError | RangeError {
+  const message =
+    `${op}: ${name} must be an integer in [${min}, ${U32_MAX}], got ${
+      describe(value)
+    }`;
+  if (typeof value !== "number") return new TypeError(message);
+  if (Number.isFinite(value) && !Number.isInteger(value)) {
+    return new TypeError(message);
+  }
+  return new RangeError(message);
+}
+
+/**
+ * Check that `value` is an integer in `[min, 2^32-1]` and return it.
+ *
+ * @example
+ * ```ts
+ * import { checkU32 } from "./validate.ts";
+ * checkU32("createSemaphore", "max", 3, 0); // 3
+ * ```
+ */
+export function checkU32(
+  op: string,
+  name: string,
+  value: unknown,
+  min: number,
+): number {
+  if (typeof value !== "number" || (value >>> 0) !== value || value < min) {
+    throw u32Error(op, name, value, min);
+  }
+  return value;
+}
+
+/**
+ * Check a wait's relative `timeout` in milliseconds: a number `>= 0`
+ * (`Infinity` meaning forever).
+ *
+ * @example
+ * ```ts
+ * import { checkTimeout } from "./validate.ts";
+ * checkTimeout("waitAny", 10); // 10
+ * ```
+ */
+export function checkTimeout(op: string, value: unknown): number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${op}: options.timeout must be a number of milliseconds, got ${
+        describe(value)
+      }`,
+    );
+  }
+  if (!(value >= 0)) {
+    throw new RangeError(
+      `${op}: options.timeout must be >= 0 (or Infinity), got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** 2^64 - 1: the `timeout` value that means "wait forever". */
+export const U64_MAX = 0xFFFF_FFFF_FFFF_FFFFn;
+
+/**
+ * Check a wait's absolute `deadline`: a bigint of ns in `[0, 2^64-1]`.
+ *
+ * @example
+ * ```ts
+ * import { checkDeadline } from "./validate.ts";
+ * checkDeadline("waitAny", 5n); // 5n
+ * ```
+ */
+export function checkDeadline(op: string, value: unknown): bigint {
+  if (typeof value !== "bigint") {
+    throw new TypeError(
+      `${op}: options.deadline must be a bigint of nanoseconds, got ${
+        describe(value)
+      }`,
+    );
+  }
+  if (value < 0n || value > U64_MAX) {
+    throw new RangeError(
+      `${op}: options.deadline must be in [0, 2^64-1] ns, got ${value}n`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The error for using an object (or device) after `close()`.
+ *
+ * @example
+ * ```ts
+ * import { closedError } from "./validate.ts";
+ * closedError("release", "semaphore").message;
+ * // "release: the semaphore is closed"
+ * ```
+ */
+export function closedError(op: string, what: string): TypeError {
+  return new TypeError(`${op}: the ${what} is closed`);
+}

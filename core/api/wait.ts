@@ -1,0 +1,401 @@
+/**
+ * Waits: encoding `ntsync_wait_args` from the typed options, and decoding
+ * the outcome into a {@linkcode WaitResult}.
+ *
+ * A wait reuses a {@linkcode WaitSlot}: a 40-byte argument struct and a
+ * 64-entry fd array whose `addressOf` is taken once. Blocking waits share
+ * one slot per device; async waits borrow one from a small pool for as long
+ * as they are pending. Results for each index are preallocated and frozen,
+ * so a wait that succeeds allocates nothing.
+ *
+ * @module
+ */
+
+import type { Backend, ClockName } from "../backend.ts";
+import { NtsyncError } from "../errors.ts";
+import { Errno } from "../../uapi/errno.ts";
+import {
+  NTSYNC_MAX_WAIT_COUNT,
+  NTSYNC_WAIT_ARGS_SIZE,
+  NTSYNC_WAIT_REALTIME,
+} from "../../uapi/ioctl.ts";
+import { HOST_LITTLE_ENDIAN } from "../../uapi/struct.ts";
+import { WAIT } from "../../uapi/structs.ts";
+import type { Device } from "./device.ts";
+import { SyncObject } from "./object.ts";
+import { Mutex } from "./mutex.ts";
+import {
+  checkDeadline,
+  checkTimeout,
+  describe,
+  U32_MAX,
+  u32Error,
+  U64_MAX,
+} from "./validate.ts";
+
+/** Options of a blocking wait (`waitAny`, `waitAll`). */
+export interface WaitOptions {
+  /**
+   * The owner id mutexes are acquired for (an integer in [1, 2^32-1]).
+   * Required when a {@linkcode Mutex} is among the objects or is the alert;
+   * ignored by the kernel otherwise.
+   */
+  owner?: number;
+  /**
+   * Give up after this many milliseconds: 0 polls (acquires what is
+   * available now, never sleeps), `Infinity` or leaving both `timeout` and
+   * `deadline` out waits forever. Measured on `clock`.
+   */
+  timeout?: number;
+  /**
+   * Give up at this absolute time: ns on `clock` as `device.now(clock)`
+   * reports it. Exclusive with `timeout`.
+   */
+  deadline?: bigint;
+  /** The clock `timeout`/`deadline` are measured on (default `"monotonic"`). */
+  clock?: ClockName;
+  /**
+   * An object of the same device (usually an {@linkcode Event}) that ends
+   * the wait with status `"alerted"` when it is signaled and nothing else
+   * can be acquired. It is acquired as its type says (an auto-reset event
+   * is reset, a semaphore decremented).
+   */
+  alert?: SyncObject;
+}
+
+/** Options of an async wait (`waitAnyAsync`, `waitAllAsync`). */
+export interface WaitAsyncOptions extends WaitOptions {
+  /**
+   * Abort the wait: the promise rejects with `signal.reason` unless the
+   * wait had already acquired (an acquisition is never rolled back).
+   */
+  signal?: AbortSignal;
+}
+
+/** The wait acquired `objects[index]` (waitAny) or all objects (waitAll, index 0). */
+export interface WaitSignaled {
+  /** `"signaled"` */
+  readonly status: "signaled";
+  /** Position of the acquired object; 0 for waitAll. */
+  readonly index: number;
+}
+
+/**
+ * As `"signaled"`, but an acquired mutex had been abandoned (its owner was
+ * killed): the objects *are* acquired, and the data the mutex guards may be
+ * inconsistent. For waitAll, index is 0 and any of the mutexes may be the
+ * abandoned one.
+ */
+export interface WaitAbandoned {
+  /** `"abandoned"` */
+  readonly status: "abandoned";
+  /** Position of the acquired object; 0 for waitAll; `objects.length` for an abandoned mutex used as the alert. */
+  readonly index: number;
+}
+
+/** The alert object was signaled (and acquired) first; no other object was touched. */
+export interface WaitAlerted {
+  /** `"alerted"` */
+  readonly status: "alerted";
+  /** Always `objects.length`, as the kernel reports it. */
+  readonly index: number;
+}
+
+/** The timeout passed with nothing acquired. */
+export interface WaitTimedOut {
+  /** `"timeout"` */
+  readonly status: "timeout";
+}
+
+/** The outcome of a wait: a value, never an exception. */
+export type WaitResult =
+  | WaitSignaled
+  | WaitAbandoned
+  | WaitAlerted
+  | WaitTimedOut;
+
+function frozenResults<S extends "signaled" | "abandoned" | "alerted">(
+  status: S,
+): readonly { readonly status: S; readonly index: number }[] {
+  const out = [];
+  for (let index = 0; index <= NTSYNC_MAX_WAIT_COUNT; index++) {
+    out.push(Object.freeze({ status, index }));
+  }
+  return Object.freeze(out);
+}
+
+const SIGNALED = frozenResults("signaled");
+const ABANDONED = frozenResults("abandoned");
+const ALERTED = frozenResults("alerted");
+const TIMED_OUT: WaitTimedOut = Object.freeze({ status: "timeout" });
+
+const LE = HOST_LITTLE_ENDIAN;
+// Word indexes of ntsync_wait_args as a Uint32Array (host-endian, as the
+// kernel's __u32 fields are).
+const W_COUNT = WAIT.count / 4;
+const W_INDEX = WAIT.index / 4;
+const W_FLAGS = WAIT.flags / 4;
+const W_OWNER = WAIT.owner / 4;
+const W_ALERT = WAIT.alert / 4;
+const W_PAD = WAIT.pad / 4;
+const W_TIMEOUT_LO = WAIT.timeout / 4;
+
+/**
+ * The memory of one wait: the 40-byte `ntsync_wait_args` and a 64-entry fd
+ * array whose address is already stored in `objs`.
+ *
+ * @example
+ * ```ts
+ * import { getBackend } from "../registry.ts";
+ * import { WaitSlot } from "./wait.ts";
+ * const slot = new WaitSlot(getBackend("emulated"));
+ * slot.objs.length; // 64
+ * ```
+ */
+export class WaitSlot {
+  /** `ntsync_wait_args`, passed to the ioctl. */
+  readonly args: DataView;
+  /** The same 40 bytes as `__u32` words. */
+  readonly words: Uint32Array;
+  /** The fds waited on; `args.objs` points here. */
+  readonly objs: Int32Array;
+  /** The alert of the wait being prepared, for decoding and EINVAL diagnosis. */
+  alert: SyncObject | undefined;
+
+  /** @param backend the backend whose `addressOf` the fd array is registered with */
+  constructor(backend: Backend) {
+    const buffer = new ArrayBuffer(NTSYNC_WAIT_ARGS_SIZE);
+    this.args = new DataView(buffer);
+    this.words = new Uint32Array(buffer);
+    this.objs = new Int32Array(NTSYNC_MAX_WAIT_COUNT);
+    this.args.setBigUint64(WAIT.objs, backend.addressOf(this.objs), LE);
+    this.alert = undefined;
+  }
+}
+
+function notAnObject(
+  op: string,
+  device: Device,
+  value: unknown,
+  where: string,
+): TypeError {
+  if (value instanceof SyncObject) {
+    if (value.device !== device) {
+      return new TypeError(
+        `${op}: ${where} (a ${value.kind}, fd ${value.fd}) belongs to another device`,
+      );
+    }
+    return new TypeError(
+      `${op}: ${where} (a ${value.kind}, fd ${value.fd}) is closed`,
+    );
+  }
+  const hint = typeof value === "number"
+    ? " (pass the object, not its fd: adopt an fd with device.semaphore(fd), mutex(fd) or event(fd))"
+    : "";
+  return new TypeError(
+    `${op}: ${where} must be a Semaphore, Mutex or Event of this device, got ${
+      describe(value)
+    }${hint}`,
+  );
+}
+
+/**
+ * Validate `objects` and `options` and encode them into `slot`; returns the
+ * object count. Throws `TypeError`/`RangeError` naming the bad argument.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * import { prepareWait, WaitSlot } from "./wait.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(1, 1);
+ * prepareWait(dev, new WaitSlot(dev.backend), "waitAny", [sem], { timeout: 0 }); // 1
+ * ```
+ */
+export function prepareWait(
+  device: Device,
+  slot: WaitSlot,
+  op: string,
+  objects: readonly SyncObject[],
+  options: WaitOptions | undefined,
+): number {
+  if (!Array.isArray(objects)) {
+    throw new TypeError(
+      `${op}: objects must be an array of objects of this device, got ${
+        describe(objects)
+      }`,
+    );
+  }
+  const count = objects.length;
+  if (count > NTSYNC_MAX_WAIT_COUNT) {
+    throw new RangeError(
+      `${op}: objects may hold at most ${NTSYNC_MAX_WAIT_COUNT} objects, got ${count}`,
+    );
+  }
+  const objs = slot.objs;
+  let mutexAt = -1;
+  for (let i = 0; i < count; i++) {
+    const o = objects[i];
+    if (o == null || o.device !== device || o.closed) {
+      throw notAnObject(op, device, o, `objects[${i}]`);
+    }
+    objs[i] = o.fd;
+    if (mutexAt < 0 && o instanceof Mutex) mutexAt = i;
+  }
+  const words = slot.words;
+  words[W_COUNT] = count;
+  words[W_INDEX] = U32_MAX; // as Wine does: never mistaken for a result
+  words[W_PAD] = 0;
+  slot.alert = undefined;
+  if (options === undefined) {
+    if (mutexAt >= 0) throw ownerRequired(op, `objects[${mutexAt}]`);
+    words[W_TIMEOUT_LO] = U32_MAX;
+    words[W_TIMEOUT_LO + 1] = U32_MAX;
+    words[W_FLAGS] = 0;
+    words[W_OWNER] = U32_MAX;
+    words[W_ALERT] = 0;
+    return count;
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `${op}: options must be an object, got ${describe(options)}`,
+    );
+  }
+  const { owner, timeout, deadline, clock, alert } = options;
+
+  let alertFd = 0;
+  if (alert != null) {
+    if (alert.device !== device || alert.closed) {
+      throw notAnObject(op, device, alert, "options.alert");
+    }
+    alertFd = alert.fd;
+    slot.alert = alert;
+    if (mutexAt < 0 && alert instanceof Mutex) mutexAt = count;
+  }
+  words[W_ALERT] = alertFd;
+
+  if (owner === undefined) {
+    if (mutexAt >= 0) {
+      throw ownerRequired(
+        op,
+        mutexAt === count ? "options.alert" : `objects[${mutexAt}]`,
+      );
+    }
+    words[W_OWNER] = U32_MAX;
+  } else {
+    if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
+      throw u32Error(op, "options.owner", owner, 1);
+    }
+    words[W_OWNER] = owner;
+  }
+
+  let realtime = false;
+  if (clock !== undefined && clock !== "monotonic") {
+    if (clock !== "realtime") {
+      throw new TypeError(
+        `${op}: options.clock must be "monotonic" or "realtime", got ${
+          describe(clock)
+        }`,
+      );
+    }
+    realtime = true;
+  }
+  words[W_FLAGS] = realtime ? NTSYNC_WAIT_REALTIME : 0;
+
+  if (deadline !== undefined) {
+    if (timeout !== undefined) {
+      throw new TypeError(
+        `${op}: options.timeout and options.deadline cannot both be given`,
+      );
+    }
+    slot.args.setBigUint64(WAIT.timeout, checkDeadline(op, deadline), LE);
+  } else if (timeout === undefined || timeout === Infinity) {
+    words[W_TIMEOUT_LO] = U32_MAX;
+    words[W_TIMEOUT_LO + 1] = U32_MAX;
+  } else if (timeout === 0) {
+    // Any absolute time in the past polls: the kernel still tries to
+    // acquire before it looks at the clock, so no clock read is needed.
+    words[W_TIMEOUT_LO] = 0;
+    words[W_TIMEOUT_LO + 1] = 0;
+  } else {
+    checkTimeout(op, timeout);
+    const at = device.backend.now(realtime ? "realtime" : "monotonic") +
+      BigInt(Math.ceil(timeout * 1e6));
+    slot.args.setBigUint64(WAIT.timeout, at > U64_MAX ? U64_MAX : at, LE);
+  }
+  return count;
+}
+
+function ownerRequired(op: string, where: string): TypeError {
+  return new TypeError(
+    `${op}: options.owner is required when a Mutex is waited on (${where})`,
+  );
+}
+
+/**
+ * The result of a wait that returned 0 (`err` undefined) or threw `err`:
+ * `undefined` means "retry" (EINTR); errors that are not outcomes are
+ * rethrown, an EINVAL explained when the arguments show why.
+ *
+ * @example
+ * ```ts
+ * import { getBackend } from "../registry.ts";
+ * import { decodeWait, WaitSlot } from "./wait.ts";
+ * const slot = new WaitSlot(getBackend("emulated"));
+ * slot.words[5] = 0; // index
+ * decodeWait(slot, "waitAny", [], 1, false, undefined); // { status: "signaled", index: 0 }
+ * ```
+ */
+export function decodeWait(
+  slot: WaitSlot,
+  op: string,
+  objects: readonly SyncObject[],
+  count: number,
+  all: boolean,
+  err: unknown,
+): WaitResult | undefined {
+  if (err === undefined) {
+    const index = slot.words[W_INDEX];
+    if (index === count && slot.alert !== undefined && !(all && count === 0)) {
+      return ALERTED[index];
+    }
+    return SIGNALED[index];
+  }
+  if (!(err instanceof NtsyncError)) throw err;
+  switch (err.errno) {
+    case Errno.ETIMEDOUT:
+      return TIMED_OUT;
+    case Errno.EOWNERDEAD:
+      return ABANDONED[slot.words[W_INDEX]];
+    case Errno.EINTR:
+      return undefined;
+    case Errno.EINVAL:
+      if (all) throw explainDuplicate(op, objects, slot.alert) ?? err;
+      throw err;
+    default:
+      throw err;
+  }
+}
+
+/** Why a wait-all was EINVAL when its arguments passed the typed checks. */
+function explainDuplicate(
+  op: string,
+  objects: readonly SyncObject[],
+  alert: SyncObject | undefined,
+): TypeError | undefined {
+  for (let j = 0; j < objects.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (objects[i].fd === objects[j].fd) {
+        return new TypeError(
+          `${op}: objects[${j}] is the same object as objects[${i}] (a wait-all cannot name an object twice)`,
+        );
+      }
+    }
+    if (alert !== undefined && alert.fd === objects[j].fd) {
+      return new TypeError(
+        `${op}: options.alert is also objects[${j}] (a wait-all cannot name an object twice)`,
+      );
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,81 @@
+/**
+ * `addressOf` for the emulated backend: made-up user addresses for fd
+ * arrays, and the check that an address handed to a wait is one of them.
+ *
+ * Each view gets its own address range (so `addressOf(objs) + 4n` is
+ * `&objs[1]`, as in C). Views are held weakly: an address whose view was
+ * collected, or whose buffer was detached or shrunk, no longer resolves and
+ * the wait fails with EFAULT, as a dangling pointer would.
+ *
+ * @module
+ */
+
+/** Where the made-up addresses start: looks like a user pointer, fits a double. */
+const BASE = 0x7e57_0000_0000;
+const GAP = 4096;
+
+interface Mapping {
+  readonly start: number;
+  readonly view: WeakRef<Int32Array | Uint32Array>;
+}
+
+/** One thread's address space for fd arrays. */
+export class AddressSpace {
+  #next = BASE;
+  #byView = new WeakMap<Int32Array | Uint32Array, number>();
+  #byStart = new Map<number, Mapping>();
+  #finalizer = new FinalizationRegistry<number>((start) => {
+    this.#byStart.delete(start);
+  });
+
+  /** The address of `view` (the same one every time for the same view). */
+  addressOf(view: Int32Array | Uint32Array): bigint {
+    if (!(view instanceof Int32Array || view instanceof Uint32Array)) {
+      throw new TypeError(
+        "addressOf: objs must be an Int32Array or Uint32Array",
+      );
+    }
+    let start = this.#byView.get(view);
+    if (start === undefined) {
+      start = this.#next;
+      // Reserve the view's possible full length (a resizable buffer may grow).
+      const span = Math.max(view.byteLength, 4);
+      this.#next += Math.ceil(span / GAP) * GAP + GAP;
+      this.#byView.set(view, start);
+      this.#byStart.set(start, { start, view: new WeakRef(view) });
+      this.#finalizer.register(view, start);
+    }
+    return BigInt(start);
+  }
+
+  /**
+   * The fds at `address`, `count` of them, or undefined if that memory is
+   * not (all) inside one live view from addressOf: the caller's EFAULT.
+   */
+  read(address: number, count: number, out: Int32Array): boolean {
+    let mapping = this.#byStart.get(address);
+    if (mapping === undefined) mapping = this.#containing(address);
+    if (mapping === undefined) return false;
+    const view = mapping.view.deref();
+    if (view === undefined) return false;
+    const offset = address - mapping.start;
+    if (offset + count * 4 > view.byteLength) return false;
+    if (offset === 0 && view instanceof Int32Array) {
+      for (let i = 0; i < count; i++) out[i] = view[i];
+      return true;
+    }
+    const dv = new DataView(view.buffer, view.byteOffset + offset, count * 4);
+    for (let i = 0; i < count; i++) out[i] = dv.getInt32(i * 4, true);
+    return true;
+  }
+
+  #containing(address: number): Mapping | undefined {
+    for (const mapping of this.#byStart.values()) {
+      if (address > mapping.start && address < mapping.start + 0x1_0000_0000) {
+        const view = mapping.view.deref();
+        if (view && address < mapping.start + view.byteLength) return mapping;
+      }
+    }
+    return undefined;
+  }
+}

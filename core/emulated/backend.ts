@@ -1,0 +1,330 @@
+/**
+ * The emulated backend: the ioctl surface over the shared-memory engine.
+ *
+ * @module
+ */
+
+import type {
+  Backend,
+  ClockName,
+  IoctlAsyncOptions,
+  ShareToken,
+} from "../backend.ts";
+import { NtsyncError } from "../errors.ts";
+import { Errno } from "../../uapi/errno.ts";
+import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
+import {
+  NTSYNC_IOC_WAIT_ALL,
+  NTSYNC_IOC_WAIT_ANY,
+  NTSYNC_WAIT_ARGS_SIZE,
+  requestName,
+} from "../../uapi/ioctl.ts";
+import { WAIT } from "../../uapi/structs.ts";
+import { AddressSpace } from "./addresses.ts";
+import { DeviceClock, wallMs } from "./clock.ts";
+import {
+  type Capacities,
+  DEFAULT_CAPACITIES,
+  FD_DEVICE,
+  FD_FREE,
+  FD_OBJECT,
+  H_CLOCK_BASE_F64,
+  H_LOCK,
+  PENDING,
+  R_DEAD,
+  R_STATE,
+  WITHDRAWN,
+} from "./layout.ts";
+import { lock, unlock } from "./lock.ts";
+import { deviceIoctl, objectIoctl } from "./ops.ts";
+import { SharedState } from "./state.ts";
+import { WaitStarter } from "./wait.ts";
+
+/** Options for a new emulated device. */
+export type EmulatedOptions = Partial<Capacities>;
+
+/** Polls of a wait's state word before sleeping: cheap, and a hand-off from a
+ * running peer usually lands within them. */
+const SPINS = 2000;
+const KEEPALIVE_MS = 1e9;
+
+/** One backend object per device per thread. */
+const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
+
+function fail(errno: number, request: number | string): never {
+  throw new NtsyncError(
+    errno,
+    typeof request === "string" ? request : requestName(request) ??
+      `ioctl 0x${(request >>> 0).toString(16)}`,
+  );
+}
+
+/** The caller's buffer as a DataView, or null where the kernel would fault. */
+function asView(arg: ArrayBufferView | null): DataView | null {
+  if (arg === null || typeof arg !== "object") return null;
+  if (arg instanceof DataView) {
+    return (arg.buffer as ArrayBuffer).detached ? null : arg;
+  }
+  if (!ArrayBuffer.isView(arg)) return null;
+  if ((arg.buffer as ArrayBuffer).detached) return null;
+  return new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
+}
+
+function isFd(fd: number): boolean {
+  return typeof fd === "number" && (fd | 0) === fd && fd >= 0;
+}
+
+/**
+ * `/dev/ntsync` emulated in shared memory with the kernel's semantics.
+ * Get it with `getBackend("emulated")`; a Worker reaches the same device
+ * with `attachBackend(backend.share())`.
+ */
+export class EmulatedBackend implements Backend {
+  /** Always `"emulated"`. */
+  readonly kind = "emulated" as const;
+  readonly #st: SharedState;
+  readonly #clock: DeviceClock;
+  readonly #addresses = new AddressSpace();
+  readonly #waits: WaitStarter;
+
+  private constructor(st: SharedState) {
+    this.#st = st;
+    this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
+    this.#waits = new WaitStarter(st, this.#addresses, this.#clock);
+    attached.set(st.buffer, this);
+  }
+
+  /** A new, empty device (its own fd table and objects). */
+  static create(options: EmulatedOptions = {}): EmulatedBackend {
+    const caps = { ...DEFAULT_CAPACITIES, ...options };
+    for (const [name, value] of Object.entries(caps)) {
+      if (!Number.isInteger(value) || value < 4 || value > 1 << 20) {
+        throw new RangeError(
+          `EmulatedBackend.create: ${name} must be an integer in [4, 1048576], got ${value}`,
+        );
+      }
+    }
+    return new EmulatedBackend(SharedState.create(caps, wallMs()));
+  }
+
+  /** The device another thread shared (the same object for the same device). */
+  static attach(token: ShareToken): EmulatedBackend {
+    const buffer = token.buffer;
+    if (!(buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError(
+        "attachBackend: an emulated token carries its SharedArrayBuffer in .buffer",
+      );
+    }
+    return attached.get(buffer) ??
+      new EmulatedBackend(SharedState.attach(buffer));
+  }
+
+  /** @inheritdoc */
+  open(): number {
+    const st = this.#st;
+    lock(st.i32, H_LOCK);
+    const fd = st.openInstance();
+    unlock(st.i32, H_LOCK);
+    if (fd === -1) fail(Errno.EMFILE, "open");
+    if (fd === -2) fail(Errno.ENOMEM, "open");
+    return fd;
+  }
+
+  /** @inheritdoc */
+  close(fd: number): void {
+    if (!isFd(fd)) fail(Errno.EBADF, "close");
+    const st = this.#st;
+    lock(st.i32, H_LOCK);
+    const ok = st.closeFd(fd);
+    unlock(st.i32, H_LOCK);
+    if (!ok) fail(Errno.EBADF, "close");
+  }
+
+  /** @inheritdoc */
+  ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    const view = asView(arg);
+    if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
+      const rec = this.#startWait(fd, request, view);
+      if (rec < 0) return this.#finish(view!, request);
+      return this.#finish(view!, request, rec, this.#block(rec));
+    }
+    const st = this.#st;
+    if (!isFd(fd)) fail(Errno.EBADF, request);
+    lock(st.i32, H_LOCK);
+    const kind = st.fdKind(fd);
+    const r = kind === FD_OBJECT
+      ? objectIoctl(st, st.fdRef(fd), request, view)
+      : kind === FD_DEVICE
+      ? deviceIoctl(st, st.fdRef(fd), request, view)
+      : kind === FD_FREE
+      ? -Errno.EBADF
+      : -Errno.ENOTTY; // stdin/stdout/stderr: not ours, not ntsync
+    unlock(st.i32, H_LOCK);
+    if (r < 0) fail(-r, request);
+    return r;
+  }
+
+  /** @inheritdoc */
+  async ioctlAsync(
+    fd: number,
+    request: number,
+    arg: ArrayBufferView | null,
+    options: IoctlAsyncOptions = {},
+  ): Promise<number> {
+    if (request !== NTSYNC_IOC_WAIT_ANY && request !== NTSYNC_IOC_WAIT_ALL) {
+      return this.ioctl(fd, request, arg);
+    }
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const view = asView(arg);
+    const rec = this.#startWait(fd, request, view);
+    if (rec < 0) return this.#finish(view!, request);
+
+    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
+    const deadlineMs = this.#waits.result.deadlineMs;
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      lock(i32, H_LOCK);
+      st.withdraw(rec); // wakes the waitAsync below unless already claimed
+      unlock(i32, H_LOCK);
+    };
+    // Atomics.waitAsync alone does not keep Deno's event loop alive.
+    const keepAlive = setInterval(() => {}, KEEPALIVE_MS);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let state: number;
+    try {
+      for (;;) {
+        state = Atomics.load(i32, at);
+        if (state !== PENDING) break;
+        const left = deadlineMs - wallMs();
+        if (left <= 0) {
+          state = this.#giveUp(rec);
+          break;
+        }
+        const w = Atomics.waitAsync(i32, at, PENDING, left);
+        if (w.async) await w.value;
+      }
+    } finally {
+      clearInterval(keepAlive);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (state === WITHDRAWN && aborted) {
+      st.freeRecord(rec);
+      throw signal!.reason;
+    }
+    return this.#finish(view!, request, rec, state);
+  }
+
+  /** @inheritdoc */
+  addressOf(objs: Int32Array | Uint32Array): bigint {
+    return this.#addresses.addressOf(objs);
+  }
+
+  /** @inheritdoc */
+  now(clock: ClockName = "monotonic"): bigint {
+    if (clock === "monotonic") return this.#clock.monotonicNs();
+    if (clock === "realtime") return this.#clock.realtimeNs();
+    throw new TypeError(
+      `now: clock must be "monotonic" or "realtime", got ${String(clock)}`,
+    );
+  }
+
+  /** @inheritdoc */
+  share(): ShareToken {
+    return { kind: "emulated", buffer: this.#st.buffer };
+  }
+
+  /**
+   * Waits in progress, live objects and live instances on this device, for
+   * leak checks: after every fd is closed and every wait has returned, all
+   * three are 0.
+   */
+  census(): { waits: number; objects: number; instances: number } {
+    const st = this.#st;
+    lock(st.i32, H_LOCK);
+    const c = st.census();
+    unlock(st.i32, H_LOCK);
+    return c;
+  }
+
+  /**
+   * Checks, fd resolution and the attempt at wait start. Returns the queued
+   * record, or -1 when the wait finished at once (see the starter's result).
+   */
+  #startWait(fd: number, request: number, view: DataView | null): number {
+    if (!isFd(fd)) fail(Errno.EBADF, request);
+    const st = this.#st, waits = this.#waits;
+    // Reading the caller's memory needs no lock; its verdict comes after the
+    // fd checks, as in the kernel.
+    const checked = waits.check(view);
+    lock(st.i32, H_LOCK);
+    const kind = st.fdKind(fd);
+    const r = kind !== FD_DEVICE
+      ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
+      : checked < 0
+      ? checked
+      : waits.start(st.fdRef(fd), request === NTSYNC_IOC_WAIT_ALL, view!);
+    unlock(st.i32, H_LOCK);
+    if (r < 0) fail(-r, request);
+    return waits.result.queued ? waits.result.rec : -1;
+  }
+
+  /** Sleep until the record is claimed or its deadline passes; its state. */
+  #block(rec: number): number {
+    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
+    const deadlineMs = this.#waits.result.deadlineMs;
+    for (let spins = SPINS;;) {
+      const state = Atomics.load(i32, at);
+      if (state !== PENDING) return state;
+      if (spins > 0) {
+        spins--;
+        continue;
+      }
+      if (deadlineMs === Infinity) {
+        Atomics.wait(i32, at, PENDING);
+        continue;
+      }
+      const left = deadlineMs - wallMs();
+      if (left <= 0) return this.#giveUp(rec);
+      Atomics.wait(i32, at, PENDING, left);
+    }
+  }
+
+  /** Timed out: withdraw unless claimed meanwhile. */
+  #giveUp(rec: number): number {
+    const st = this.#st;
+    lock(st.i32, H_LOCK);
+    const state = st.withdraw(rec);
+    unlock(st.i32, H_LOCK);
+    return state;
+  }
+
+  /**
+   * Release the record (if any), write `index` back and report the result:
+   * 0, EOWNERDEAD with `index` written, ETIMEDOUT, or EFAULT when the
+   * caller's buffer went away while waiting (the objects were acquired).
+   */
+  #finish(view: DataView, request: number, rec = -1, state = 0): number {
+    let index: number, dead: boolean;
+    if (rec < 0) {
+      index = this.#waits.result.index;
+      dead = this.#waits.result.dead;
+    } else {
+      const st = this.#st;
+      dead = st.u32[st.r(rec) + R_DEAD] !== 0;
+      st.freeRecord(rec);
+      if (state === WITHDRAWN) fail(Errno.ETIMEDOUT, request);
+      index = state;
+    }
+    if (
+      (view.buffer as ArrayBuffer).detached ||
+      view.byteLength < NTSYNC_WAIT_ARGS_SIZE
+    ) {
+      fail(Errno.EFAULT, request);
+    }
+    view.setUint32(WAIT.index, index, LE);
+    if (dead) fail(Errno.EOWNERDEAD, request);
+    return 0;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The shared-memory layout of the emulated device.
+ *
+ * Everything lives in one `SharedArrayBuffer`, viewed as 32-bit words, so
+ * that every Worker attached to the device sees the same fd table, objects
+ * and wait queues, as every thread of a process sees the same kernel state.
+ *
+ * Sections, in order: header, fd table, instances, objects, wait records,
+ * wait entries. Slots are handed out below a high-water mark, so untouched
+ * capacity costs no resident memory.
+ *
+ * @module
+ */
+
+/** Capacities of one emulated device. */
+export interface Capacities {
+  /** fds (device and object), including the reserved 0..2. EMFILE beyond. */
+  maxFds: number;
+  /** Live objects (an object outlives its fds while a wait uses it). ENOMEM beyond. */
+  maxObjects: number;
+  /** Waits in progress at once, across all threads. ENOMEM beyond. */
+  maxWaits: number;
+}
+
+/** Defaults: roomy, and cheap because unused pages are never touched. */
+export const DEFAULT_CAPACITIES: Capacities = {
+  maxFds: 4096,
+  maxObjects: 4096,
+  maxWaits: 4096,
+};
+
+/** Identifies a buffer laid out by this version of the engine. */
+export const MAGIC = 0x4e545301; // "NTS" v1
+
+// Header words.
+/** The device lock (0 free, 1 held, 2 held with sleepers). */
+export const H_LOCK = 0;
+/** {@linkcode MAGIC}. */
+export const H_MAGIC = 1;
+/** Capacity: fds. */
+export const H_FD_CAP = 2;
+/** Capacity: objects. */
+export const H_OBJ_CAP = 3;
+/** Capacity: wait records. */
+export const H_REC_CAP = 4;
+/** Capacity: instances. */
+export const H_INST_CAP = 5;
+/** Head of the free object list (-1: none). */
+export const H_OBJ_FREE = 6;
+/** Objects ever handed out (slots above are untouched). */
+export const H_OBJ_HWM = 7;
+/** Rotating hint where the next free wait record is looked for. */
+export const H_REC_HINT = 8;
+/** Wait records ever handed out. */
+export const H_REC_HWM = 9;
+/** Head of the free instance list (-1: none). */
+export const H_INST_FREE = 10;
+/** Instances ever handed out. */
+export const H_INST_HWM = 11;
+/** No fd below this is free. */
+export const H_FD_HINT = 12;
+/** Wait records in use (for leak checks and ENOMEM). */
+export const H_RECS_LIVE = 13;
+/** Objects alive. */
+export const H_OBJS_LIVE = 14;
+/** Instances alive. */
+export const H_INSTS_LIVE = 15;
+/** Float64 index of the monotonic clock's base (ms, epoch-relative). */
+export const H_CLOCK_BASE_F64 = 8; // bytes 64..71 = words 16..17
+/** Thread ids handed out to attached threads. */
+export const H_THREADS = 18;
+/** Header size in words. */
+export const HEADER_WORDS = 32;
+
+/** Fds below this are never ntsync (stdin, stdout, stderr in a real process). */
+export const FIRST_FD = 3;
+
+// Fd table: [kind, ref] per fd.
+/** Words per fd slot. */
+export const FD_WORDS = 2;
+/** Fd slot kind: free. */
+export const FD_FREE = 0;
+/** Fd slot kind: a device instance (ref = instance id). */
+export const FD_DEVICE = 1;
+/** Fd slot kind: an object (ref = object id). */
+export const FD_OBJECT = 2;
+/** Fd slot kind: reserved, never ntsync (0..2). */
+export const FD_RESERVED = 3;
+
+// Instances: [refs, nextFree].
+/** Words per instance slot. */
+export const INST_WORDS = 2;
+
+// Objects.
+/** Words per object slot. */
+export const OBJ_WORDS = 12;
+/** Object type (0 free). */
+export const O_TYPE = 0;
+/** Owning instance id. */
+export const O_INST = 1;
+/** References: fds plus waits in progress. */
+export const O_REFS = 2;
+/** sem count / mutex owner / event manual. */
+export const O_A = 3;
+/** sem max / mutex count / event signaled. */
+export const O_B = 4;
+/** Mutex abandoned (owner died). */
+export const O_DEAD = 5;
+/** Wait-all entries queued on this object. */
+export const O_ALLN = 6;
+/** First entry of the any-waiter queue (-1: empty). */
+export const O_ANY_HEAD = 7;
+/** Last entry of the any-waiter queue. */
+export const O_ANY_TAIL = 8;
+/** First entry of the all-waiter queue. */
+export const O_ALL_HEAD = 9;
+/** Last entry of the all-waiter queue. */
+export const O_ALL_TAIL = 10;
+/** Next free object. */
+export const O_NEXT = 11;
+
+/** Object type: semaphore. */
+export const T_SEM = 1;
+/** Object type: mutex. */
+export const T_MUTEX = 2;
+/** Object type: event. */
+export const T_EVENT = 3;
+
+// Wait records.
+/** Words per wait record. */
+export const REC_WORDS = 8;
+/** The word waiters sleep on: -1 pending, >= 0 claimed with that index. */
+export const R_STATE = 0;
+/** 0 free, 1 wait-any, 2 wait-all. */
+export const R_KIND = 1;
+/** The wait's mutex owner id. */
+export const R_OWNER = 2;
+/** Objects named (the alert, if any, is entry `count`). */
+export const R_COUNT = 3;
+/** Entries: count, plus one for the alert. */
+export const R_TOTAL = 4;
+/** Set when the claim acquired an abandoned mutex. */
+export const R_DEAD = 5;
+/** Thread that owns the wait. */
+export const R_THREAD = 6;
+
+/** R_STATE: nobody has claimed the wait yet. */
+export const PENDING = -1;
+/** R_STATE: the waiter gave up (timeout, abort) and withdrew its entries. */
+export const WITHDRAWN = -2;
+
+/** R_KIND values. */
+export const WAIT_KIND_ANY = 1;
+/** R_KIND: wait-all. */
+export const WAIT_KIND_ALL = 2;
+
+// Wait entries: 65 per record (64 objects + alert).
+/** Entries per record. */
+export const ENTRIES_PER_REC = 65;
+/** Words per entry. */
+export const ENT_WORDS = 4;
+/** Object the entry waits on. */
+export const E_OBJ = 0;
+/** Previous entry in the object's queue (-1: head). */
+export const E_PREV = 1;
+/** Next entry in the object's queue (-1: tail). */
+export const E_NEXT = 2;
+/** Which queue the entry is linked into: 0 none, 1 any, 2 all. */
+export const E_QUEUE = 3;
+
+/** Where each section starts, in words. */
+export interface Sections {
+  fd: number;
+  inst: number;
+  obj: number;
+  rec: number;
+  ent: number;
+  totalWords: number;
+}
+
+/** Compute the section offsets for the given capacities. */
+export function sections(
+  fdCap: number,
+  objCap: number,
+  recCap: number,
+  instCap: number,
+): Sections {
+  const fd = HEADER_WORDS;
+  const inst = fd + fdCap * FD_WORDS;
+  const obj = inst + instCap * INST_WORDS;
+  const rec = obj + objCap * OBJ_WORDS;
+  const ent = rec + recCap * REC_WORDS;
+  const totalWords = ent + recCap * ENTRIES_PER_REC * ENT_WORDS;
+  return { fd, inst, obj, rec, ent, totalWords };
+}

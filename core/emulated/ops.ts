@@ -1,0 +1,167 @@
+/**
+ * The object and creation ioctls of the emulated device, each with the
+ * kernel's checks in the kernel's order (spec §2.1–§2.8).
+ *
+ * Every function runs under the device lock and returns the ioctl's result
+ * (>= 0) or a negated errno; the caller throws after unlocking. `arg` is the
+ * caller's buffer as a DataView, or `null` for a bad pointer; a view too
+ * short for the copy is a bad pointer too.
+ *
+ * @module
+ */
+
+import { Errno } from "../../uapi/errno.ts";
+import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
+import {
+  NTSYNC_IOC_CREATE_EVENT,
+  NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_EVENT_PULSE,
+  NTSYNC_IOC_EVENT_READ,
+  NTSYNC_IOC_EVENT_RESET,
+  NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_MUTEX_KILL,
+  NTSYNC_IOC_MUTEX_READ,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+} from "../../uapi/ioctl.ts";
+import { O_A, O_B, O_DEAD, O_TYPE, T_EVENT, T_MUTEX, T_SEM } from "./layout.ts";
+import type { SharedState } from "./state.ts";
+
+const EFAULT = -Errno.EFAULT;
+const EINVAL = -Errno.EINVAL;
+const ENOTTY = -Errno.ENOTTY;
+const EPERM = -Errno.EPERM;
+const EOVERFLOW = -Errno.EOVERFLOW;
+
+/** Can `arg` hold `size` bytes? (else the kernel's copy would fault) */
+function fits(arg: DataView | null, size: number): arg is DataView {
+  return arg !== null && arg.byteLength >= size;
+}
+
+/** CREATE_SEM / CREATE_MUTEX / CREATE_EVENT on a device fd. */
+export function deviceIoctl(
+  st: SharedState,
+  instance: number,
+  request: number,
+  arg: DataView | null,
+): number {
+  let type: number;
+  switch (request) {
+    case NTSYNC_IOC_CREATE_SEM:
+      type = T_SEM;
+      break;
+    case NTSYNC_IOC_CREATE_MUTEX:
+      type = T_MUTEX;
+      break;
+    case NTSYNC_IOC_CREATE_EVENT:
+      type = T_EVENT;
+      break;
+    default:
+      return ENOTTY;
+  }
+  if (!fits(arg, 8)) return EFAULT;
+  let a = arg.getUint32(0, LE), b = arg.getUint32(4, LE);
+  if (type === T_SEM && a > b) return EINVAL; // {count, max}
+  if (type === T_MUTEX && (a === 0) !== (b === 0)) return EINVAL; // {owner, count}
+  if (type === T_EVENT) { // {manual, signaled}, stored as booleans
+    a = a ? 1 : 0;
+    b = b ? 1 : 0;
+  }
+  const fd = st.createObject(instance, type, a, b);
+  if (fd === -1) return -Errno.EMFILE;
+  if (fd === -2) return -Errno.ENOMEM;
+  return fd;
+}
+
+/** The ioctls issued on an object fd. */
+export function objectIoctl(
+  st: SharedState,
+  obj: number,
+  request: number,
+  arg: DataView | null,
+): number {
+  const u32 = st.u32, at = st.o(obj), type = u32[at + O_TYPE];
+  switch (request) {
+    case NTSYNC_IOC_SEM_RELEASE: {
+      if (!fits(arg, 4)) return EFAULT;
+      const amount = arg.getUint32(0, LE);
+      if (type !== T_SEM) return EINVAL;
+      const prev = u32[at + O_A];
+      if (prev + amount > u32[at + O_B]) return EOVERFLOW; // also catches u32 wrap
+      u32[at + O_A] = prev + amount;
+      if (amount !== 0) st.wake(obj);
+      arg.setUint32(0, prev, LE);
+      return 0;
+    }
+    case NTSYNC_IOC_MUTEX_UNLOCK: {
+      if (!fits(arg, 8)) return EFAULT;
+      const owner = arg.getUint32(0, LE);
+      if (owner === 0 || type !== T_MUTEX) return EINVAL;
+      if (u32[at + O_A] !== owner) return EPERM;
+      const prev = u32[at + O_B];
+      u32[at + O_B] = prev - 1;
+      if (prev === 1) u32[at + O_A] = 0;
+      // Even a still-owned mutex may wake: its owner may be queued at the
+      // recursion limit (spec §3.5).
+      st.wake(obj);
+      arg.setUint32(4, prev, LE);
+      return 0;
+    }
+    case NTSYNC_IOC_MUTEX_KILL: {
+      if (!fits(arg, 4)) return EFAULT;
+      const owner = arg.getUint32(0, LE);
+      if (owner === 0 || type !== T_MUTEX) return EINVAL;
+      if (u32[at + O_A] !== owner) return EPERM;
+      u32[at + O_A] = 0;
+      u32[at + O_B] = 0;
+      u32[at + O_DEAD] = 1;
+      st.wake(obj);
+      return 0;
+    }
+    case NTSYNC_IOC_EVENT_SET:
+    case NTSYNC_IOC_EVENT_RESET:
+    case NTSYNC_IOC_EVENT_PULSE: {
+      if (type !== T_EVENT) return EINVAL;
+      const prev = u32[at + O_B];
+      if (request === NTSYNC_IOC_EVENT_RESET) {
+        u32[at + O_B] = 0;
+      } else {
+        u32[at + O_B] = 1;
+        st.wake(obj);
+        if (request === NTSYNC_IOC_EVENT_PULSE) u32[at + O_B] = 0;
+      }
+      // The state has changed already: a bad pointer now only costs the caller
+      // the previous state (spec §2.7).
+      if (!fits(arg, 4)) return EFAULT;
+      arg.setUint32(0, prev, LE);
+      return 0;
+    }
+    case NTSYNC_IOC_SEM_READ:
+      if (type !== T_SEM) return EINVAL;
+      return writePair(arg, u32[at + O_A], u32[at + O_B]);
+    case NTSYNC_IOC_EVENT_READ:
+      if (type !== T_EVENT) return EINVAL;
+      return writePair(arg, u32[at + O_A], u32[at + O_B]);
+    case NTSYNC_IOC_MUTEX_READ: {
+      if (type !== T_MUTEX) return EINVAL;
+      const r = writePair(arg, u32[at + O_A], u32[at + O_B]);
+      // Abandoned: {0, 0} is written and the read still fails (spec §2.8).
+      return r === 0 && u32[at + O_DEAD] !== 0 ? -Errno.EOWNERDEAD : r;
+    }
+    default:
+      return ENOTTY;
+  }
+}
+
+function writePair(
+  arg: DataView | null,
+  first: number,
+  second: number,
+): number {
+  if (!fits(arg, 8)) return EFAULT;
+  arg.setUint32(0, first, LE);
+  arg.setUint32(4, second, LE);
+  return 0;
+}

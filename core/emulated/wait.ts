@@ -1,0 +1,159 @@
+/**
+ * WAIT_ANY and WAIT_ALL on the emulated device: argument checks in the
+ * kernel's order (spec §2.9), the attempt at wait start (§3.3, §3.4), and
+ * queueing for a later claim (§3.2).
+ *
+ * @module
+ */
+
+import { Errno } from "../../uapi/errno.ts";
+import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
+import {
+  NTSYNC_MAX_WAIT_COUNT,
+  NTSYNC_WAIT_ARGS_SIZE,
+  NTSYNC_WAIT_REALTIME,
+} from "../../uapi/ioctl.ts";
+import { WAIT } from "../../uapi/structs.ts";
+import type { AddressSpace } from "./addresses.ts";
+import type { DeviceClock } from "./clock.ts";
+import { wallMs } from "./clock.ts";
+import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
+import type { SharedState } from "./state.ts";
+
+/** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
+export class WaitStart {
+  /** False: acquired at once (`index`, `dead`); true: queued (`rec`, `deadlineMs`). */
+  queued = false;
+  /** Index acquired (Acquired). */
+  index = 0;
+  /** An abandoned mutex was acquired (Acquired). */
+  dead = false;
+  /** The queued record (Queued). */
+  rec = -1;
+  /** Wall-clock deadline in ms, Infinity for none (Queued). */
+  deadlineMs = Infinity;
+}
+
+/** Starts waits for one backend instance, with scratch space reused. */
+export class WaitStarter {
+  #fds = new Int32Array(NTSYNC_MAX_WAIT_COUNT);
+  #objs = new Int32Array(NTSYNC_MAX_WAIT_COUNT);
+  readonly result: WaitStart = new WaitStart();
+
+  constructor(
+    private readonly st: SharedState,
+    private readonly addresses: AddressSpace,
+    private readonly clock: DeviceClock,
+  ) {}
+
+  /**
+   * Check the args and read `objs` (no lock needed: caller memory only).
+   * Returns 0 or a negated errno.
+   */
+  check(arg: DataView | null): number {
+    if (arg === null || arg.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
+      return -Errno.EFAULT;
+    }
+    const flags = arg.getUint32(WAIT.flags, LE);
+    if (arg.getUint32(WAIT.pad, LE) !== 0 || (flags & ~NTSYNC_WAIT_REALTIME)) {
+      return -Errno.EINVAL;
+    }
+    if (arg.getUint32(WAIT.owner, LE) === 0) return -Errno.EINVAL;
+    const count = arg.getUint32(WAIT.count, LE);
+    if (count > NTSYNC_MAX_WAIT_COUNT) return -Errno.EINVAL;
+    if (count === 0) return 0;
+    const lo = arg.getUint32(WAIT.objs, LE),
+      hi = arg.getUint32(WAIT.objs + 4, LE);
+    const address = hi * 0x1_0000_0000 + lo;
+    if (!this.addresses.read(address, count, this.#fds)) return -Errno.EFAULT;
+    return 0;
+  }
+
+  /**
+   * With the lock held and `check` passed: resolve the fds, try to acquire,
+   * else queue (or time out at once). Returns 0 (see `result`) or -errno.
+   */
+  start(instance: number, all: boolean, arg: DataView): number {
+    const st = this.st;
+    if (!st.canStartWait()) return -Errno.ENOMEM;
+    const count = arg.getUint32(WAIT.count, LE);
+    const owner = arg.getUint32(WAIT.owner, LE);
+    const alertFd = arg.getUint32(WAIT.alert, LE);
+    const fds = this.#fds, objs = this.#objs;
+    for (let i = 0; i < count; i++) {
+      const obj = this.#resolve(fds[i], instance);
+      if (obj < 0) return -Errno.EINVAL;
+      if (all) {
+        for (let j = 0; j < i; j++) if (objs[j] === obj) return -Errno.EINVAL;
+      }
+      objs[i] = obj;
+    }
+    let alert = -1;
+    if (alertFd !== 0) {
+      alert = this.#resolve(alertFd | 0, instance);
+      if (alert < 0) return -Errno.EINVAL;
+      if (all) {
+        for (let j = 0; j < count; j++) {
+          if (objs[j] === alert) return -Errno.EINVAL;
+        }
+      }
+    }
+
+    const out = this.result;
+    // At wait start the lowest index wins and objects beat the alert (§3.3).
+    if (all) {
+      const dead = st.tryAcquireAll(objs, count, owner);
+      if (dead >= 0) return this.#acquired(0, dead === 1);
+    } else {
+      for (let i = 0; i < count; i++) {
+        if (st.isSignaled(objs[i], owner)) {
+          return this.#acquired(i, st.acquire(objs[i], owner));
+        }
+      }
+    }
+    if (alert >= 0 && st.isSignaled(alert, owner)) {
+      return this.#acquired(count, st.acquire(alert, owner));
+    }
+
+    // Nothing to take. A deadline already past never sleeps (§3.10);
+    // 2^63 and above block like U64_MAX.
+    const hi = arg.getUint32(WAIT.timeout + 4, LE);
+    let deadlineMs = Infinity;
+    if (hi < 0x8000_0000) {
+      const timeout = arg.getBigUint64(WAIT.timeout, LE);
+      const realtime =
+        (arg.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME) !== 0;
+      deadlineMs = this.clock.deadlineMs(timeout, realtime);
+      if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
+    }
+    const rec = st.allocRecord();
+    st.enqueue(
+      rec,
+      all ? WAIT_KIND_ALL : WAIT_KIND_ANY,
+      owner,
+      objs,
+      count,
+      alert,
+    );
+    out.queued = true;
+    out.rec = rec;
+    out.deadlineMs = deadlineMs;
+    return 0;
+  }
+
+  #acquired(index: number, dead: boolean): number {
+    const out = this.result;
+    out.queued = false;
+    out.index = index;
+    out.dead = dead;
+    return 0;
+  }
+
+  /** The object behind `fd` if it is an object of `instance`, else -1. */
+  #resolve(fd: number, instance: number): number {
+    const st = this.st;
+    if (st.fdKind(fd) !== FD_OBJECT) return -1;
+    const obj = st.fdRef(fd);
+    return st.u32[st.o(obj) + O_INST] === instance ? obj : -1;
+  }
+}
