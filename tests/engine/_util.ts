@@ -1,0 +1,92 @@
+/**
+ * Small helpers for the engine's own tests.
+ *
+ * @module
+ */
+
+import {
+  EventArgs,
+  MutexArgs,
+  NTSYNC_IOC_CREATE_EVENT,
+  NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_SEM_READ,
+  NtsyncError,
+  SemArgs,
+  WaitArgs,
+} from "../../mod.ts";
+import type { Backend } from "../../mod.ts";
+import assert from "node:assert/strict";
+
+/** Create a semaphore. */
+export function sem(
+  nt: Backend,
+  dev: number,
+  count: number,
+  max: number,
+): number {
+  return nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, SemArgs.alloc({ count, max }));
+}
+
+/** Create a mutex. */
+export function mutex(nt: Backend, dev: number, owner = 0, count = 0): number {
+  return nt.ioctl(
+    dev,
+    NTSYNC_IOC_CREATE_MUTEX,
+    MutexArgs.alloc({ owner, count }),
+  );
+}
+
+/** Create an event. */
+export function event(
+  nt: Backend,
+  dev: number,
+  manual: boolean,
+  signaled: boolean,
+): number {
+  return nt.ioctl(
+    dev,
+    NTSYNC_IOC_CREATE_EVENT,
+    EventArgs.alloc({ manual: +manual, signaled: +signaled }),
+  );
+}
+
+/** A semaphore's {count, max}. */
+export function semState(
+  nt: Backend,
+  fd: number,
+): { count: number; max: number } {
+  const v = SemArgs.alloc();
+  nt.ioctl(fd, NTSYNC_IOC_SEM_READ, v);
+  return SemArgs.read(v);
+}
+
+/** Wait args for `fds`, timing out `ms` from now (0: poll; Infinity: never). */
+export function waitArgs(
+  nt: Backend,
+  fds: number[],
+  opts: { owner?: number; ms?: number; alert?: number } = {},
+): { args: DataView; objs: Int32Array } {
+  const objs = new Int32Array(fds);
+  const ms = opts.ms ?? 0;
+  const timeout = ms === Infinity
+    ? 0xffff_ffff_ffff_ffffn
+    : nt.now() + BigInt(ms * 1e6);
+  const args = WaitArgs.alloc({
+    timeout,
+    objs: nt.addressOf(objs),
+    count: fds.length,
+    owner: opts.owner ?? 123,
+    alert: opts.alert ?? 0,
+  });
+  return { args, objs };
+}
+
+/** Assert that `fn` throws an NtsyncError with errno `code`. */
+export function throwsErrno(fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof NtsyncError, `expected NtsyncError, got ${err}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
