@@ -1,0 +1,93 @@
+/**
+ * The reference model's object states and the spec's per-type rules
+ * (ntsync-spec.md §3.1): when an object is signaled for a waiter, and what
+ * acquiring it does. Pure functions over plain records, so each rule reads
+ * like the table it comes from.
+ *
+ * @module
+ */
+
+/** The largest `__u32`. */
+export const U32_MAX = 0xffff_ffff;
+
+/** A model instance: only its identity matters (objects point at it). */
+export interface ModelInstance {
+  /** A number for diagnostics; identity is by reference. */
+  readonly id: number;
+}
+
+/** A semaphore: `{count, max}` (spec §2.1). */
+export interface ModelSem {
+  /** The object kind. */
+  readonly type: "sem";
+  /** The instance the object was created through. */
+  readonly instance: ModelInstance;
+  /** Current count. */
+  count: number;
+  /** Maximum count. */
+  readonly max: number;
+}
+
+/** A mutex: `{owner, count}` plus the abandoned flag (spec §2.2, §2.6). */
+export interface ModelMutex {
+  /** The object kind. */
+  readonly type: "mutex";
+  /** The instance the object was created through. */
+  readonly instance: ModelInstance;
+  /** Owner id; 0 means unowned (or abandoned). */
+  owner: number;
+  /** Recursion count. */
+  count: number;
+  /** Set by MUTEX_KILL, cleared by the next acquisition. */
+  abandoned: boolean;
+}
+
+/** An event: `{manual, signaled}` stored as booleans (spec §2.3). */
+export interface ModelEvent {
+  /** The object kind. */
+  readonly type: "event";
+  /** The instance the object was created through. */
+  readonly instance: ModelInstance;
+  /** Manual-reset when true, auto-reset when false. */
+  readonly manual: boolean;
+  /** Signaled state. */
+  signaled: boolean;
+}
+
+/** Any model object. */
+export type ModelObject = ModelSem | ModelMutex | ModelEvent;
+
+/** Spec §3.1 "signaled when", with `owner` the waiter's owner argument. */
+export function isSignaled(obj: ModelObject, owner: number): boolean {
+  switch (obj.type) {
+    case "sem":
+      return obj.count !== 0;
+    case "mutex":
+      // §3.5: at 0xFFFFFFFF not even the owner can acquire it.
+      return (obj.owner === 0 || obj.owner === owner) && obj.count < U32_MAX;
+    case "event":
+      return obj.signaled;
+  }
+}
+
+/**
+ * Spec §3.1 "acquiring does". Returns true when the acquisition took an
+ * abandoned mutex (the wait then fails EOWNERDEAD, spec §3.6).
+ */
+export function acquire(obj: ModelObject, owner: number): boolean {
+  switch (obj.type) {
+    case "sem":
+      obj.count -= 1;
+      return false;
+    case "mutex": {
+      const wasAbandoned = obj.abandoned;
+      obj.abandoned = false;
+      obj.count += 1;
+      obj.owner = owner;
+      return wasAbandoned;
+    }
+    case "event":
+      if (!obj.manual) obj.signaled = false;
+      return false;
+  }
+}
