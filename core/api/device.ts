@@ -1,0 +1,588 @@
+/**
+ * The device: one ntsync instance, the objects made on it, and its waits.
+ *
+ * @module
+ */
+
+import type {
+  Backend,
+  BackendChoice,
+  ClockName,
+  ShareToken,
+} from "../backend.ts";
+import { NtsyncError } from "../errors.ts";
+import { attachBackend, getBackend } from "../registry.ts";
+import { Errno } from "../../uapi/errno.ts";
+import {
+  NTSYNC_IOC_CREATE_EVENT,
+  NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_EVENT_READ,
+  NTSYNC_IOC_MUTEX_READ,
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_WAIT_ALL,
+  NTSYNC_IOC_WAIT_ANY,
+} from "../../uapi/ioctl.ts";
+import { WAIT } from "../../uapi/structs.ts";
+import { Event } from "./event.ts";
+import { Mutex } from "./mutex.ts";
+import { CONSTRUCT, type ObjectKind, type SyncObject } from "./object.ts";
+import { Semaphore } from "./semaphore.ts";
+import { checkU32, closedError, describe, U32_MAX } from "./validate.ts";
+import {
+  decodeWait,
+  prepareWait,
+  type WaitAsyncOptions,
+  type WaitOptions,
+  type WaitResult,
+  WaitSlot,
+} from "./wait.ts";
+
+/** Options of {@linkcode Device.createEvent}. */
+export interface EventOptions {
+  /** Manual-reset (stays signaled until `reset()`) instead of auto-reset. Default false. */
+  manual?: boolean;
+  /** Start signaled. Default false. */
+  signaled?: boolean;
+}
+
+/**
+ * What {@linkcode Device.share} returns: structured-cloneable, for
+ * `postMessage` to a Worker and {@linkcode attachDevice} there.
+ */
+export interface DeviceToken {
+  /** The backend's share token. */
+  readonly backend: ShareToken;
+  /** The device fd. */
+  readonly fd: number;
+}
+
+// Word indexes of ntsync_wait_args, for the adoption probe.
+const W_TIMEOUT = WAIT.timeout / 4;
+const W_COUNT = WAIT.count / 4;
+const W_FLAGS = WAIT.flags / 4;
+const W_OWNER = WAIT.owner / 4;
+const W_ALERT = WAIT.alert / 4;
+const W_PAD = WAIT.pad / 4;
+
+/** Async waits keep at most this many idle slots for reuse. */
+const POOL_LIMIT = 8;
+
+/**
+ * One ntsync instance: objects are created on it, and only objects of the
+ * same device can be waited on together.
+ *
+ * Closing the device closes every object it created (and lets go of every
+ * handle it adopted).
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * const sem = dev.createSemaphore(1, 1);
+ * dev.waitAny([sem], { timeout: 0 }); // { status: "signaled", index: 0 }
+ * dev.waitAny([sem], { timeout: 0 }); // { status: "timeout" }
+ * ```
+ */
+export class Device implements Disposable {
+  /** The backend every call goes through. */
+  readonly backend: Backend;
+  /** The device (instance) fd on that backend. */
+  readonly fd: number;
+  /** True when `close()` closes the device fd (false when attached from a token). */
+  readonly owned: boolean;
+  #closed = false;
+  #live = new Set<SyncObject>();
+  #create = new DataView(new ArrayBuffer(8));
+  #createWords = new Uint32Array(this.#create.buffer);
+  #sync: WaitSlot | undefined;
+  #pool: WaitSlot[] = [];
+
+  /**
+   * Use {@linkcode openDevice} or {@linkcode attachDevice}.
+   *
+   * @param key the construction key (internal)
+   * @param backend the backend the device lives on
+   * @param fd the device fd
+   * @param owned whether `close()` closes `fd`
+   */
+  constructor(key: symbol, backend: Backend, fd: number, owned: boolean) {
+    if (key !== CONSTRUCT) {
+      throw new TypeError(
+        "a Device is made by openDevice() or attachDevice(token)",
+      );
+    }
+    this.backend = backend;
+    this.fd = fd;
+    this.owned = owned;
+  }
+
+  /** True once `close()` ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * A semaphore with `initial` of `max` counts.
+   *
+   * @throws {RangeError} when a count is not an integer in [0, 2^32-1] or
+   * `initial > max`.
+   */
+  createSemaphore(initial: number, max: number): Semaphore {
+    const op = "createSemaphore";
+    this.#check(op);
+    checkU32(op, "initial", initial, 0);
+    checkU32(op, "max", max, 0);
+    if (initial > max) {
+      throw new RangeError(
+        `${op}: initial (${initial}) must not exceed max (${max})`,
+      );
+    }
+    return new Semaphore(
+      CONSTRUCT,
+      this,
+      this.#createObject(NTSYNC_IOC_CREATE_SEM, initial, max),
+      true,
+      this.#live,
+    );
+  }
+
+  /**
+   * A mutex: unowned by default, or owned by `owner` with recursion `count`
+   * (default 1).
+   *
+   * @throws {RangeError} when `owner`/`count` is not an integer in
+   * [0, 2^32-1], or exactly one of them is 0.
+   */
+  createMutex(owner = 0, count: number = owner === 0 ? 0 : 1): Mutex {
+    const op = "createMutex";
+    this.#check(op);
+    checkU32(op, "owner", owner, 0);
+    checkU32(op, "count", count, 0);
+    if ((owner === 0) !== (count === 0)) {
+      throw new RangeError(
+        owner === 0
+          ? `${op}: count must be 0 for an unowned mutex (owner 0), got ${count}`
+          : `${op}: count must be at least 1 for a mutex owned by ${owner}, got 0`,
+      );
+    }
+    return new Mutex(
+      CONSTRUCT,
+      this,
+      this.#createObject(NTSYNC_IOC_CREATE_MUTEX, owner, count),
+      true,
+      this.#live,
+    );
+  }
+
+  /**
+   * An event, auto-reset and unsignaled unless `options` say otherwise.
+   *
+   * @throws {TypeError} when `manual`/`signaled` is given and not a boolean.
+   */
+  createEvent(options: EventOptions = {}): Event {
+    const op = "createEvent";
+    this.#check(op);
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `${op}: options must be an object, got ${describe(options)}`,
+      );
+    }
+    const { manual = false, signaled = false } = options;
+    if (typeof manual !== "boolean") {
+      throw new TypeError(
+        `${op}: options.manual must be a boolean, got ${describe(manual)}`,
+      );
+    }
+    if (typeof signaled !== "boolean") {
+      throw new TypeError(
+        `${op}: options.signaled must be a boolean, got ${describe(signaled)}`,
+      );
+    }
+    return new Event(
+      CONSTRUCT,
+      this,
+      this.#createObject(NTSYNC_IOC_CREATE_EVENT, +manual, +signaled),
+      true,
+      this.#live,
+    );
+  }
+
+  #createObject(request: number, a: number, b: number): number {
+    const words = this.#createWords;
+    words[0] = a;
+    words[1] = b;
+    return this.backend.ioctl(this.fd, request, this.#create);
+  }
+
+  /**
+   * A borrowed handle to the semaphore `fd` of this device, typically in a
+   * Worker that received the fd from the thread that created it. `close()`
+   * on it does not close the fd.
+   *
+   * @throws {TypeError} when `fd` is not a semaphore of this device.
+   */
+  semaphore(fd: number): Semaphore {
+    this.#adoptCheck("semaphore", fd, NTSYNC_IOC_SEM_READ);
+    return new Semaphore(CONSTRUCT, this, fd, false, this.#live);
+  }
+
+  /**
+   * A borrowed handle to the mutex `fd` of this device (see
+   * {@linkcode Device.semaphore}).
+   *
+   * @throws {TypeError} when `fd` is not a mutex of this device.
+   */
+  mutex(fd: number): Mutex {
+    this.#adoptCheck("mutex", fd, NTSYNC_IOC_MUTEX_READ);
+    return new Mutex(CONSTRUCT, this, fd, false, this.#live);
+  }
+
+  /**
+   * A borrowed handle to the event `fd` of this device (see
+   * {@linkcode Device.semaphore}).
+   *
+   * @throws {TypeError} when `fd` is not an event of this device.
+   */
+  event(fd: number): Event {
+    this.#adoptCheck("event", fd, NTSYNC_IOC_EVENT_READ);
+    return new Event(CONSTRUCT, this, fd, false, this.#live);
+  }
+
+  /**
+   * Check that `fd` is a `kind` object of this instance, without changing
+   * any state: its READ ioctl fails EINVAL for another type (ENOTTY,
+   * EBADF for what is not an object), and a wait-all on no objects with
+   * `fd` as alert is EINVAL for another instance's object and otherwise
+   * succeeds at once without touching the alert (spec §3.4).
+   */
+  #adoptCheck(kind: ObjectKind, fd: number, readRequest: number): void {
+    this.#check(kind);
+    if (typeof fd !== "number" || (fd >>> 0) !== fd || fd > 0x7FFF_FFFF) {
+      throw new TypeError(
+        `${kind}: fd must be a non-negative integer fd, got ${describe(fd)}`,
+      );
+    }
+    try {
+      this.backend.ioctl(fd, readRequest, this.#create);
+    } catch (err) {
+      if (!(err instanceof NtsyncError)) throw err;
+      // MUTEX_READ reports an abandoned mutex as EOWNERDEAD: still a mutex.
+      if (kind !== "mutex" || err.errno !== Errno.EOWNERDEAD) {
+        throw new TypeError(
+          `${kind}: fd ${fd} is not a ${kind} (${err.code})`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+    const slot = this.#syncSlot();
+    const words = slot.words;
+    words[W_TIMEOUT] = 0; // poll (the probe never blocks anyway)
+    words[W_TIMEOUT + 1] = 0;
+    words[W_COUNT] = 0;
+    words[W_FLAGS] = 0;
+    words[W_OWNER] = U32_MAX; // any nonzero id: nothing is acquired
+    words[W_ALERT] = fd;
+    words[W_PAD] = 0;
+    slot.alert = undefined;
+    try {
+      this.backend.ioctl(this.fd, NTSYNC_IOC_WAIT_ALL, slot.args);
+    } catch (err) {
+      if (err instanceof NtsyncError && err.errno === Errno.EINVAL) {
+        throw new TypeError(
+          `${kind}: fd ${fd} is a ${kind} of another device`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  #check(op: string): void {
+    if (this.#closed) throw closedError(op, "device");
+  }
+
+  #syncSlot(): WaitSlot {
+    return this.#sync ??= new WaitSlot(this.backend);
+  }
+
+  /**
+   * Wait until any one of `objects` can be acquired, and acquire it (the
+   * lowest index wins when several can); blocks the thread, so use it in a
+   * Worker, or with `timeout: 0` to poll.
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using a = dev.createSemaphore(0, 1);
+   * using b = dev.createEvent({ signaled: true });
+   * dev.waitAny([a, b], { timeout: 0 }); // { status: "signaled", index: 1 }
+   * ```
+   */
+  waitAny(objects: readonly SyncObject[], options?: WaitOptions): WaitResult {
+    return this.#wait("waitAny", NTSYNC_IOC_WAIT_ANY, false, objects, options);
+  }
+
+  /**
+   * Wait until all of `objects` can be acquired at the same moment, and
+   * acquire them atomically (index 0); blocks the thread.
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using fork1 = dev.createMutex();
+   * using fork2 = dev.createMutex();
+   * dev.waitAll([fork1, fork2], { owner: 1, timeout: 0 }); // { status: "signaled", index: 0 }
+   * ```
+   */
+  waitAll(objects: readonly SyncObject[], options?: WaitOptions): WaitResult {
+    return this.#wait("waitAll", NTSYNC_IOC_WAIT_ALL, true, objects, options);
+  }
+
+  #wait(
+    op: string,
+    request: number,
+    all: boolean,
+    objects: readonly SyncObject[],
+    options: WaitOptions | undefined,
+  ): WaitResult {
+    this.#check(op);
+    const slot = this.#syncSlot();
+    const count = prepareWait(this, slot, op, objects, options);
+    const backend = this.backend;
+    for (;;) {
+      let result: WaitResult | undefined;
+      try {
+        backend.ioctl(this.fd, request, slot.args);
+        result = decodeWait(slot, op, objects, count, all, undefined);
+      } catch (err) {
+        result = decodeWait(slot, op, objects, count, all, err);
+      }
+      if (result !== undefined) return result;
+    }
+  }
+
+  /**
+   * {@linkcode Device.waitAny} without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using sem = dev.createSemaphore(0, 1);
+   * setTimeout(() => sem.release(), 10);
+   * await dev.waitAnyAsync([sem], { timeout: 1000 }); // { status: "signaled", index: 0 }
+   * ```
+   */
+  waitAnyAsync(
+    objects: readonly SyncObject[],
+    options?: WaitAsyncOptions,
+  ): Promise<WaitResult> {
+    return this.#waitAsync(
+      "waitAnyAsync",
+      NTSYNC_IOC_WAIT_ANY,
+      false,
+      objects,
+      options,
+    );
+  }
+
+  /**
+   * {@linkcode Device.waitAll} without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using a = dev.createEvent({ manual: true });
+   * using b = dev.createSemaphore(1, 1);
+   * const controller = new AbortController();
+   * const pending = dev.waitAllAsync([a, b], { signal: controller.signal });
+   * controller.abort(new Error("stop"));
+   * await pending.catch((err) => err.message); // "stop"
+   * ```
+   */
+  waitAllAsync(
+    objects: readonly SyncObject[],
+    options?: WaitAsyncOptions,
+  ): Promise<WaitResult> {
+    return this.#waitAsync(
+      "waitAllAsync",
+      NTSYNC_IOC_WAIT_ALL,
+      true,
+      objects,
+      options,
+    );
+  }
+
+  async #waitAsync(
+    op: string,
+    request: number,
+    all: boolean,
+    objects: readonly SyncObject[],
+    options: WaitAsyncOptions | undefined,
+  ): Promise<WaitResult> {
+    this.#check(op);
+    const signal = options?.signal;
+    if (signal !== undefined) {
+      if (!(signal instanceof AbortSignal)) {
+        throw new TypeError(
+          `${op}: options.signal must be an AbortSignal, got ${
+            describe(signal)
+          }`,
+        );
+      }
+      signal.throwIfAborted();
+    }
+    // Each pending async wait needs its own memory: the backend may read it
+    // after this function has returned to the event loop.
+    const slot = this.#pool.pop() ?? new WaitSlot(this.backend);
+    try {
+      const count = prepareWait(this, slot, op, objects, options);
+      const ioctlOptions = signal ? { signal } : undefined;
+      for (;;) {
+        let result: WaitResult | undefined;
+        try {
+          await this.backend.ioctlAsync(
+            this.fd,
+            request,
+            slot.args,
+            ioctlOptions,
+          );
+          result = decodeWait(slot, op, objects, count, all, undefined);
+        } catch (err) {
+          result = decodeWait(slot, op, objects, count, all, err);
+        }
+        if (result !== undefined) return result;
+      }
+    } finally {
+      slot.alert = undefined;
+      if (this.#pool.length < POOL_LIMIT) this.#pool.push(slot);
+    }
+  }
+
+  /**
+   * Now, in ns, on `clock` as this device's waits measure it: the base for
+   * an absolute `deadline`.
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * const deadline = dev.now() + 5_000_000n; // 5 ms from now
+   * ```
+   */
+  now(clock: ClockName = "monotonic"): bigint {
+    if (clock !== "monotonic" && clock !== "realtime") {
+      throw new TypeError(
+        `now: clock must be "monotonic" or "realtime", got ${describe(clock)}`,
+      );
+    }
+    return this.backend.now(clock);
+  }
+
+  /**
+   * A token to `postMessage` to a Worker, where {@linkcode attachDevice}
+   * reaches this same device; send object fds along and adopt them there
+   * with `device.semaphore(fd)`, `mutex(fd)` or `event(fd)`.
+   *
+   * @example
+   * ```ts
+   * import { attachDevice, openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using sem = dev.createSemaphore(0, 1);
+   * const message = { device: dev.share(), sem: sem.fd };
+   * // in the Worker:
+   * using there = attachDevice(message.device);
+   * there.semaphore(message.sem).release(); // 0
+   * ```
+   */
+  share(): DeviceToken {
+    this.#check("share");
+    return { backend: this.backend.share(), fd: this.fd };
+  }
+
+  /**
+   * Close every object this device created, let go of the handles it
+   * adopted, and close the device fd if this thread opened it. A second
+   * call does nothing. Pending waits are not disturbed.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    let failure: unknown;
+    for (const object of [...this.#live]) {
+      try {
+        object.close();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    this.#sync = undefined;
+    this.#pool.length = 0;
+    if (this.owned) this.backend.close(this.fd);
+    if (failure !== undefined) throw failure;
+  }
+
+  /** `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * Open a new ntsync device (instance) on `backend`: a `Backend`, or the
+ * choice `getBackend` takes (default `"auto"`: the real driver when
+ * `/dev/ntsync` can be used, else the emulation).
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice();
+ * using ev = dev.createEvent({ manual: true, signaled: true });
+ * dev.waitAny([ev], { timeout: 0 }).status; // "signaled"
+ * ```
+ */
+export function openDevice(backend: Backend | BackendChoice = "auto"): Device {
+  const nt = typeof backend === "string" ? getBackend(backend) : backend;
+  if (nt === null || typeof nt !== "object" || typeof nt.open !== "function") {
+    throw new TypeError(
+      `openDevice: backend must be a Backend or "auto", "native" or "emulated", got ${
+        describe(backend)
+      }`,
+    );
+  }
+  return new Device(CONSTRUCT, nt, nt.open(), true);
+}
+
+/**
+ * In a Worker, the device another thread shared with `device.share()`.
+ * Closing it here does not close the device (the thread that opened it
+ * does); objects created here are closed with it.
+ *
+ * @example
+ * ```ts
+ * import { attachDevice, openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using there = attachDevice(dev.share()); // normally in a Worker
+ * there.fd === dev.fd; // true
+ * ```
+ */
+export function attachDevice(token: DeviceToken): Device {
+  if (
+    token === null || typeof token !== "object" ||
+    token.backend === null || typeof token.backend !== "object" ||
+    typeof token.fd !== "number"
+  ) {
+    throw new TypeError(
+      `attachDevice: token must be what device.share() returned, got ${
+        describe(token)
+      }`,
+    );
+  }
+  return new Device(CONSTRUCT, attachBackend(token.backend), token.fd, false);
+}
