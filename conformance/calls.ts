@@ -1,0 +1,311 @@
+/**
+ * The selftests' helpers, re-implemented exactly on the ioctl surface:
+ * `read_*_state` (struct pre-filled with 0xCC), `check_*_state`,
+ * `release_sem`, `unlock_mutex` (count preset 0xdeadbeef), `wait_objs`
+ * (timeout = MONOTONIC now, index preset 0xdeadbeef) and friends, plus the
+ * creation calls. Each returns what the C helper returns: `ret`, `errno`
+ * and the output fields, so failures can be checked output and all.
+ *
+ * @module
+ */
+
+import {
+  EventArgs,
+  MutexArgs,
+  NTSYNC_IOC_CREATE_EVENT,
+  NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_EVENT_PULSE,
+  NTSYNC_IOC_EVENT_READ,
+  NTSYNC_IOC_EVENT_RESET,
+  NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_MUTEX_KILL,
+  NTSYNC_IOC_MUTEX_READ,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ALL,
+  NTSYNC_IOC_WAIT_ANY,
+  SemArgs,
+  WaitArgs,
+} from "../uapi/mod.ts";
+import { type CallResult, expectEq, expectOk } from "./check.ts";
+import type { Session } from "./session.ts";
+
+/** `UINT64_MAX`: an infinite wait timeout. */
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/** The byte pattern the `read_*_state` helpers fill their struct with. */
+const POISON = 0xcc;
+
+/** A `CallResult` with one output value. */
+export type WithValue<K extends string> =
+  & CallResult
+  & { readonly [P in K]: number };
+
+function poisoned(size: number): DataView {
+  const view = new DataView(new ArrayBuffer(size));
+  new Uint8Array(view.buffer).fill(POISON);
+  return view;
+}
+
+// ---- creation --------------------------------------------------------------
+
+/** `ioctl(fd, NTSYNC_IOC_CREATE_SEM, &{count, max})`. */
+export function createSem(
+  s: Session,
+  fd: number,
+  count: number,
+  max: number,
+): CallResult {
+  return s.ioctl(fd, NTSYNC_IOC_CREATE_SEM, SemArgs.alloc({ count, max }));
+}
+
+/** `ioctl(fd, NTSYNC_IOC_CREATE_MUTEX, &{owner, count})`. */
+export function createMutex(
+  s: Session,
+  fd: number,
+  owner: number,
+  count: number,
+): CallResult {
+  return s.ioctl(
+    fd,
+    NTSYNC_IOC_CREATE_MUTEX,
+    MutexArgs.alloc({ owner, count }),
+  );
+}
+
+/** `ioctl(fd, NTSYNC_IOC_CREATE_EVENT, &{manual, signaled})`. */
+export function createEvent(
+  s: Session,
+  fd: number,
+  manual: number | boolean,
+  signaled: number | boolean,
+): CallResult {
+  return s.ioctl(
+    fd,
+    NTSYNC_IOC_CREATE_EVENT,
+    EventArgs.alloc({ manual: Number(manual), signaled: Number(signaled) }),
+  );
+}
+
+// ---- semaphores ------------------------------------------------------------
+
+/** `read_sem_state`: SEM_READ into a 0xCC-filled struct. */
+export function readSemState(
+  s: Session,
+  sem: number,
+): WithValue<"count" | "max"> {
+  const args = poisoned(SemArgs.size);
+  const r = s.ioctl(sem, NTSYNC_IOC_SEM_READ, args);
+  return { ...r, ...SemArgs.read(args) };
+}
+
+/** `check_sem_state(sem, count, max)`. */
+export function checkSemState(
+  s: Session,
+  sem: number,
+  count: number,
+  max: number,
+  step: string,
+): void {
+  const st = readSemState(s, sem);
+  expectOk(st, `${step}: SEM_READ`);
+  expectEq(st.count, count, `${step}: semaphore count`);
+  expectEq(st.max, max, `${step}: semaphore max`);
+}
+
+/** `release_sem(sem, &count)`: SEM_RELEASE with an in/out `u32`. */
+export function releaseSem(
+  s: Session,
+  sem: number,
+  count: number,
+): WithValue<"count"> {
+  const arg = new Uint32Array([count]);
+  const r = s.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, arg);
+  return { ...r, count: arg[0] };
+}
+
+// ---- mutexes ---------------------------------------------------------------
+
+/** `read_mutex_state`: MUTEX_READ into a 0xCC-filled struct. */
+export function readMutexState(
+  s: Session,
+  mutex: number,
+): WithValue<"count" | "owner"> {
+  const args = poisoned(MutexArgs.size);
+  const r = s.ioctl(mutex, NTSYNC_IOC_MUTEX_READ, args);
+  return { ...r, ...MutexArgs.read(args) };
+}
+
+/** `check_mutex_state(mutex, count, owner)`. */
+export function checkMutexState(
+  s: Session,
+  mutex: number,
+  count: number,
+  owner: number,
+  step: string,
+): void {
+  const st = readMutexState(s, mutex);
+  expectOk(st, `${step}: MUTEX_READ`);
+  expectEq(st.count, count, `${step}: mutex count`);
+  expectEq(st.owner, owner, `${step}: mutex owner`);
+}
+
+/** `unlock_mutex(mutex, owner, &count)`: args `{owner, 0xdeadbeef}`. */
+export function unlockMutex(
+  s: Session,
+  mutex: number,
+  owner: number,
+): WithValue<"count"> {
+  const args = MutexArgs.alloc({ owner, count: 0xdeadbeef });
+  const r = s.ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, args);
+  return { ...r, count: MutexArgs.read(args).count };
+}
+
+/** `ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, &owner)`. */
+export function killMutex(
+  s: Session,
+  mutex: number,
+  owner: number,
+): CallResult {
+  return s.ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, new Uint32Array([owner]));
+}
+
+// ---- events ----------------------------------------------------------------
+
+/** `read_event_state`: EVENT_READ into a 0xCC-filled struct. */
+export function readEventState(
+  s: Session,
+  event: number,
+): WithValue<"signaled" | "manual"> {
+  const args = poisoned(EventArgs.size);
+  const r = s.ioctl(event, NTSYNC_IOC_EVENT_READ, args);
+  return { ...r, ...EventArgs.read(args) };
+}
+
+/** `check_event_state(event, signaled, manual)`. */
+export function checkEventState(
+  s: Session,
+  event: number,
+  signaled: number,
+  manual: number,
+  step: string,
+): void {
+  const st = readEventState(s, event);
+  expectOk(st, `${step}: EVENT_READ`);
+  expectEq(st.signaled, signaled, `${step}: event signaled`);
+  expectEq(st.manual, manual, `${step}: event manual`);
+}
+
+function eventOp(
+  s: Session,
+  event: number,
+  request: number,
+): WithValue<"signaled"> {
+  const out = new Uint32Array([0xdeadbeef]);
+  const r = s.ioctl(event, request, out);
+  return { ...r, signaled: out[0] };
+}
+
+/** `ioctl(event, NTSYNC_IOC_EVENT_SET, &signaled)` (preset 0xdeadbeef). */
+export function setEvent(s: Session, event: number): WithValue<"signaled"> {
+  return eventOp(s, event, NTSYNC_IOC_EVENT_SET);
+}
+
+/** `ioctl(event, NTSYNC_IOC_EVENT_RESET, &signaled)` (preset 0xdeadbeef). */
+export function resetEvent(s: Session, event: number): WithValue<"signaled"> {
+  return eventOp(s, event, NTSYNC_IOC_EVENT_RESET);
+}
+
+/** `ioctl(event, NTSYNC_IOC_EVENT_PULSE, &signaled)` (preset 0xdeadbeef). */
+export function pulseEvent(s: Session, event: number): WithValue<"signaled"> {
+  return eventOp(s, event, NTSYNC_IOC_EVENT_PULSE);
+}
+
+// ---- waits -----------------------------------------------------------------
+
+/** An `int objs[]` argument: a view, a list of fds, or `NULL`. */
+export type Objs = Int32Array | readonly number[] | null;
+
+function toView(objs: Objs): Int32Array | null {
+  if (objs === null) return null;
+  return objs instanceof Int32Array ? objs : new Int32Array(objs);
+}
+
+/** `get_abs_timeout(ms)`: MONOTONIC now + ms, in ns. */
+export function getAbsTimeout(s: Session, ms: number): bigint {
+  return s.nt.now("monotonic") + BigInt(ms) * 1_000_000n;
+}
+
+/**
+ * `wait_objs`: zeroed args, timeout = MONOTONIC now (a non-blocking poll),
+ * index preset 0xdeadbeef; returns ret/errno and the output index.
+ */
+export function waitObjs(
+  s: Session,
+  fd: number,
+  request: number,
+  count: number,
+  objs: Objs,
+  owner: number,
+  alert: number,
+): WithValue<"index"> {
+  const view = toView(objs);
+  const args = WaitArgs.alloc({
+    timeout: s.nt.now("monotonic"),
+    count: count >>> 0,
+    objs: view === null ? 0n : s.nt.addressOf(view),
+    owner: owner >>> 0,
+    index: 0xdeadbeef,
+    alert: alert >>> 0,
+  });
+  const r = s.ioctl(fd, request, args);
+  return { ...r, index: WaitArgs.read(args).index };
+}
+
+/** `wait_any(fd, count, objs, owner, &index)`. */
+export function waitAny(
+  s: Session,
+  fd: number,
+  count: number,
+  objs: Objs,
+  owner: number,
+): WithValue<"index"> {
+  return waitObjs(s, fd, NTSYNC_IOC_WAIT_ANY, count, objs, owner, 0);
+}
+
+/** `wait_all(fd, count, objs, owner, &index)`. */
+export function waitAll(
+  s: Session,
+  fd: number,
+  count: number,
+  objs: Objs,
+  owner: number,
+): WithValue<"index"> {
+  return waitObjs(s, fd, NTSYNC_IOC_WAIT_ALL, count, objs, owner, 0);
+}
+
+/** `wait_any_alert(fd, count, objs, owner, alert, &index)`. */
+export function waitAnyAlert(
+  s: Session,
+  fd: number,
+  count: number,
+  objs: Objs,
+  owner: number,
+  alert: number,
+): WithValue<"index"> {
+  return waitObjs(s, fd, NTSYNC_IOC_WAIT_ANY, count, objs, owner, alert);
+}
+
+/** `wait_all_alert(fd, count, objs, owner, alert, &index)`. */
+export function waitAllAlert(
+  s: Session,
+  fd: number,
+  count: number,
+  objs: Objs,
+  owner: number,
+  alert: number,
+): WithValue<"index"> {
+  return waitObjs(s, fd, NTSYNC_IOC_WAIT_ALL, count, objs, owner, alert);
+}

@@ -1,0 +1,145 @@
+/**
+ * The Worker that stands in for the selftests' pthreads.
+ *
+ * It attaches the backend it is given (the same fds, the same objects) and
+ * then runs one BLOCKING ioctl per request, as the kernel test's
+ * `wait_thread` does, posting back `{ret, errno, index}`. The wait args and
+ * the fd array are built here from plain numbers with this thread's own
+ * `addressOf`, so nothing but numbers crosses the thread boundary.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import type { Backend } from "../core/backend.ts";
+import { NtsyncError } from "../core/errors.ts";
+import { attachBackend } from "../core/registry.ts";
+import {
+  MutexArgs,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_WAIT_ANY,
+  WaitArgs,
+} from "../uapi/mod.ts";
+import type {
+  FromWorker,
+  StressJob,
+  StressResult,
+  ThreadResult,
+  ToWorker,
+  WaitJob,
+} from "./protocol.ts";
+
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+let nt: Backend | undefined;
+
+function post(msg: FromWorker): void {
+  self.postMessage(msg);
+}
+
+function backend(): Backend {
+  if (!nt) throw new Error("thread_worker: no backend attached yet");
+  return nt;
+}
+
+/** `wait_thread`: one blocking ioctl, its ret and errno, and the index. */
+function runWait(job: WaitJob): ThreadResult {
+  const b = backend();
+  const objs = new Int32Array(job.objs);
+  const args = WaitArgs.alloc({
+    timeout: job.timeout,
+    objs: job.objs.length > 0 ? b.addressOf(objs) : 0n,
+    count: (job.count ?? job.objs.length) >>> 0,
+    index: (job.index ?? 0) >>> 0,
+    flags: (job.flags ?? 0) >>> 0,
+    owner: job.owner >>> 0,
+    alert: (job.alert ?? 0) >>> 0,
+    pad: (job.pad ?? 0) >>> 0,
+  });
+  let ret: number;
+  let errno = 0;
+  // Posted just before the ioctl: the main thread then measures "still
+  // blocked" from here, not from Worker start-up.
+  post({ kind: "started" });
+  try {
+    ret = b.ioctl(job.fd, job.request, args);
+  } catch (err) {
+    if (!(err instanceof NtsyncError)) throw err;
+    ret = -1;
+    errno = err.errno;
+  }
+  return { ret, errno, index: WaitArgs.read(args).index };
+}
+
+/** `stress_thread`: wait for the start event, then lock/++/unlock. */
+function runStress(job: StressJob): StressResult {
+  const b = backend();
+  const counter = new Uint32Array(job.counter);
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const note = (what: string, err: unknown) => {
+    if (!(err instanceof NtsyncError)) throw err;
+    failures++;
+    firstFailure ??= `${what}: ${err.code}`;
+  };
+  const startObjs = new Int32Array([job.startEvent]);
+  const mutexObjs = new Int32Array([job.mutex]);
+  const args = WaitArgs.alloc({
+    timeout: U64_MAX,
+    count: 1,
+    objs: b.addressOf(startObjs),
+    owner: job.owner,
+    index: 0xdeadbeef,
+  });
+  const unlock = MutexArgs.alloc();
+  post({ kind: "started" });
+  try {
+    b.ioctl(job.device, NTSYNC_IOC_WAIT_ANY, args);
+  } catch (err) {
+    note("wait for the start event", err);
+  }
+  WaitArgs.write(args, { objs: b.addressOf(mutexObjs) });
+  for (let i = 0; i < job.loops; i++) {
+    try {
+      b.ioctl(job.device, NTSYNC_IOC_WAIT_ANY, args);
+    } catch (err) {
+      note(`wait for the mutex, round ${i}`, err);
+    }
+    // Deliberately a plain read and write, not Atomics.add: only the
+    // mutex's mutual exclusion keeps increments from being lost.
+    counter[0] = counter[0] + 1;
+    MutexArgs.write(unlock, { owner: job.owner, count: 0xdeadbeef });
+    try {
+      b.ioctl(job.mutex, NTSYNC_IOC_MUTEX_UNLOCK, unlock);
+    } catch (err) {
+      note(`unlock the mutex, round ${i}`, err);
+    }
+  }
+  return { failures, firstFailure };
+}
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  try {
+    switch (msg.kind) {
+      case "attach":
+        nt = attachBackend(msg.token);
+        post({ kind: "ready" });
+        break;
+      case "wait":
+        post({ kind: "done", result: runWait(msg.job) });
+        break;
+      case "stress":
+        post({ kind: "stress-done", result: runStress(msg.job) });
+        break;
+    }
+  } catch (err) {
+    post({
+      kind: "error",
+      message: err instanceof Error
+        ? `${err.name}: ${err.message}`
+        : String(err),
+    });
+  }
+};
