@@ -1,0 +1,142 @@
+/**
+ * Command-line and environment options of `deno task test:kernel`.
+ *
+ * @module
+ */
+
+/** The command run in the guest when none is given. */
+export const DEFAULT_COMMAND: readonly string[] = ["deno", "task", "test"];
+
+/** Parsed harness options. */
+export interface HarnessOptions {
+  /** The argv to run in the guest. */
+  command: string[];
+  /** Keep the staging tree and image after the run. */
+  keep: boolean;
+  /** Re-query Debian sid for a newer kernel instead of using the cache. */
+  refresh: boolean;
+  /** Stop with an error when /dev/ntsync is missing in the guest. */
+  requireDevice: boolean;
+  /** Overall limit for the boot and the command, in seconds. */
+  timeoutSeconds: number;
+  /** Guest memory in MiB. */
+  memoryMiB: number;
+  /** Guest CPUs. */
+  smp: number;
+  /** Print usage and exit. */
+  help: boolean;
+}
+
+/** The usage text printed by `--help`. */
+export const USAGE =
+  `usage: deno task test:kernel [OPTIONS] [--] [COMMAND [ARG...]]
+
+Boots Debian sid's cloud kernel under qemu (TCG) with ntsync.ko loaded and runs
+COMMAND (default: deno task test) in the project, with no network.
+
+options (environment variable in brackets):
+  --keep              keep the staging tree and image   [NTSYNC_KERNEL_KEEP=1]
+  --refresh           look for a newer sid kernel       [NTSYNC_KERNEL_REFRESH=1]
+  --timeout=SECONDS   overall limit, default 2400       [NTSYNC_KERNEL_TIMEOUT]
+  --memory=MIB        guest memory, default 4096        [NTSYNC_KERNEL_MEMORY]
+  --smp=N             guest CPUs, default 2             [NTSYNC_KERNEL_SMP]
+  --no-require-device run COMMAND even without /dev/ntsync
+                                                        [NTSYNC_KERNEL_REQUIRE_DEVICE=0]
+  -h, --help          this text
+
+A shell command: -- sh -c 'ls -l /dev/ntsync; uname -r'
+Extra environment:  -- env NTSYNC_TEST_BACKENDS=native deno test --allow-all tests/x_test.ts
+`;
+
+function positiveInt(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0) {
+    throw new Error(`${name}: expected a positive integer, got ${raw}`);
+  }
+  return Number(raw);
+}
+
+function flag(raw: string | undefined): boolean {
+  return raw !== undefined && raw !== "" && raw !== "0" && raw !== "false";
+}
+
+/**
+ * Parses the arguments after the script name. One leading `--` is dropped
+ * (`deno task` passes it through); options come next, up to an optional
+ * `--` or the first word that is not an option; the rest is the command.
+ *
+ * @example
+ * ```ts
+ * parseArgs(["--", "deno", "--version"], () => undefined).command; // ["deno", "--version"]
+ * ```
+ */
+export function parseArgs(
+  argv: readonly string[],
+  env: (name: string) => string | undefined,
+): HarnessOptions {
+  const o: HarnessOptions = {
+    command: [],
+    keep: flag(env("NTSYNC_KERNEL_KEEP")),
+    refresh: flag(env("NTSYNC_KERNEL_REFRESH")),
+    requireDevice: env("NTSYNC_KERNEL_REQUIRE_DEVICE") === undefined ||
+      flag(env("NTSYNC_KERNEL_REQUIRE_DEVICE")),
+    timeoutSeconds: 2400,
+    memoryMiB: 4096,
+    smp: 2,
+    help: false,
+  };
+  const envTimeout = env("NTSYNC_KERNEL_TIMEOUT");
+  if (envTimeout) {
+    o.timeoutSeconds = positiveInt("NTSYNC_KERNEL_TIMEOUT", envTimeout);
+  }
+  const envMemory = env("NTSYNC_KERNEL_MEMORY");
+  if (envMemory) o.memoryMiB = positiveInt("NTSYNC_KERNEL_MEMORY", envMemory);
+  const envSmp = env("NTSYNC_KERNEL_SMP");
+  if (envSmp) o.smp = positiveInt("NTSYNC_KERNEL_SMP", envSmp);
+
+  let i = argv[0] === "--" ? 1 : 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (!a.startsWith("-")) break;
+    const [name, value] = a.includes("=")
+      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+      : [a, undefined];
+    const needValue = () => {
+      if (value === undefined) throw new Error(`${name} needs =VALUE`);
+      return value;
+    };
+    switch (name) {
+      case "--keep":
+        o.keep = true;
+        break;
+      case "--refresh":
+        o.refresh = true;
+        break;
+      case "--no-require-device":
+        o.requireDevice = false;
+        break;
+      case "--timeout":
+        o.timeoutSeconds = positiveInt(name, needValue());
+        break;
+      case "--memory":
+        o.memoryMiB = positiveInt(name, needValue());
+        break;
+      case "--smp":
+        o.smp = positiveInt(name, needValue());
+        break;
+      case "-h":
+      case "--help":
+        o.help = true;
+        break;
+      default:
+        throw new Error(
+          `unknown option ${a} (put the command after --; see --help)`,
+        );
+    }
+  }
+  o.command = i < argv.length ? argv.slice(i) : [...DEFAULT_COMMAND];
+  return o;
+}
