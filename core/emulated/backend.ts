@@ -30,6 +30,7 @@ import {
   FD_OBJECT,
   H_CLOCK_BASE_F64,
   H_LOCK,
+  H_THREADS,
   PENDING,
   R_DEAD,
   R_STATE,
@@ -86,11 +87,14 @@ export class EmulatedBackend implements Backend {
   readonly #clock: DeviceClock;
   readonly #addresses = new AddressSpace();
   readonly #waits: WaitStarter;
+  /** This thread's id on the device: its waits carry it, for reap(). */
+  readonly #thread: number;
 
-  private constructor(st: SharedState) {
+  private constructor(st: SharedState, thread: number) {
     this.#st = st;
+    this.#thread = thread;
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
-    this.#waits = new WaitStarter(st, this.#addresses, this.#clock);
+    this.#waits = new WaitStarter(st, this.#addresses, this.#clock, thread);
     attached.set(st.buffer, this);
   }
 
@@ -104,19 +108,21 @@ export class EmulatedBackend implements Backend {
         );
       }
     }
-    return new EmulatedBackend(SharedState.create(caps, wallMs()));
+    const st = SharedState.create(caps, wallMs());
+    Atomics.store(st.u32, H_THREADS, 1);
+    return new EmulatedBackend(st, 1);
   }
 
   /** The device another thread shared (the same object for the same device). */
   static attach(token: ShareToken): EmulatedBackend {
-    const buffer = token.buffer;
-    if (!(buffer instanceof SharedArrayBuffer)) {
+    const { buffer, thread } = token;
+    if (!(buffer instanceof SharedArrayBuffer) || typeof thread !== "number") {
       throw new TypeError(
-        "attachBackend: an emulated token carries its SharedArrayBuffer in .buffer",
+        "attachBackend: not a token from an emulated backend's share()",
       );
     }
     return attached.get(buffer) ??
-      new EmulatedBackend(SharedState.attach(buffer));
+      new EmulatedBackend(SharedState.attach(buffer), thread);
   }
 
   /** @inheritdoc */
@@ -146,7 +152,8 @@ export class EmulatedBackend implements Backend {
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
       const rec = this.#startWait(fd, request, view);
       if (rec < 0) return this.#finish(view!, request);
-      return this.#finish(view!, request, rec, this.#block(rec));
+      const { ticket } = this.#waits.result;
+      return this.#finish(view!, request, rec, this.#block(rec), ticket);
     }
     const st = this.#st;
     if (!isFd(fd)) fail(Errno.EBADF, request);
@@ -181,7 +188,7 @@ export class EmulatedBackend implements Backend {
     if (rec < 0) return this.#finish(view!, request);
 
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
-    const deadlineMs = this.#waits.result.deadlineMs;
+    const { deadlineMs, ticket } = this.#waits.result;
     let aborted = false;
     const onAbort = () => {
       aborted = true;
@@ -210,10 +217,10 @@ export class EmulatedBackend implements Backend {
       signal?.removeEventListener("abort", onAbort);
     }
     if (state === WITHDRAWN && aborted) {
-      st.freeRecord(rec);
+      st.freeRecord(rec, ticket);
       throw signal!.reason;
     }
-    return this.#finish(view!, request, rec, state);
+    return this.#finish(view!, request, rec, state, ticket);
   }
 
   /** @inheritdoc */
@@ -230,9 +237,36 @@ export class EmulatedBackend implements Backend {
     );
   }
 
-  /** @inheritdoc */
+  /**
+   * A token for one Worker: the device's memory and a fresh thread id that
+   * the Worker's waits will carry. Give each Worker its own token, so that
+   * {@linkcode EmulatedBackend.reap} can clean up after it.
+   */
   share(): ShareToken {
-    return { kind: "emulated", buffer: this.#st.buffer };
+    const thread = Atomics.add(this.#st.u32, H_THREADS, 1) + 1;
+    return { kind: "emulated", buffer: this.#st.buffer, thread };
+  }
+
+  /**
+   * After `worker.terminate()`, remove the waits the Worker attached with
+   * `token` left behind: they leave every queue and free their records.
+   * Like a killed thread on the kernel, anything a claim already acquired
+   * for it stays acquired (a mutex it owns is the caller's to MUTEX_KILL).
+   * Returns how many waits were removed.
+   */
+  reap(token: ShareToken): number {
+    const thread = token?.thread;
+    if (token?.buffer !== this.#st.buffer || typeof thread !== "number") {
+      throw new TypeError("reap: token must come from this device's share()");
+    }
+    if (thread === this.#thread) {
+      throw new RangeError("reap: a thread cannot reap its own waits");
+    }
+    const st = this.#st;
+    lock(st.i32, H_LOCK);
+    const n = st.reapThread(thread);
+    unlock(st.i32, H_LOCK);
+    return n;
   }
 
   /**
@@ -305,7 +339,13 @@ export class EmulatedBackend implements Backend {
    * 0, EOWNERDEAD with `index` written, ETIMEDOUT, or EFAULT when the
    * caller's buffer went away while waiting (the objects were acquired).
    */
-  #finish(view: DataView, request: number, rec = -1, state = 0): number {
+  #finish(
+    view: DataView,
+    request: number,
+    rec = -1,
+    state = 0,
+    ticket = 0,
+  ): number {
     let index: number, dead: boolean;
     if (rec < 0) {
       index = this.#waits.result.index;
@@ -313,7 +353,7 @@ export class EmulatedBackend implements Backend {
     } else {
       const st = this.#st;
       dead = st.u32[st.r(rec) + R_DEAD] !== 0;
-      st.freeRecord(rec);
+      st.freeRecord(rec, ticket);
       if (state === WITHDRAWN) fail(Errno.ETIMEDOUT, request);
       index = state;
     }

@@ -67,7 +67,7 @@ export const H_OBJS_LIVE = 14;
 export const H_INSTS_LIVE = 15;
 /** Float64 index of the monotonic clock's base (ms, epoch-relative). */
 export const H_CLOCK_BASE_F64 = 8; // bytes 64..71 = words 16..17
-/** Thread ids handed out to attached threads. */
+/** Thread ids handed out (1: the creating thread; one more per share()). */
 export const H_THREADS = 18;
 /** Header size in words. */
 export const HEADER_WORDS = 32;
@@ -131,7 +131,11 @@ export const T_EVENT = 3;
 export const REC_WORDS = 8;
 /** The word waiters sleep on: -1 pending, >= 0 claimed with that index. */
 export const R_STATE = 0;
-/** 0 free, 1 wait-any, 2 wait-all. */
+/**
+ * The record's ticket: `generation << 2 | kind`, kind 0 free, 1 wait-any,
+ * 2 wait-all. Freeing compares-and-swaps the whole ticket, so a record is
+ * freed exactly once even when a reaper and a dying waiter race.
+ */
 export const R_KIND = 1;
 /** The wait's mutex owner id. */
 export const R_OWNER = 2;
@@ -141,7 +145,7 @@ export const R_COUNT = 3;
 export const R_TOTAL = 4;
 /** Set when the claim acquired an abandoned mutex. */
 export const R_DEAD = 5;
-/** Thread that owns the wait. */
+/** Thread that owns the wait (see EmulatedBackend#reap). */
 export const R_THREAD = 6;
 
 /** R_STATE: nobody has claimed the wait yet. */

@@ -66,6 +66,7 @@ import {
   R_KIND,
   R_OWNER,
   R_STATE,
+  R_THREAD,
   R_TOTAL,
   REC_WORDS,
   type Sections,
@@ -342,14 +343,14 @@ export class SharedState {
 
   /**
    * Take a free record (call canStartWait first). Records are freed by their
-   * waiter without the lock (R_KIND = 0), so they are found by scanning.
+   * waiter without the lock (ticket kind 0), so they are found by scanning.
    */
   allocRecord(): number {
     const u32 = this.u32, hwm = u32[H_REC_HWM];
     let rec = NONE;
     for (let k = 0, at = u32[H_REC_HINT]; k < hwm; k++, at++) {
       if (at >= hwm) at = 0;
-      if (Atomics.load(this.i32, this.r(at) + R_KIND) === 0) {
+      if ((Atomics.load(this.i32, this.r(at) + R_KIND) & 3) === 0) {
         rec = at;
         break;
       }
@@ -361,8 +362,9 @@ export class SharedState {
   }
 
   /**
-   * Queue a wait: `objs` (object ids) for a wait of `kind`, the alert (if
-   * not -1) last. Takes a reference on every object (spec §3.12).
+   * Queue a wait of `thread`: `objs` (object ids) for a wait of `kind`, the
+   * alert (if not -1) last. Takes a reference on every object (spec §3.12).
+   * Returns the record's ticket, which its waiter frees it with.
    */
   enqueue(
     rec: number,
@@ -371,17 +373,22 @@ export class SharedState {
     objs: Int32Array,
     count: number,
     alert: number,
-  ): void {
+    thread: number,
+  ): number {
     const u32 = this.u32, i32 = this.i32, at = this.r(rec);
     i32[at + R_STATE] = PENDING;
     u32[at + R_OWNER] = owner;
     u32[at + R_COUNT] = count;
     u32[at + R_TOTAL] = alert === NONE ? count : count + 1;
     u32[at + R_DEAD] = 0;
+    u32[at + R_THREAD] = thread;
     const queue = kind === WAIT_KIND_ALL ? QUEUE_ALL : QUEUE_ANY;
     for (let i = 0; i < count; i++) this.link(rec, i, objs[i], queue);
     if (alert !== NONE) this.link(rec, count, alert, QUEUE_ANY);
-    Atomics.store(i32, at + R_KIND, kind);
+    const generation = (i32[at + R_KIND] >>> 2) + 1;
+    const ticket = ((generation << 2) | kind) & 0x7fff_ffff;
+    Atomics.store(i32, at + R_KIND, ticket);
+    return ticket;
   }
 
   private link(rec: number, index: number, obj: number, queue: number): void {
@@ -456,12 +463,37 @@ export class SharedState {
     return WITHDRAWN;
   }
 
-  /** Return a record whose waiter has read its result. Lock not needed. */
-  freeRecord(rec: number): void {
+  /**
+   * Return a record whose waiter has read its result (lock not needed).
+   * Only the holder of the current `ticket` frees it, and only once.
+   */
+  freeRecord(rec: number, ticket: number): void {
     // Free the slot before counting it free, so an allocator that sees room
     // always finds a slot.
-    Atomics.store(this.i32, this.r(rec) + R_KIND, 0);
-    Atomics.sub(this.u32, H_RECS_LIVE, 1);
+    const at = this.r(rec) + R_KIND;
+    if (Atomics.compareExchange(this.i32, at, ticket, ticket & ~3) === ticket) {
+      Atomics.sub(this.u32, H_RECS_LIVE, 1);
+    }
+  }
+
+  /**
+   * Remove every wait of a thread that will never return for it (a
+   * terminated Worker): pending ones are withdrawn, and all are freed. What
+   * a claim already acquired for it stays acquired, as on the kernel.
+   * Returns how many waits were removed.
+   */
+  reapThread(thread: number): number {
+    const u32 = this.u32, hwm = u32[H_REC_HWM];
+    let reaped = 0;
+    for (let rec = 0; rec < hwm; rec++) {
+      const at = this.r(rec);
+      const ticket = Atomics.load(this.i32, at + R_KIND);
+      if ((ticket & 3) === 0 || u32[at + R_THREAD] !== thread) continue;
+      this.withdraw(rec);
+      this.freeRecord(rec, ticket);
+      reaped++;
+    }
+    return reaped;
   }
 
   // ---- the wait algorithm -----------------------------------------------

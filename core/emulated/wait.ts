@@ -30,6 +30,8 @@ export class WaitStart {
   dead = false;
   /** The queued record (Queued). */
   rec = -1;
+  /** The queued record's ticket, to free it with (Queued). */
+  ticket = 0;
   /** Wall-clock deadline in ms, Infinity for none (Queued). */
   deadlineMs = Infinity;
 }
@@ -44,6 +46,7 @@ export class WaitStarter {
     private readonly st: SharedState,
     private readonly addresses: AddressSpace,
     private readonly clock: DeviceClock,
+    private readonly thread: number,
   ) {}
 
   /**
@@ -127,13 +130,14 @@ export class WaitStarter {
       if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
     }
     const rec = st.allocRecord();
-    st.enqueue(
+    out.ticket = st.enqueue(
       rec,
       all ? WAIT_KIND_ALL : WAIT_KIND_ANY,
       owner,
       objs,
       count,
       alert,
+      this.thread,
     );
     out.queued = true;
     out.rec = rec;

@@ -1,0 +1,98 @@
+/**
+ * Shared pieces of the typed API's tests: per-backend test registration and
+ * a Worker that performs one blocking wait on request.
+ *
+ * @module
+ */
+
+import type { Backend } from "../backend.ts";
+import { backendsUnderTest } from "../../tests/_backends.ts";
+import type { Device } from "./device.ts";
+import type { SyncObject } from "./object.ts";
+import type { WaitOptions, WaitResult } from "./wait.ts";
+
+/** Register `fn` as one Deno test per backend under test. */
+export function testEachBackend(
+  name: string,
+  fn: (backend: Backend) => void | Promise<void>,
+): void {
+  for (const backend of backendsUnderTest()) {
+    Deno.test(`${backend.kind}: ${name}`, () => fn(backend));
+  }
+}
+
+/** A promise that resolves after `ms` (its timer is always cleared). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** How a Worker refers to an object: its kind and fd. */
+export interface ObjectRef {
+  kind: SyncObject["kind"];
+  fd: number;
+}
+
+/** One wait for the Worker to perform. */
+export interface WorkerWait {
+  mode: "any" | "all";
+  objects: ObjectRef[];
+  alert?: ObjectRef;
+  options?: Omit<WaitOptions, "alert">;
+  /** After the wait, unlock these mutexes as `options.owner` (if acquired). */
+  unlockAfter?: number[];
+}
+
+/** What the Worker posts back. */
+export interface WorkerReply {
+  result?: WaitResult;
+  error?: string;
+  elapsedMs?: number;
+}
+
+function ref(o: SyncObject): ObjectRef {
+  return { kind: o.kind, fd: o.fd };
+}
+
+/**
+ * A Worker attached to `device` that blocks in one wait. `started` resolves
+ * when the Worker is about to call the wait; `done` with its reply.
+ * Terminate it with `using` (or `[Symbol.dispose]()`).
+ */
+export function waitInWorker(
+  device: Device,
+  mode: "any" | "all",
+  objects: SyncObject[],
+  options: WaitOptions = {},
+  unlockAfter: number[] = [],
+): { started: Promise<void>; done: Promise<WorkerReply> } & Disposable {
+  const worker = new Worker(
+    new URL("./_test_worker.ts", import.meta.url).href,
+    { type: "module" },
+  );
+  const { alert, ...rest } = options;
+  const plan: WorkerWait = {
+    mode,
+    objects: objects.map(ref),
+    alert: alert ? ref(alert) : undefined,
+    options: rest,
+    unlockAfter,
+  };
+  const started = Promise.withResolvers<void>();
+  const done = Promise.withResolvers<WorkerReply>();
+  worker.onmessage = (e: MessageEvent) => {
+    if (e.data === "started") started.resolve();
+    else done.resolve(e.data as WorkerReply);
+  };
+  worker.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    const err = new Error(`worker failed: ${e.message}`);
+    started.reject(err);
+    done.reject(err);
+  };
+  worker.postMessage({ token: device.share(), plan });
+  return {
+    started: started.promise,
+    done: done.promise,
+    [Symbol.dispose]: () => worker.terminate(),
+  };
+}
