@@ -8,9 +8,11 @@
 /** The errno values this module can report, keyed by their C name. */
 export const Errno = {
   EPERM: 1,
+  ENOENT: 2,
   EINTR: 4,
   EBADF: 9,
   ENOMEM: 12,
+  EACCES: 13,
   EFAULT: 14,
   ENODEV: 19,
   EINVAL: 22,
