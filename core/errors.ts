@@ -24,6 +24,8 @@ export class NtsyncError extends Error {
   readonly code: string;
 
   /**
+   * An error for `errno`, raised by `operation`.
+   *
    * @param errno the Linux errno number
    * @param operation what failed, used in the message
    */

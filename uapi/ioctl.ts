@@ -32,57 +32,69 @@ export const NTSYNC_MAX_WAIT_COUNT = 64;
 export const NTSYNC_WAIT_REALTIME = 0x1;
 
 /** Create a semaphore on the device fd; returns its fd. `_IOW('N', 0x80, struct ntsync_sem_args)` */
-export const NTSYNC_IOC_CREATE_SEM = ioc(IOC_WRITE, 0x80, NTSYNC_SEM_ARGS_SIZE);
+export const NTSYNC_IOC_CREATE_SEM: number = ioc(
+  IOC_WRITE,
+  0x80,
+  NTSYNC_SEM_ARGS_SIZE,
+);
 /** Add to a semaphore; writes the previous count. `_IOWR('N', 0x81, __u32)` */
-export const NTSYNC_IOC_SEM_RELEASE = ioc(IOC_READ | IOC_WRITE, 0x81, 4);
+export const NTSYNC_IOC_SEM_RELEASE: number = ioc(
+  IOC_READ | IOC_WRITE,
+  0x81,
+  4,
+);
 /** Wait for any one of up to 64 objects. `_IOWR('N', 0x82, struct ntsync_wait_args)` */
-export const NTSYNC_IOC_WAIT_ANY = ioc(
+export const NTSYNC_IOC_WAIT_ANY: number = ioc(
   IOC_READ | IOC_WRITE,
   0x82,
   NTSYNC_WAIT_ARGS_SIZE,
 );
 /** Wait for all of up to 64 objects at once. `_IOWR('N', 0x83, struct ntsync_wait_args)` */
-export const NTSYNC_IOC_WAIT_ALL = ioc(
+export const NTSYNC_IOC_WAIT_ALL: number = ioc(
   IOC_READ | IOC_WRITE,
   0x83,
   NTSYNC_WAIT_ARGS_SIZE,
 );
 /** Create a mutex on the device fd; returns its fd. `_IOW('N', 0x84, struct ntsync_mutex_args)` */
-export const NTSYNC_IOC_CREATE_MUTEX = ioc(
+export const NTSYNC_IOC_CREATE_MUTEX: number = ioc(
   IOC_WRITE,
   0x84,
   NTSYNC_MUTEX_ARGS_SIZE,
 );
 /** Unlock a mutex; writes the previous recursion count. `_IOWR('N', 0x85, struct ntsync_mutex_args)` */
-export const NTSYNC_IOC_MUTEX_UNLOCK = ioc(
+export const NTSYNC_IOC_MUTEX_UNLOCK: number = ioc(
   IOC_READ | IOC_WRITE,
   0x85,
   NTSYNC_MUTEX_ARGS_SIZE,
 );
 /** Mark a mutex abandoned by its owner. `_IOW('N', 0x86, __u32)` */
-export const NTSYNC_IOC_MUTEX_KILL = ioc(IOC_WRITE, 0x86, 4);
+export const NTSYNC_IOC_MUTEX_KILL: number = ioc(IOC_WRITE, 0x86, 4);
 /** Create an event on the device fd; returns its fd. `_IOW('N', 0x87, struct ntsync_event_args)` */
-export const NTSYNC_IOC_CREATE_EVENT = ioc(
+export const NTSYNC_IOC_CREATE_EVENT: number = ioc(
   IOC_WRITE,
   0x87,
   NTSYNC_EVENT_ARGS_SIZE,
 );
 /** Signal an event; writes the previous state. `_IOR('N', 0x88, __u32)` */
-export const NTSYNC_IOC_EVENT_SET = ioc(IOC_READ, 0x88, 4);
+export const NTSYNC_IOC_EVENT_SET: number = ioc(IOC_READ, 0x88, 4);
 /** Unsignal an event; writes the previous state. `_IOR('N', 0x89, __u32)` */
-export const NTSYNC_IOC_EVENT_RESET = ioc(IOC_READ, 0x89, 4);
+export const NTSYNC_IOC_EVENT_RESET: number = ioc(IOC_READ, 0x89, 4);
 /** Signal, wake, unsignal atomically; writes the previous state. `_IOR('N', 0x8a, __u32)` */
-export const NTSYNC_IOC_EVENT_PULSE = ioc(IOC_READ, 0x8a, 4);
+export const NTSYNC_IOC_EVENT_PULSE: number = ioc(IOC_READ, 0x8a, 4);
 /** Read a semaphore's `{count, max}`. `_IOR('N', 0x8b, struct ntsync_sem_args)` */
-export const NTSYNC_IOC_SEM_READ = ioc(IOC_READ, 0x8b, NTSYNC_SEM_ARGS_SIZE);
+export const NTSYNC_IOC_SEM_READ: number = ioc(
+  IOC_READ,
+  0x8b,
+  NTSYNC_SEM_ARGS_SIZE,
+);
 /** Read a mutex's `{owner, count}`; EOWNERDEAD if abandoned. `_IOR('N', 0x8c, struct ntsync_mutex_args)` */
-export const NTSYNC_IOC_MUTEX_READ = ioc(
+export const NTSYNC_IOC_MUTEX_READ: number = ioc(
   IOC_READ,
   0x8c,
   NTSYNC_MUTEX_ARGS_SIZE,
 );
 /** Read an event's `{manual, signaled}`. `_IOR('N', 0x8d, struct ntsync_event_args)` */
-export const NTSYNC_IOC_EVENT_READ = ioc(
+export const NTSYNC_IOC_EVENT_READ: number = ioc(
   IOC_READ,
   0x8d,
   NTSYNC_EVENT_ARGS_SIZE,

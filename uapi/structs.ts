@@ -8,7 +8,7 @@
  * @module
  */
 
-import { defineStruct } from "./struct.ts";
+import { defineStruct, type StructCodec } from "./struct.ts";
 import {
   NTSYNC_EVENT_ARGS_SIZE,
   NTSYNC_MUTEX_ARGS_SIZE,
@@ -16,8 +16,35 @@ import {
   NTSYNC_WAIT_ARGS_SIZE,
 } from "./ioctl.ts";
 
+/** Field layout of `struct ntsync_sem_args`: `[offset, type]` per field. */
+export type SemLayout = {
+  readonly count: readonly [0, "u32"];
+  readonly max: readonly [4, "u32"];
+};
+/** Field layout of `struct ntsync_mutex_args`. */
+export type MutexLayout = {
+  readonly owner: readonly [0, "u32"];
+  readonly count: readonly [4, "u32"];
+};
+/** Field layout of `struct ntsync_event_args`. */
+export type EventLayout = {
+  readonly manual: readonly [0, "u32"];
+  readonly signaled: readonly [4, "u32"];
+};
+/** Field layout of `struct ntsync_wait_args`. */
+export type WaitLayout = {
+  readonly timeout: readonly [0, "u64"];
+  readonly objs: readonly [8, "u64"];
+  readonly count: readonly [16, "u32"];
+  readonly index: readonly [20, "u32"];
+  readonly flags: readonly [24, "u32"];
+  readonly owner: readonly [28, "u32"];
+  readonly alert: readonly [32, "u32"];
+  readonly pad: readonly [36, "u32"];
+};
+
 /** `struct ntsync_sem_args { __u32 count; __u32 max; }` */
-export const SemArgs = defineStruct(
+export const SemArgs: StructCodec<SemLayout> = defineStruct(
   "ntsync_sem_args",
   NTSYNC_SEM_ARGS_SIZE,
   4,
@@ -28,7 +55,7 @@ export const SemArgs = defineStruct(
 );
 
 /** `struct ntsync_mutex_args { __u32 owner; __u32 count; }` */
-export const MutexArgs = defineStruct(
+export const MutexArgs: StructCodec<MutexLayout> = defineStruct(
   "ntsync_mutex_args",
   NTSYNC_MUTEX_ARGS_SIZE,
   4,
@@ -36,7 +63,7 @@ export const MutexArgs = defineStruct(
 );
 
 /** `struct ntsync_event_args { __u32 manual; __u32 signaled; }` */
-export const EventArgs = defineStruct(
+export const EventArgs: StructCodec<EventLayout> = defineStruct(
   "ntsync_event_args",
   NTSYNC_EVENT_ARGS_SIZE,
   4,
@@ -47,7 +74,7 @@ export const EventArgs = defineStruct(
  * `struct ntsync_wait_args { __u64 timeout; __u64 objs; __u32 count;
  * __u32 index; __u32 flags; __u32 owner; __u32 alert; __u32 pad; }`
  */
-export const WaitArgs = defineStruct(
+export const WaitArgs: StructCodec<WaitLayout> = defineStruct(
   "ntsync_wait_args",
   NTSYNC_WAIT_ARGS_SIZE,
   8,
@@ -64,4 +91,4 @@ export const WaitArgs = defineStruct(
 );
 
 /** Byte offsets of `ntsync_wait_args`, for hot paths that skip the codec. */
-export const WAIT = WaitArgs.offsets;
+export const WAIT: StructCodec<WaitLayout>["offsets"] = WaitArgs.offsets;
