@@ -65,6 +65,11 @@ const W_OWNER = WAIT.owner / 4;
 const W_ALERT = WAIT.alert / 4;
 const W_PAD = WAIT.pad / 4;
 
+/** "a semaphore", "a mutex", "an event". */
+function an(kind: ObjectKind): string {
+  return kind === "event" ? "an event" : `a ${kind}`;
+}
+
 /** Async waits keep at most this many idle slots for reuse. */
 const POOL_LIMIT = 8;
 
@@ -270,7 +275,7 @@ export class Device implements Disposable {
       // MUTEX_READ reports an abandoned mutex as EOWNERDEAD: still a mutex.
       if (kind !== "mutex" || err.errno !== Errno.EOWNERDEAD) {
         throw new TypeError(
-          `${kind}: fd ${fd} is not a ${kind} (${err.code})`,
+          `${kind}: fd ${fd} is not ${an(kind)} (${err.code})`,
           {
             cause: err,
           },
@@ -292,7 +297,7 @@ export class Device implements Disposable {
     } catch (err) {
       if (err instanceof NtsyncError && err.errno === Errno.EINVAL) {
         throw new TypeError(
-          `${kind}: fd ${fd} is a ${kind} of another device`,
+          `${kind}: fd ${fd} is ${an(kind)} of another device`,
           { cause: err },
         );
       }

@@ -173,6 +173,10 @@ export class WaitSlot {
   }
 }
 
+function aKind(o: SyncObject): string {
+  return o.kind === "event" ? "an event" : `a ${o.kind}`;
+}
+
 function notAnObject(
   op: string,
   device: Device,
@@ -182,11 +186,13 @@ function notAnObject(
   if (value instanceof SyncObject) {
     if (value.device !== device) {
       return new TypeError(
-        `${op}: ${where} (a ${value.kind}, fd ${value.fd}) belongs to another device`,
+        `${op}: ${where} (${
+          aKind(value)
+        }, fd ${value.fd}) belongs to another device`,
       );
     }
     return new TypeError(
-      `${op}: ${where} (a ${value.kind}, fd ${value.fd}) is closed`,
+      `${op}: ${where} (${aKind(value)}, fd ${value.fd}) is closed`,
     );
   }
   const hint = typeof value === "number"

@@ -1,0 +1,427 @@
+import assert from "node:assert/strict";
+import { NtsyncError } from "../errors.ts";
+import { openDevice } from "./device.ts";
+import { delay, testEachBackend } from "./_test_helpers.ts";
+
+testEachBackend(
+  "waitAny: the lowest acquirable index wins, one object per wait",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(2, 2);
+    using m = dev.createMutex();
+    const opts = { owner: 123, timeout: 0 };
+    assert.deepEqual(dev.waitAny([sem, m], opts), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.deepEqual(dev.waitAny([sem, m], opts), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.deepEqual(dev.waitAny([sem, m], opts), {
+      status: "signaled",
+      index: 1,
+    });
+    assert.deepEqual(sem.read(), { count: 0, max: 2 });
+    assert.deepEqual(m.read(), { owner: 123, count: 1, abandoned: false });
+    assert.deepEqual(dev.waitAny([sem], opts), { status: "timeout" });
+  },
+);
+
+testEachBackend(
+  "waitAny: nothing to wait on and no alert times out",
+  (backend) => {
+    using dev = openDevice(backend);
+    assert.deepEqual(dev.waitAny([], { timeout: 0 }), { status: "timeout" });
+  },
+);
+
+testEachBackend(
+  "waitAll: atomic; a partial set acquires nothing",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(1, 1);
+    using m = dev.createMutex(5);
+    using ev = dev.createEvent({ manual: false, signaled: false });
+    assert.deepEqual(dev.waitAll([sem, m, ev], { owner: 6, timeout: 0 }), {
+      status: "timeout",
+    });
+    assert.deepEqual(sem.read(), { count: 1, max: 1 });
+    assert.deepEqual(m.read(), { owner: 5, count: 1, abandoned: false });
+    ev.set();
+    m.unlock(5);
+    assert.deepEqual(dev.waitAll([sem, m, ev], { owner: 6, timeout: 0 }), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.deepEqual(sem.read(), { count: 0, max: 1 });
+    assert.deepEqual(m.read(), { owner: 6, count: 1, abandoned: false });
+    assert.deepEqual(ev.read(), { manual: false, signaled: false });
+  },
+);
+
+testEachBackend("waitAll: of nothing succeeds at once", (backend) => {
+  using dev = openDevice(backend);
+  assert.deepEqual(dev.waitAll([]), { status: "signaled", index: 0 });
+  using alert = dev.createEvent({ signaled: true });
+  assert.deepEqual(dev.waitAll([], { alert }), {
+    status: "signaled",
+    index: 0,
+  });
+  assert.deepEqual(alert.read(), { manual: false, signaled: true }); // untouched
+});
+
+testEachBackend(
+  "waitAll: an abandoned mutex among the objects reports 'abandoned'",
+  (backend) => {
+    using dev = openDevice(backend);
+    using a = dev.createMutex(1);
+    using b = dev.createMutex();
+    a.kill(1);
+    assert.deepEqual(dev.waitAll([b, a], { owner: 2, timeout: 0 }), {
+      status: "abandoned",
+      index: 0,
+    });
+    assert.deepEqual(a.read(), { owner: 2, count: 1, abandoned: false });
+    assert.deepEqual(b.read(), { owner: 2, count: 1, abandoned: false });
+  },
+);
+
+testEachBackend(
+  "alert: 'alerted' with index = objects.length, objects untouched",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(0, 1);
+    using alert = dev.createEvent({ signaled: true });
+    assert.deepEqual(dev.waitAny([sem], { alert, timeout: 0 }), {
+      status: "alerted",
+      index: 1,
+    });
+    assert.deepEqual(alert.read(), { manual: false, signaled: false }); // auto: consumed
+    alert.set();
+    using sem2 = dev.createSemaphore(0, 1);
+    assert.deepEqual(dev.waitAll([sem, sem2], { alert, timeout: 0 }), {
+      status: "alerted",
+      index: 2,
+    });
+    alert.set();
+    assert.deepEqual(dev.waitAny([], { alert, timeout: 0 }), {
+      status: "alerted",
+      index: 0,
+    });
+    // an acquirable object beats a signaled alert
+    alert.set();
+    sem.release();
+    assert.deepEqual(dev.waitAny([sem], { alert, timeout: 0 }), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.deepEqual(alert.read(), { manual: false, signaled: true });
+  },
+);
+
+testEachBackend(
+  "timeout: a relative timeout waits about that long",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(0, 1);
+    const t0 = performance.now();
+    assert.deepEqual(dev.waitAny([sem], { timeout: 40 }), {
+      status: "timeout",
+    });
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed >= 39, `waited only ${elapsed} ms`);
+    assert.ok(elapsed < 2000, `waited ${elapsed} ms`);
+  },
+);
+
+testEachBackend(
+  "deadline: absolute on either clock; a past deadline still acquires",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(1, 1);
+    assert.deepEqual(dev.waitAny([sem], { deadline: 0n }), {
+      status: "signaled",
+      index: 0,
+    });
+    for (const clock of ["monotonic", "realtime"] as const) {
+      const t0 = performance.now();
+      const deadline = dev.now(clock) + 30_000_000n;
+      assert.deepEqual(dev.waitAny([sem], { deadline, clock }), {
+        status: "timeout",
+      });
+      const elapsed = performance.now() - t0;
+      assert.ok(elapsed >= 29, `${clock}: waited only ${elapsed} ms`);
+    }
+    assert.deepEqual(
+      dev.waitAny([sem], { deadline: dev.now("monotonic") - 1n }),
+      {
+        status: "timeout",
+      },
+    );
+    assert.deepEqual(dev.waitAny([sem], { timeout: 5, clock: "realtime" }), {
+      status: "timeout",
+    });
+  },
+);
+
+testEachBackend(
+  "async: a release from a timer ends the wait",
+  async (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(0, 1);
+    using ev = dev.createEvent({ manual: true });
+    const pending = dev.waitAnyAsync([ev, sem], { timeout: 5000 });
+    await delay(20);
+    sem.release();
+    assert.deepEqual(await pending, { status: "signaled", index: 1 });
+    assert.deepEqual(sem.read(), { count: 0, max: 1 });
+  },
+);
+
+testEachBackend(
+  "async: waitAllAsync completes when the last object arrives",
+  async (backend) => {
+    using dev = openDevice(backend);
+    using a = dev.createSemaphore(1, 1);
+    using b = dev.createEvent();
+    const pending = dev.waitAllAsync([a, b], { timeout: 5000 });
+    await delay(20);
+    assert.deepEqual(a.read(), { count: 1, max: 1 }); // not taken while b is unsignaled
+    b.set();
+    assert.deepEqual(await pending, { status: "signaled", index: 0 });
+    assert.deepEqual(a.read(), { count: 0, max: 1 });
+    assert.deepEqual(b.read(), { manual: false, signaled: false });
+  },
+);
+
+testEachBackend(
+  "async: timeout, alert and abandoned are results too",
+  async (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(0, 1);
+    using alert = dev.createEvent({ manual: true });
+    using m = dev.createMutex(3);
+    assert.deepEqual(await dev.waitAnyAsync([sem], { timeout: 20 }), {
+      status: "timeout",
+    });
+    const alerted = dev.waitAllAsync([sem], { alert, timeout: 5000 });
+    await delay(10);
+    alert.set();
+    assert.deepEqual(await alerted, { status: "alerted", index: 1 });
+    const abandoned = dev.waitAnyAsync([sem, m], { owner: 4, timeout: 5000 });
+    await delay(10);
+    m.kill(3);
+    assert.deepEqual(await abandoned, { status: "abandoned", index: 1 });
+    assert.deepEqual(m.read(), { owner: 4, count: 1, abandoned: false });
+  },
+);
+
+testEachBackend(
+  "async: abort rejects with the signal's reason and acquires nothing",
+  async (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(0, 1);
+    const controller = new AbortController();
+    const reason = new Error("user gave up");
+    const pending = dev.waitAnyAsync([sem], { signal: controller.signal });
+    await delay(10);
+    controller.abort(reason);
+    await assert.rejects(pending, (err) => err === reason);
+    sem.release();
+    assert.deepEqual(sem.read(), { count: 1, max: 1 }); // the aborted wait took nothing
+    // already aborted: rejects at once, without waiting
+    await assert.rejects(
+      dev.waitAllAsync([sem], { signal: AbortSignal.abort(reason) }),
+      (err) => err === reason,
+    );
+    assert.deepEqual(sem.read(), { count: 1, max: 1 });
+    await assert.rejects(
+      dev.waitAnyAsync([sem], { signal: "stop" as unknown as AbortSignal }),
+      {
+        name: "TypeError",
+        message: /waitAnyAsync: options.signal must be an AbortSignal/,
+      },
+    );
+  },
+);
+
+testEachBackend(
+  "async: many concurrent waits each get their own result",
+  async (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(0, 16);
+    const waits = Array.from(
+      { length: 12 },
+      () => dev.waitAnyAsync([sem], { timeout: 5000 }),
+    );
+    await delay(20);
+    sem.release(12);
+    for (const result of await Promise.all(waits)) {
+      assert.deepEqual(result, { status: "signaled", index: 0 });
+    }
+    assert.deepEqual(sem.read(), { count: 0, max: 16 });
+  },
+);
+
+testEachBackend(
+  "misuse: objects of another device, closed, or not objects",
+  (backend) => {
+    using dev = openDevice(backend);
+    using other = openDevice(backend);
+    using mine = dev.createSemaphore(1, 1);
+    using theirs = other.createSemaphore(1, 1);
+    assert.throws(() => dev.waitAny([mine, theirs], { timeout: 0 }), {
+      name: "TypeError",
+      message:
+        /^waitAny: objects\[1\] \(a semaphore, fd \d+\) belongs to another device$/,
+    });
+    assert.throws(() => dev.waitAll([mine], { alert: theirs }), {
+      name: "TypeError",
+      message: /^waitAll: options.alert .* belongs to another device$/,
+    });
+    const closed = dev.createEvent();
+    closed.close();
+    assert.throws(() => dev.waitAny([mine, closed]), {
+      name: "TypeError",
+      message: /^waitAny: objects\[1\] \(an event, fd \d+\) is closed$/,
+    });
+    assert.throws(() => dev.waitAny([mine.fd as never]), {
+      name: "TypeError",
+      message:
+        /objects\[0\] must be a Semaphore, Mutex or Event of this device, got \d+ \(pass the object, not its fd/,
+    });
+    assert.throws(() => dev.waitAny(mine as never), {
+      name: "TypeError",
+      message: /waitAny: objects must be an array/,
+    });
+    assert.deepEqual(mine.read(), { count: 1, max: 1 }); // nothing was waited on
+  },
+);
+
+testEachBackend("misuse: counts, owners, timeouts, clocks", (backend) => {
+  using dev = openDevice(backend);
+  using sem = dev.createSemaphore(1, 1);
+  using m = dev.createMutex();
+  const many = Array.from({ length: 65 }, () => sem);
+  assert.throws(() => dev.waitAny(many), {
+    name: "RangeError",
+    message: "waitAny: objects may hold at most 64 objects, got 65",
+  });
+  assert.throws(() => dev.waitAny([sem], { owner: 0 }), {
+    name: "RangeError",
+    message:
+      "waitAny: options.owner must be an integer in [1, 4294967295], got 0",
+  });
+  assert.throws(() => dev.waitAll([sem], { owner: 1.5 }), {
+    name: "TypeError",
+    message: /waitAll: options.owner .* got 1\.5/,
+  });
+  assert.throws(() => dev.waitAny([sem, m], { timeout: 0 }), {
+    name: "TypeError",
+    message:
+      "waitAny: options.owner is required when a Mutex is waited on (objects[1])",
+  });
+  assert.throws(() => dev.waitAny([sem], { alert: m, timeout: 0 }), {
+    name: "TypeError",
+    message: /options.owner is required .* \(options.alert\)/,
+  });
+  assert.throws(() => dev.waitAny([sem], { timeout: -1 }), {
+    name: "RangeError",
+    message: "waitAny: options.timeout must be >= 0 (or Infinity), got -1",
+  });
+  assert.throws(() => dev.waitAny([sem], { timeout: NaN }), {
+    name: "RangeError",
+  });
+  assert.throws(() => dev.waitAny([sem], { timeout: "5" as never }), {
+    name: "TypeError",
+    message: /options.timeout must be a number/,
+  });
+  assert.throws(() => dev.waitAny([sem], { timeout: 5, deadline: 1n }), {
+    name: "TypeError",
+    message:
+      "waitAny: options.timeout and options.deadline cannot both be given",
+  });
+  assert.throws(() => dev.waitAny([sem], { deadline: 5 as never }), {
+    name: "TypeError",
+    message: /options.deadline must be a bigint/,
+  });
+  assert.throws(() => dev.waitAny([sem], { deadline: -1n }), {
+    name: "RangeError",
+    message: /options.deadline must be in \[0, 2\^64-1\]/,
+  });
+  assert.throws(() => dev.waitAny([sem], { clock: "boot" as never }), {
+    name: "TypeError",
+    message: /options.clock must be "monotonic" or "realtime", got "boot"/,
+  });
+  assert.deepEqual(sem.read(), { count: 1, max: 1 });
+});
+
+testEachBackend(
+  "misuse: a wait-all naming an object twice is a TypeError",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(2, 2);
+    using ev = dev.createEvent({ signaled: true });
+    assert.throws(() => dev.waitAll([ev, sem, sem], { timeout: 0 }), {
+      name: "TypeError",
+      message: /^waitAll: objects\[2\] is the same object as objects\[1\]/,
+    });
+    assert.throws(() => dev.waitAll([sem, ev], { alert: ev, timeout: 0 }), {
+      name: "TypeError",
+      message: /^waitAll: options.alert is also objects\[1\]/,
+    });
+    // a borrowed second handle to the same fd is the same object too
+    using again = dev.semaphore(sem.fd);
+    assert.throws(() => dev.waitAll([sem, again], { timeout: 0 }), {
+      name: "TypeError",
+      message: /objects\[1\] is the same object as objects\[0\]/,
+    });
+    // wait-any accepts duplicates and acquires once
+    assert.deepEqual(dev.waitAny([sem, sem], { timeout: 0 }), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.deepEqual(sem.read(), { count: 1, max: 2 });
+  },
+);
+
+testEachBackend(
+  "misuse: a closed device refuses everything",
+  async (backend) => {
+    const dev = openDevice(backend);
+    const sem = dev.createSemaphore(0, 1);
+    dev.close();
+    assert.equal(dev.closed, true);
+    assert.equal(sem.closed, true); // closing the device closed its objects
+    assert.throws(() => dev.waitAny([]), {
+      name: "TypeError",
+      message: "waitAny: the device is closed",
+    });
+    await assert.rejects(dev.waitAllAsync([]), {
+      name: "TypeError",
+      message: "waitAllAsync: the device is closed",
+    });
+    assert.throws(() => dev.createSemaphore(0, 1), {
+      message: "createSemaphore: the device is closed",
+    });
+    assert.throws(() => dev.share(), {
+      message: "share: the device is closed",
+    });
+    dev.close(); // idempotent
+  },
+);
+
+testEachBackend(
+  "errors that are not outcomes propagate as NtsyncError",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(0, 1);
+    const stale = dev.semaphore(sem.fd); // a borrowed handle: its fd can be closed elsewhere
+    sem.close();
+    assert.throws(
+      () => dev.waitAny([stale], { timeout: 0 }),
+      (err) => NtsyncError.is(err, "EINVAL"),
+    );
+  },
+);
