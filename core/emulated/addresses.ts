@@ -24,6 +24,8 @@ export class AddressSpace {
   #next = BASE;
   #byView = new WeakMap<Int32Array | Uint32Array, number>();
   #byStart = new Map<number, Mapping>();
+  #lastAddress = -1;
+  #lastMapping: Mapping | undefined;
   #finalizer = new FinalizationRegistry<number>((start) => {
     this.#byStart.delete(start);
   });
@@ -53,9 +55,13 @@ export class AddressSpace {
    * not (all) inside one live view from addressOf: the caller's EFAULT.
    */
   read(address: number, count: number, out: Int32Array): boolean {
-    let mapping = this.#byStart.get(address);
-    if (mapping === undefined) mapping = this.#containing(address);
+    // Waits in a loop reuse one array: skip the map for the last address.
+    let mapping = address === this.#lastAddress
+      ? this.#lastMapping
+      : this.#byStart.get(address) ?? this.#containing(address);
     if (mapping === undefined) return false;
+    this.#lastAddress = address;
+    this.#lastMapping = mapping;
     const view = mapping.view.deref();
     if (view === undefined) return false;
     const offset = address - mapping.start;

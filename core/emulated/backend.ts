@@ -60,15 +60,26 @@ function fail(errno: number, request: number | string): never {
   );
 }
 
+// Hot loops pass the same typed array again and again: remember the DataView
+// made for the last one instead of allocating one per call.
+let lastArg: ArrayBufferView | null = null;
+let lastView: DataView | null = null;
+
 /** The caller's buffer as a DataView, or null where the kernel would fault. */
 function asView(arg: ArrayBufferView | null): DataView | null {
   if (arg === null || typeof arg !== "object") return null;
-  if (arg instanceof DataView) {
-    return (arg.buffer as ArrayBuffer).detached ? null : arg;
-  }
+  const buffer = arg.buffer as ArrayBuffer;
+  if (buffer.detached) return null;
+  if (arg instanceof DataView) return arg;
+  if (arg === lastArg) return lastView;
   if (!ArrayBuffer.isView(arg)) return null;
-  if ((arg.buffer as ArrayBuffer).detached) return null;
-  return new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
+  const view = new DataView(buffer, arg.byteOffset, arg.byteLength);
+  // A view of a resizable buffer can change length: never reuse its DataView.
+  if (!buffer.resizable) {
+    lastArg = arg;
+    lastView = view;
+  }
+  return view;
 }
 
 function isFd(fd: number): boolean {
