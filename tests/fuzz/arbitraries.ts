@@ -50,7 +50,7 @@ export const owner: fc.Arbitrary<number> = fc.oneof(
 /** An fd operand: any handle, or one that is open nowhere. */
 export const fdRef: fc.Arbitrary<FdRef> = fc.oneof(
   { weight: 12, arbitrary: fc.nat(24) },
-  { weight: 1, arbitrary: fc.constantFrom<FdRef>("dead", "neg") },
+  { weight: 1, arbitrary: fc.constantFrom<FdRef>("dead", "neg", "min") },
 );
 
 /** An object operand: mostly an object handle, sometimes any fd operand. */
@@ -150,7 +150,7 @@ const waitOp: fc.Arbitrary<Op> = fc.record({
   ),
   owner,
   alert: fc.oneof(
-    { weight: 4, arbitrary: fc.constant(0 as const) },
+    { weight: 4, arbitrary: fc.constant(null) },
     { weight: 1, arbitrary: objRef },
   ),
   flags: fc.oneof(

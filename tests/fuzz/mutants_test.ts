@@ -25,6 +25,7 @@ import { ModelBackend } from "../model/model.ts";
 import { sequence } from "./arbitraries.ts";
 import { runSequence, type Subject } from "./runner.ts";
 import { MODEL } from "./subjects.ts";
+import { catalogue, SETUP } from "./catalogue.ts";
 
 type Ioctl = Backend["ioctl"];
 
@@ -125,5 +126,15 @@ for (const bad of MUTANTS) {
     assert.ok(details.failed, `${bad.name} went unnoticed in 300 sequences`);
     const shrunk = details.counterexample![0];
     assert.ok(shrunk.length <= 12, `shrunk to ${shrunk.length} ops`);
+  });
+}
+
+for (const bad of MUTANTS) {
+  Deno.test(`hostile: the catalogue catches the ${bad.name} mutant`, () => {
+    const caught = catalogue().some((c) =>
+      runSequence([MODEL, bad], [...SETUP, ...(c.before ?? []), c.op])
+        .mismatch !== undefined
+    );
+    assert.ok(caught, `${bad.name} passed the whole catalogue`);
   });
 }

@@ -9,11 +9,17 @@
 /**
  * An fd operand. A number picks a handle (device or object) by creation
  * order, modulo how many exist; `{ obj: n }` picks among the object handles
- * only; `"dead"` is a number that is open nowhere, `"neg"` is -1. A handle
+ * only; `"dead"` is a number that is open nowhere, `"neg"` is -1, `"min"`
+ * is -2^31. A handle
  * that was closed stays addressable: it then stands for its old (now
  * unopened) number. With no handle to pick, a ref means `"dead"`.
  */
-export type FdRef = number | { readonly obj: number } | "dead" | "neg";
+export type FdRef =
+  | number
+  | { readonly obj: number }
+  | "dead"
+  | "neg"
+  | "min";
 
 /**
  * How the argument buffer is presented: `exact` (a Uint8Array of the
@@ -57,8 +63,17 @@ export type ObjKind = "sem" | "mutex" | "event";
  */
 export type ObjsAddress = "ok" | "null" | "bogus" | "detached";
 
-/** A wait's timeout: now on the clock its flags select, 0, or 1 s ago. */
-export type TimeoutKind = "now" | "zero" | "past";
+/**
+ * A wait's timeout: now on the clock its flags select, 0, 1 s ago; or (only
+ * in fixed catalogues, never generated, since they can block) an absolute
+ * value in ns as a decimal string, or now plus some ms.
+ */
+export type TimeoutKind =
+  | "now"
+  | "zero"
+  | "past"
+  | { readonly ns: string }
+  | { readonly plusMs: number };
 
 /** One step of a fuzz sequence. */
 export type Op =
@@ -99,8 +114,8 @@ export type Op =
     /** The `count` field when it is not `objs.length`. */
     readonly count?: number;
     readonly owner: number;
-    /** 0: no alert. */
-    readonly alert: FdRef | 0;
+    /** `null`: no alert (the field is 0). */
+    readonly alert: FdRef | null;
     readonly flags: number;
     readonly pad: number;
     readonly timeout: TimeoutKind;

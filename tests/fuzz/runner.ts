@@ -64,6 +64,8 @@ export interface Mismatch {
 export interface RunResult {
   /** Operations on which every subject agreed. */
   readonly agreed: number;
+  /** What the last subject observed at each agreed step. */
+  readonly trace: readonly Observation[];
   /** The first disagreement, if any. */
   readonly mismatch?: Mismatch;
 }
@@ -175,6 +177,7 @@ class Lockstep {
   /** The fd number a ref stands for in subject `s`. */
   fd(s: number, ref: FdRef): number {
     if (ref === "neg") return -1;
+    if (ref === "min") return -0x8000_0000;
     const h = this.handle(ref);
     if (h === undefined) return this.#dead(s);
     const fd = h.fds[s];
@@ -235,12 +238,17 @@ class Lockstep {
       if (op.addr === "detached") objs.buffer.transfer();
     } else if (op.addr === "bogus") address = BOGUS_ADDRESS;
     const realtime = (op.flags & 1) !== 0;
+    const now = () => nt.now(realtime ? "realtime" : "monotonic");
     let timeout = 0n;
-    if (op.timeout !== "zero") {
-      timeout = nt.now(realtime ? "realtime" : "monotonic");
+    if (typeof op.timeout === "object") {
+      timeout = "ns" in op.timeout
+        ? BigInt(op.timeout.ns)
+        : now() + BigInt(op.timeout.plusMs) * 1_000_000n;
+    } else if (op.timeout !== "zero") {
+      timeout = now();
       if (op.timeout === "past") timeout -= 1_000_000_000n;
     }
-    const alert = op.alert === 0 ? 0 : this.fd(s, op.alert);
+    const alert = op.alert === null ? 0 : this.fd(s, op.alert);
     const arg = makeArg(op.arg, 40, (v) => {
       v.setBigUint64(0, timeout < 0n ? 0n : timeout, true);
       v.setBigUint64(8, address, true);
@@ -354,6 +362,7 @@ export function runSequence(
   const run = new Lockstep(names, subjects.map((s) => s.backend()));
   const checkState = options.checkState ?? true;
   let agreed = 0;
+  const trace: Observation[] = [];
   try {
     for (const [step, op] of ops.entries()) {
       const steps = subjects.map((_, s) => run.exec(s, op));
@@ -364,7 +373,7 @@ export function runSequence(
         const seen = Object.fromEntries(
           steps.map((st, s) => [names[s], st.obs]),
         );
-        return { agreed, mismatch: { step, op, what: "result", seen } };
+        return { agreed, trace, mismatch: { step, op, what: "result", seen } };
       }
       run.apply(op, steps);
       if (checkState) {
@@ -374,12 +383,13 @@ export function runSequence(
           const seen = Object.fromEntries(
             states.map((st, s) => [names[s], st]),
           );
-          return { agreed, mismatch: { step, op, what: "state", seen } };
+          return { agreed, trace, mismatch: { step, op, what: "state", seen } };
         }
       }
+      trace.push(steps[steps.length - 1].obs);
       agreed++;
     }
-    return { agreed };
+    return { agreed, trace };
   } finally {
     run.cleanup();
   }
