@@ -9,6 +9,7 @@ import { type Finding, finding } from "./finding.ts";
 import type { DriverReport } from "./driver.ts";
 import type { DoctorSystem, OpenOutcome, PathStat } from "./system.ts";
 import { type Identity, nameOf } from "./users.ts";
+import { ALLOW_ALL_FIX, isNotCapable } from "./access.ts";
 
 /** The device node's path. */
 export const DEVICE = "/dev/ntsync";
@@ -22,8 +23,8 @@ export const UDEV_RULE =
 export interface DeviceReport {
   /** The node's path. */
   readonly path: string;
-  /** Something exists at the path. */
-  readonly present: boolean;
+  /** Something exists at the path (`null`: not allowed to look). */
+  readonly present: boolean | null;
   /** It is a character device. */
   readonly charDevice: boolean;
   /** Permission bits as an octal string (`"0666"`), or `null`. */
@@ -99,24 +100,23 @@ export function probeDevice(
     openError: null,
   };
   if (st instanceof Error) {
+    // not allowed to look: unknown, not missing
+    const byDeno = isNotCapable(st);
     return {
       ...base,
-      present: false,
-      findings: [
-        finding(
-          "device.present",
-          "fail",
-          "/dev/ntsync",
-          `cannot stat: ${st.message}`,
-          {
-            fix: [
-              "Run the doctor with --allow-read (deno task doctor grants it).",
-            ],
-          },
-        ),
-      ],
+      present: null,
+      findings: [finding(
+        "device.present",
+        "warn",
+        "/dev/ntsync",
+        byDeno
+          ? "not examined: Deno needs --allow-all to look at /dev"
+          : `cannot stat: ${st.message}`,
+        { fix: byDeno ? [ALLOW_ALL_FIX] : ["Run the doctor as root."] },
+      )],
     };
   }
+
   if (st === undefined) {
     return { ...base, present: false, findings: [absentFinding(driver)] };
   }
@@ -287,11 +287,11 @@ function openFinding(
     case "NOTCAPABLE":
       return finding(
         "device.open",
-        "fail",
+        "warn",
         label,
-        "Deno's read permission is missing",
+        "not tried: Deno needs --allow-all to open it",
         {
-          fix: ["Run with --allow-read (deno task doctor grants it)."],
+          fix: [ALLOW_ALL_FIX],
         },
       );
     default:

@@ -6,8 +6,9 @@
  */
 
 import { type Finding, finding } from "./finding.ts";
-import type { KernelReport } from "./kernel.ts";
+import { GET_A_KERNEL, type KernelReport } from "./kernel.ts";
 import type { DoctorSystem } from "./system.ts";
+import { ALLOW_ALL_FIX, attempt, valueOf } from "./access.ts";
 
 /** Where the driver comes from. */
 export type DriverKind = "builtin" | "module" | "missing" | "unknown";
@@ -18,8 +19,11 @@ export interface DriverReport {
   readonly kind: DriverKind;
   /** The module file, relative to `/lib/modules/<release>/`, when one exists. */
   readonly moduleFile: string | null;
-  /** Listed in `/proc/modules` (a loaded module) or present in `/sys/module`. */
-  readonly loaded: boolean;
+  /**
+   * Built in, listed in `/proc/modules`, registered in `/proc/misc` or
+   * present in `/sys/module`; `null` when none of those could be read.
+   */
+  readonly loaded: boolean | null;
   /** The misc minor from `/proc/misc`: the driver is registered and answering. */
   readonly miscMinor: number | null;
   /** Files under `modules-load.d` (or `/etc/modules`) that load it at boot. */
@@ -148,8 +152,11 @@ export function probeDriver(
 ): DriverReport {
   const base = `/lib/modules/${kernel.release}`;
   const moduleFile = findModuleFile(system, base);
-  const procLine = loadedModuleLine(read(system, "/proc/modules"));
-  const minor = miscMinor(read(system, "/proc/misc"));
+  const procModules = attempt(() => system.fs.readText("/proc/modules"));
+  const procMisc = attempt(() => system.fs.readText("/proc/misc"));
+  const sysModule = attempt(() => system.fs.stat("/sys/module/ntsync"));
+  const procLine = loadedModuleLine(valueOf(procModules));
+  const minor = miscMinor(valueOf(procMisc));
   const container = exists(system, "/.dockerenv") ||
     exists(system, "/run/.containerenv");
   let kind = kindOf(system, kernel, base, moduleFile);
@@ -157,18 +164,28 @@ export function probeDriver(
   if (minor !== null && (kind === "missing" || kind === "unknown")) {
     kind = procLine ? "module" : "builtin";
   }
-  const loaded = kind === "builtin" || procLine !== undefined ||
-    exists(system, "/sys/module/ntsync") || minor !== null;
+  let loaded: boolean | null;
+  if (
+    kind === "builtin" || procLine !== undefined || minor !== null ||
+    valueOf(sysModule) !== undefined
+  ) loaded = true;
+  else if (!procModules.ok && !procMisc.ok && !sysModule.ok) loaded = null;
+  else loaded = false;
+  const hidden = [procModules, procMisc, sysModule].some((g) =>
+    !g.ok && g.byDeno
+  );
   const loadAtBoot = bootFiles(system);
-  const findings = driverFindings(
+  const findings = driverFindings({
     kind,
     moduleFile,
     loaded,
     minor,
+    miscReadable: procMisc.ok,
+    hidden,
     loadAtBoot,
     container,
     kernel,
-  );
+  });
   return {
     kind,
     moduleFile,
@@ -180,38 +197,50 @@ export function probeDriver(
   };
 }
 
-function driverFindings(
-  kind: DriverKind,
-  moduleFile: string | null,
-  loaded: boolean,
-  minor: number | null,
-  loadAtBoot: readonly string[],
-  container: boolean,
-  kernel: KernelReport,
-): Finding[] {
+interface Facts {
+  kind: DriverKind;
+  moduleFile: string | null;
+  loaded: boolean | null;
+  minor: number | null;
+  miscReadable: boolean;
+  hidden: boolean;
+  loadAtBoot: readonly string[];
+  container: boolean;
+  kernel: KernelReport;
+}
+
+function driverFindings(f: Facts): Finding[] {
   const out: Finding[] = [];
   const label = "driver";
-  const hostNote = container
+  const module = `module ${f.moduleFile ?? "ntsync"}`;
+  const hostNote = f.container
     ? "This looks like a container: the host's kernel and driver are what count; " +
       "load the module on the host and pass the device in (docker/podman run --device /dev/ntsync)."
     : undefined;
-  switch (kind) {
+  const unseen = {
+    detail: "/proc/modules, /proc/misc and /sys/module could not be read.",
+    fix: f.hidden ? [ALLOW_ALL_FIX] : ["Run the doctor as root."],
+  };
+  switch (f.kind) {
     case "builtin":
       out.push(finding("driver.kind", "ok", label, "built into the kernel"));
       break;
     case "module":
-      if (loaded) {
+      if (f.loaded === null) {
         out.push(
           finding(
             "driver.kind",
-            "ok",
+            "warn",
             label,
-            `module ${moduleFile ?? "ntsync"} loaded`,
+            `${module} present; loaded or not cannot be seen`,
+            unseen,
           ),
         );
-        if (loadAtBoot.length === 0) {
-          out.push(
-            finding(
+      } else if (f.loaded) {
+        out.push(finding("driver.kind", "ok", label, `${module} loaded`));
+        out.push(
+          f.loadAtBoot.length === 0
+            ? finding(
               "driver.boot",
               "info",
               "at boot",
@@ -222,25 +251,21 @@ function driverFindings(
                   "to load it at every boot regardless:",
                 fix: [LOAD_AT_BOOT],
               },
-            ),
-          );
-        } else {
-          out.push(
-            finding(
+            )
+            : finding(
               "driver.boot",
               "ok",
               "at boot",
-              `loaded by ${loadAtBoot.join(", ")}`,
+              `loaded by ${f.loadAtBoot.join(", ")}`,
             ),
-          );
-        }
+        );
       } else {
         out.push(
           finding(
             "driver.kind",
             "fail",
             label,
-            `module ${moduleFile ?? "ntsync"} present but not loaded`,
+            `${module} present but not loaded`,
             {
               detail: hostNote,
               fix: [MODPROBE, `To load it at every boot: ${LOAD_AT_BOOT}`],
@@ -250,12 +275,9 @@ function driverFindings(
       }
       break;
     case "missing": {
-      const fix = kernel.newEnough === false
+      const fix = f.kernel.newEnough === false
         ? ["Upgrade to Linux 6.14 or newer; then: " + MODPROBE]
-        : [
-          "Boot a kernel built with CONFIG_NTSYNC=m (most distribution kernels 6.14+ have it), then: " +
-          MODPROBE,
-        ];
+        : [GET_A_KERNEL];
       out.push(
         finding(
           "driver.kind",
@@ -264,7 +286,7 @@ function driverFindings(
           "no ntsync driver for this kernel",
           {
             detail: hostNote ??
-              `Neither built in nor a module under /lib/modules/${kernel.release}.`,
+              `Neither built in nor a module under /lib/modules/${f.kernel.release}.`,
             fix,
           },
         ),
@@ -272,31 +294,39 @@ function driverFindings(
       break;
     }
     case "unknown":
-      out.push(
-        finding(
-          "driver.kind",
-          loaded ? "ok" : "warn",
-          label,
-          loaded ? "loaded" : "not found (no module tree for this kernel)",
-          {
-            detail: hostNote ??
-              `/lib/modules/${kernel.release} is absent, so built-in vs module cannot be told.`,
-            fix: loaded ? undefined : [MODPROBE],
-          },
-        ),
-      );
+      if (f.loaded === null) {
+        out.push(finding("driver.kind", "warn", label, "cannot be seen", {
+          detail:
+            `/lib/modules/${f.kernel.release} is absent and ${unseen.detail}`,
+          fix: unseen.fix,
+        }));
+      } else {
+        out.push(
+          finding(
+            "driver.kind",
+            f.loaded ? "ok" : "warn",
+            label,
+            f.loaded ? "loaded" : "not found (no module tree for this kernel)",
+            {
+              detail: hostNote ??
+                `/lib/modules/${f.kernel.release} is absent, so built-in vs module cannot be told.`,
+              fix: f.loaded ? undefined : [MODPROBE],
+            },
+          ),
+        );
+      }
       break;
   }
-  if (minor !== null) {
+  if (f.minor !== null) {
     out.push(
       finding(
         "driver.misc",
         "ok",
         "registered",
-        `misc device 10:${minor} in /proc/misc`,
+        `misc device 10:${f.minor} in /proc/misc`,
       ),
     );
-  } else if (loaded) {
+  } else if (f.loaded && f.miscReadable) {
     out.push(
       finding(
         "driver.misc",
@@ -305,7 +335,7 @@ function driverFindings(
         "ntsync not listed in /proc/misc",
         {
           detail:
-            "The module is loaded but no misc device is registered: its initialisation failed (see dmesg).",
+            "The driver is loaded but no misc device is registered: its initialisation failed (see dmesg).",
           fix: [
             "sudo dmesg | grep -i ntsync",
             `sudo modprobe -r ntsync && ${MODPROBE}`,

@@ -7,6 +7,7 @@
 
 import { type Finding, finding } from "./finding.ts";
 import type { DoctorSystem } from "./system.ts";
+import { ALLOW_ALL_FIX, isNotCapable } from "./access.ts";
 
 /** A kernel version as three numbers. */
 export interface KernelVersion {
@@ -38,6 +39,15 @@ export interface KernelReport {
   /** The verdicts. */
   readonly findings: Finding[];
 }
+
+/** How to get a kernel that has ntsync (the usual fix). */
+export const GET_A_KERNEL =
+  "Boot a kernel built with CONFIG_NTSYNC=m (most distribution kernels 6.14+ have it: " +
+  "Debian, Ubuntu, Fedora, Arch), then: sudo modprobe ntsync";
+/** How to build one. */
+export const BUILD_A_KERNEL =
+  "Or build your own with CONFIG_NTSYNC=m (Device Drivers → Misc devices → " +
+  "NT synchronization primitive emulation)";
 
 /** The first kernel with a usable ntsync driver. */
 export const FIRST_USABLE: KernelVersion = { major: 6, minor: 14, patch: 0 };
@@ -73,17 +83,20 @@ async function gunzip(bytes: Uint8Array): Promise<string> {
 
 /**
  * The kernel's build configuration: `/proc/config.gz` (CONFIG_IKCONFIG_PROC)
- * or the distribution's `/boot/config-<release>`.
+ * or the distribution's `/boot/config-<release>`; when neither, whether
+ * Deno's permissions hid `/proc/config.gz`.
  */
 export async function readKernelConfig(
   system: DoctorSystem,
   release: string,
-): Promise<{ source: string; text: string } | null> {
+): Promise<{ source: string; text: string } | { hidden: boolean }> {
+  let hidden = false;
   try {
     const gz = system.fs.readBytes("/proc/config.gz");
     if (gz) return { source: "/proc/config.gz", text: await gunzip(gz) };
-  } catch {
+  } catch (err) {
     // unreadable or corrupt: try the next source
+    hidden = isNotCapable(err);
   }
   const boot = `/boot/config-${release}`;
   try {
@@ -92,7 +105,7 @@ export async function readKernelConfig(
   } catch {
     // unreadable: the configuration stays unknown
   }
-  return null;
+  return { hidden };
 }
 
 function versionFinding(release: string, v: KernelVersion | null): Finding {
@@ -150,8 +163,20 @@ function configFinding(
   source: string | null,
   ntsync: ConfigValue,
   modules: ConfigValue,
+  hidden = false,
 ): Finding {
   const label = "CONFIG_NTSYNC";
+  if (source === null && hidden) {
+    return finding(
+      "kernel.config",
+      "info",
+      label,
+      "not examined: Deno needs --allow-all to read /proc/config.gz",
+      {
+        fix: [ALLOW_ALL_FIX],
+      },
+    );
+  }
   if (source === null || ntsync === "unknown") {
     return finding(
       "kernel.config",
@@ -185,11 +210,7 @@ function configFinding(
     label,
     `not set: this kernel has no ntsync (${source})`,
     {
-      fix: [
-        "Boot a kernel built with CONFIG_NTSYNC=m or =y: most distribution kernels 6.14+ " +
-        "(Debian, Ubuntu, Fedora, Arch) enable it.",
-        "Or build your own with CONFIG_NTSYNC=m (Device Drivers → Misc devices → NT synchronization primitive emulation).",
-      ],
+      fix: [GET_A_KERNEL, BUILD_A_KERNEL],
     },
   );
 }
@@ -198,7 +219,9 @@ function configFinding(
 export async function probeKernel(system: DoctorSystem): Promise<KernelReport> {
   const release = system.kernelRelease();
   const version = parseKernelVersion(release);
-  const config = await readKernelConfig(system, release);
+  const read = await readKernelConfig(system, release);
+  const config = "text" in read ? read : null;
+  const hidden = "hidden" in read && read.hidden;
   const configNtsync = config ? configValue(config.text, "NTSYNC") : "unknown";
   const configModules = config
     ? configValue(config.text, "MODULES")
@@ -213,7 +236,7 @@ export async function probeKernel(system: DoctorSystem): Promise<KernelReport> {
     configModules,
     findings: [
       versionFinding(release, version),
-      configFinding(configSource, configNtsync, configModules),
+      configFinding(configSource, configNtsync, configModules, hidden),
     ],
   };
 }

@@ -8,6 +8,7 @@
 
 import { type Finding, finding } from "./finding.ts";
 import type { DoctorSystem } from "./system.ts";
+import { ALLOW_ALL_FIX, isNotCapable } from "./access.ts";
 
 /** What a process is, as far as Wine goes. */
 export type WineRole = "wineserver" | "wine" | null;
@@ -109,10 +110,12 @@ function scanFds(system: DoctorSystem, pid: number): Scan {
 /** Scan `/proc` for ntsync users (this process excluded). */
 export function probeProcesses(system: DoctorSystem): ProcessReport {
   let entries: string[] = [];
+  let hidden = false;
   try {
     entries = system.fs.readDir("/proc") ?? [];
-  } catch {
+  } catch (err) {
     // no procfs to read: reported below as nothing inspected
+    hidden = isNotCapable(err);
   }
   const self = system.pid();
   const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number)
@@ -147,7 +150,13 @@ export function probeProcesses(system: DoctorSystem): ProcessReport {
     wineProcesses,
     inspected,
     uninspectable,
-    findings: processFindings(holders, wineProcesses, inspected, uninspectable),
+    findings: processFindings(
+      holders,
+      wineProcesses,
+      inspected,
+      uninspectable,
+      hidden,
+    ),
   };
 }
 
@@ -169,12 +178,21 @@ function processFindings(
   wine: WineProcess[],
   inspected: number,
   uninspectable: number,
+  hidden: boolean,
 ): Finding[] {
   const out: Finding[] = [];
   const label = "users";
   if (inspected === 0 && uninspectable === 0) {
     out.push(
-      finding("processes.holders", "skip", label, "/proc is not readable"),
+      finding(
+        "processes.holders",
+        "skip",
+        label,
+        hidden
+          ? "not examined: Deno needs --allow-all to read /proc"
+          : "/proc is not readable",
+        { fix: hidden ? [ALLOW_ALL_FIX] : undefined },
+      ),
     );
   } else if (holders.length === 0) {
     out.push(

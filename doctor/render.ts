@@ -1,0 +1,252 @@
+/**
+ * The report for people: sections of one line per finding, the conformance
+ * and benchmark tables with the backends side by side, and the verdict with
+ * its fixes. Colour only when asked for (see {@linkcode useColor}).
+ *
+ * @module
+ */
+
+import type { BenchReport } from "./bench.ts";
+import type { ConformanceReport } from "./conformance.ts";
+import type { Finding, Status } from "./finding.ts";
+import type { DoctorReport } from "./report.ts";
+
+/** ANSI colours, or none. */
+export interface Paint {
+  /** Green. */
+  ok(s: string): string;
+  /** Yellow. */
+  warn(s: string): string;
+  /** Red. */
+  fail(s: string): string;
+  /** Dim. */
+  dim(s: string): string;
+  /** Bold. */
+  bold(s: string): string;
+}
+
+const sgr = (open: number, close: number) => (s: string) =>
+  `\x1b[${open}m${s}\x1b[${close}m`;
+
+/** Paint with ANSI escapes (`true`) or not at all (`false`). */
+export function paint(color: boolean): Paint {
+  if (!color) {
+    const id = (s: string) => s;
+    return { ok: id, warn: id, fail: id, dim: id, bold: id };
+  }
+  return {
+    ok: sgr(32, 39),
+    warn: sgr(33, 39),
+    fail: sgr(31, 39),
+    dim: sgr(2, 22),
+    bold: sgr(1, 22),
+  };
+}
+
+/**
+ * Whether to colour: never when `NO_COLOR` is set (https://no-color.org) or
+ * the output is not a terminal, unless forced with `--color`.
+ */
+export function useColor(
+  force: boolean | undefined,
+  isTerminal: boolean,
+  noColor: boolean,
+): boolean {
+  if (force !== undefined) return force;
+  return isTerminal && !noColor;
+}
+
+const TAG: Record<Status, string> = {
+  ok: " ok ",
+  warn: "warn",
+  fail: "FAIL",
+  info: "info",
+  skip: "skip",
+};
+
+function tag(p: Paint, s: Status): string {
+  const t = `[${TAG[s]}]`;
+  return s === "ok"
+    ? p.ok(t)
+    : s === "warn"
+    ? p.warn(t)
+    : s === "fail"
+    ? p.fail(t)
+    : p.dim(t);
+}
+
+// stays readable in an 80-column terminal while fitting the longest labels
+const LABEL_WIDTH = 16;
+// explanations are wrapped; fixes are not, so commands stay copy-pastable
+const DETAIL_WIDTH = 72;
+
+/** Break `text` into lines of at most `width` characters, at spaces. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function findingLines(p: Paint, f: Finding): string[] {
+  const lines = [
+    `  ${tag(p, f.status)} ${f.label.padEnd(LABEL_WIDTH)} ${f.summary}`,
+  ];
+  const indent = " ".repeat(10 + LABEL_WIDTH);
+  for (const para of (f.detail ?? "").split("\n").filter(Boolean)) {
+    for (const d of wrap(para, DETAIL_WIDTH)) lines.push(indent + p.dim(d));
+  }
+  if (f.status === "fail" || f.status === "warn" || f.status === "info") {
+    for (const fix of f.fix ?? []) lines.push(`${indent}→ ${fix}`);
+  }
+  return lines;
+}
+
+function section(
+  p: Paint,
+  title: string,
+  findings: readonly Finding[],
+): string[] {
+  return ["", p.bold(title), ...findings.flatMap((f) => findingLines(p, f))];
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((r) => r[i].length))
+  );
+  return rows.map((r) =>
+    "  " + r.map((c, i) => c.padEnd(widths[i])).join("   ").trimEnd()
+  );
+}
+
+function conformanceTable(
+  p: Paint,
+  runs: readonly ConformanceReport[],
+): string[] {
+  if (runs.length === 0) return [];
+  const names = runs[0].checks.map((c) => c.name);
+  const rows = [["check", ...runs.map((r) => r.backend)]];
+  for (const name of names) {
+    rows.push([
+      name,
+      ...runs.map((r) => {
+        const c = r.checks.find((x) => x.name === name);
+        return c ? (c.status === "pass" ? `pass ${c.ms} ms` : c.status) : "-";
+      }),
+    ]);
+  }
+  rows.push([
+    "total",
+    ...runs.map((r) => `${r.passed}/${r.checks.length} passed`),
+  ]);
+  const lines = table(rows).map((line, i) => {
+    if (i === 0) return p.dim(line);
+    return line.replace(/\b(fail|timeout|not-run)\b/g, (m) => p.fail(m))
+      .replace(/\bpass\b/g, (m) => p.ok(m));
+  });
+  const errors = runs.flatMap((r) => [
+    ...r.checks.filter((c) => c.error).map((c) =>
+      `  ${r.backend} ${c.name}: ${c.error}`
+    ),
+    ...(r.error ? [`  ${r.backend}: ${r.error}`] : []),
+  ]);
+  return [
+    "",
+    p.bold("Conformance (the kernel's ntsync selftests, ported)"),
+    ...lines,
+    ...errors.map((e) => p.fail(e)),
+  ];
+}
+
+/** `1.23 M/s`-style rate. */
+export function rate(perSec: number): string {
+  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M/s`;
+  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(1)} k/s`;
+  return `${perSec}/s`;
+}
+
+function benchTable(p: Paint, runs: readonly BenchReport[]): string[] {
+  if (runs.length === 0) return [];
+  const rows = [["operation", ...runs.map((r) => r.backend)]];
+  rows.push([
+    "release + poll (uncontended)",
+    ...runs.map((r) =>
+      "error" in r.uncontended
+        ? "error"
+        : `${r.uncontended.nsPerCycle} ns (${rate(r.uncontended.cyclesPerSec)})`
+    ),
+  ]);
+  rows.push([
+    "Worker handoff round trip",
+    ...runs.map((r) =>
+      "error" in r.handoff
+        ? "error"
+        : `${r.handoff.usPerRoundTrip} µs (${rate(r.handoff.roundTripsPerSec)})`
+    ),
+  ]);
+  const errors = runs.flatMap((r) => [
+    ..."error" in r.uncontended
+      ? [`  ${r.backend} uncontended: ${r.uncontended.error}`]
+      : [],
+    ..."error" in r.handoff
+      ? [`  ${r.backend} handoff: ${r.handoff.error}`]
+      : [],
+  ]);
+  return [
+    "",
+    p.bold("Benchmark (short; medians need `deno task bench`)"),
+    ...table(rows).map((l, i) => (i === 0 ? p.dim(l) : l)),
+    ...errors.map((e) => p.warn(e)),
+  ];
+}
+
+/** The whole report as text for a terminal (or a log, without colour). */
+export function renderReport(r: DoctorReport, color: boolean): string {
+  const p = paint(color);
+  const s = r.summary;
+  const verdictText = s.verdict === "ok"
+    ? p.ok("OK")
+    : s.verdict === "no-ntsync"
+    ? p.warn("NO NTSYNC")
+    : p.fail("BROKEN");
+  const user = r.user.user ??
+    (r.user.uid === null ? "unknown user" : `uid ${r.user.uid}`);
+  const lines = [
+    p.bold("ntsync doctor") +
+    p.dim(
+      ` (Deno ${r.deno}, run as ${user}, groups ${
+        r.user.groups.join(", ") || "none"
+      })`,
+    ),
+    ...(r.access.length ? section(p, "Doctor", r.access) : []),
+    ...section(p, "Kernel and driver", [
+      ...r.kernel.findings,
+      ...r.driver.findings,
+    ]),
+    ...section(p, "Device", r.device.findings),
+    ...section(p, "Who uses ntsync now", r.processes.findings),
+    ...section(p, "Backends", r.backends.findings),
+    ...section(p, "Interface probe", r.uapi.flatMap((u) => u.findings)),
+    ...conformanceTable(p, r.conformance),
+    ...benchTable(p, r.bench),
+    "",
+    `${p.bold("Verdict:")} ${verdictText} ${
+      p.dim(`(exit ${s.exitCode})`)
+    } ${s.headline}`,
+  ];
+  if (s.fixes.length > 0) {
+    lines.push(
+      s.verdict === "no-ntsync"
+        ? p.bold("How to get ntsync:")
+        : p.bold("To fix:"),
+    );
+    s.fixes.forEach((f, i) => lines.push(`  ${i + 1}. ${f}`));
+  }
+  return lines.join("\n") + "\n";
+}
