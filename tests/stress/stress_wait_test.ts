@@ -1,0 +1,58 @@
+/**
+ * The kernel's stress_wait on the emulated engine, across Workers: 4 Workers
+ * x 10,000 WAIT_ANY/MUTEX_UNLOCK rounds on one mutex, each incrementing a
+ * plain (non-atomic) counter in shared memory. The counter ends at exactly
+ * 40,000 only if the mutex excluded and no wakeup was lost (a lost wakeup
+ * hangs, and the time limit turns that into a failure).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { createEvent, createMutex, Ops } from "./_surface.ts";
+import {
+  assertSettled,
+  freshDevice,
+  runWorkers,
+  stressLoops,
+} from "./_harness.ts";
+import type { LockerDone, LockerInit } from "./locker_worker.ts";
+
+const WORKERS = 4;
+/** Shared reads inside the critical section (see LockerInit.hold). */
+const HOLD = 20;
+const worker = new URL("./locker_worker.ts", import.meta.url);
+
+Deno.test("stress: stress_wait, 4 Workers x 10,000 on one mutex, plain counter exact", async () => {
+  const loops = stressLoops();
+  const { nt, dev } = freshDevice();
+  const mutex = createMutex(nt, dev);
+  const start = createEvent(nt, dev, true, false);
+  // Word 0: the plain counter; 1, 2: holders inside at once, and the most seen.
+  const counters = new SharedArrayBuffer(3 * 4);
+  const inits: LockerInit[] = Array.from({ length: WORKERS }, (_, i) => ({
+    token: nt.share(),
+    dev,
+    start,
+    owner: 0x1000 + i,
+    loops,
+    objs: [mutex],
+    all: false,
+    kinds: ["mutex"],
+    counters,
+    bump: [0],
+    gauges: [1],
+    hold: HOLD,
+  }));
+  const done = await runWorkers<LockerDone>(worker, inits, 20_000, () => {
+    assert.equal(new Ops(nt).set(start), 0);
+  });
+  assert.deepEqual(done.map((d) => d.loops), inits.map(() => loops));
+  const c = new Int32Array(counters);
+  assert.equal(c[0], WORKERS * loops);
+  assert.deepEqual([c[1], c[2]], [0, 1], "holders inside at once: now, most");
+  assertSettled(nt, dev, [
+    { fd: mutex, mutex: { owner: 0, count: 0, abandoned: false } },
+    { fd: start, event: { manual: true, signaled: true } },
+  ]);
+});
