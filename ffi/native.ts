@@ -1,19 +1,590 @@
 /**
- * The native backend: `/dev/ntsync` through libc (placeholder until it lands).
+ * The native backend: the real `/dev/ntsync` through libc.
+ *
+ * ## Memory safety: what reaches the kernel
+ *
+ * Every pointer handed to `ioctl(2)` is memory this module checked, or NULL.
+ * Where the caller's argument is `null`, not an `ArrayBufferView`, detached,
+ * or shorter than the request's struct, the kernel gets a NULL pointer: its
+ * copy from or to user memory then fails with EFAULT at exactly the point of
+ * its check order where it would touch the memory. So the final state and
+ * errno are the kernel's own: a bad fd is still EBADF, an object request on
+ * the device fd still ENOTTY, a read of the wrong object type still EINVAL,
+ * and EVENT_SET/RESET/PULSE with a bad argument still set, reset or pulse
+ * the event and then fail EFAULT. (NULL is never mapped in a Deno process.)
+ *
+ * - The 12 object and create requests: the caller's view is passed as is
+ *   when it holds at least the struct's size (`uapi/ioctl.ts`).
+ * - WAIT_ANY / WAIT_ALL: the 40 bytes are copied into private memory first
+ *   (another thread cannot change them between check and use); `objs` is
+ *   kept only if it points into a live view from {@linkcode
+ *   NativeBackend.addressOf} with room for `count` entries, else it becomes
+ *   NULL, and the kernel fails EFAULT after its own pad/flags, owner and
+ *   count checks (spec §2.9). Only `index` is written back.
+ * - Any other request code: the driver answers ENOTTY on ntsync fds, but a
+ *   few generic ones (FIONBIO, FIOCLEX, ...) are handled by the VFS and
+ *   other drivers may touch any amount of memory; the view's bytes are
+ *   copied into a private 16 KiB buffer (the largest size an ioctl code can
+ *   encode), the call made on it, and the bytes copied back.
+ * - An fd that is not an integer in [0, 2^31) is EBADF without a call. A
+ *   request that is not an integer in [-2^31, 2^32) (C code may pass the
+ *   code as a signed int) is ENOTTY, or EBADF when the fd is not open.
+ *
+ * ## errno
+ *
+ * Read from this thread's `errno` (mapped once, see `libc.ts`) right after
+ * the failing call, before any other call. Async waits run on worker
+ * threads that read their own errno (`wait_pool.ts`).
  *
  * @module
  */
 
-import type { Backend, ShareToken } from "../core/backend.ts";
+import type {
+  Backend,
+  ClockName,
+  IoctlAsyncOptions,
+  ShareToken,
+} from "../core/backend.ts";
+import { NtsyncError } from "../core/errors.ts";
+import { Errno, errnoName } from "../uapi/errno.ts";
+import {
+  NTSYNC_EVENT_ARGS_SIZE,
+  NTSYNC_IOC_CREATE_EVENT,
+  NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_EVENT_PULSE,
+  NTSYNC_IOC_EVENT_READ,
+  NTSYNC_IOC_EVENT_RESET,
+  NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_MUTEX_KILL,
+  NTSYNC_IOC_MUTEX_READ,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ALL,
+  NTSYNC_IOC_WAIT_ANY,
+  NTSYNC_MAX_WAIT_COUNT,
+  NTSYNC_MUTEX_ARGS_SIZE,
+  NTSYNC_SEM_ARGS_SIZE,
+  NTSYNC_WAIT_ARGS_SIZE,
+  NTSYNC_WAIT_REALTIME,
+  requestName,
+} from "../uapi/ioctl.ts";
+import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
+import { WAIT } from "../uapi/structs.ts";
+import { AddressRegistry, type FdArray, readFds } from "./addresses.ts";
+import { NativeUnavailableError } from "./errors.ts";
+import {
+  CLOCK_MONOTONIC,
+  CLOCK_REALTIME,
+  cString,
+  F_DUPFD_CLOEXEC,
+  type Libc,
+  libc,
+  type LibcSymbols,
+  O_CLOEXEC,
+  O_RDONLY,
+} from "./libc.ts";
+import { waitPool } from "./wait_pool.ts";
 
-/** Open the native backend, or throw an `Error` saying why it cannot be used. */
-export function openNativeBackend(): Backend {
-  throw new Error(
-    "ntsync: the native backend is not implemented yet; use getBackend(\"emulated\")",
-  );
+export {
+  NativeUnavailableError,
+  type NativeUnavailableReason,
+} from "./errors.ts";
+
+/** The device node. */
+export const NTSYNC_DEVICE_PATH = "/dev/ntsync";
+const DEVICE = cString(NTSYNC_DEVICE_PATH);
+
+/** Struct size of every ntsync request other than the waits. */
+const FIXED_SIZE: ReadonlyMap<number, number> = new Map([
+  [NTSYNC_IOC_CREATE_SEM, NTSYNC_SEM_ARGS_SIZE],
+  [NTSYNC_IOC_SEM_RELEASE, 4],
+  [NTSYNC_IOC_CREATE_MUTEX, NTSYNC_MUTEX_ARGS_SIZE],
+  [NTSYNC_IOC_MUTEX_UNLOCK, NTSYNC_MUTEX_ARGS_SIZE],
+  [NTSYNC_IOC_MUTEX_KILL, 4],
+  [NTSYNC_IOC_CREATE_EVENT, NTSYNC_EVENT_ARGS_SIZE],
+  [NTSYNC_IOC_EVENT_SET, 4],
+  [NTSYNC_IOC_EVENT_RESET, 4],
+  [NTSYNC_IOC_EVENT_PULSE, 4],
+  [NTSYNC_IOC_SEM_READ, NTSYNC_SEM_ARGS_SIZE],
+  [NTSYNC_IOC_MUTEX_READ, NTSYNC_MUTEX_ARGS_SIZE],
+  [NTSYNC_IOC_EVENT_READ, NTSYNC_EVENT_ARGS_SIZE],
+]);
+
+/** Bytes of private memory an unknown request's argument is copied into. */
+const UNKNOWN_ARG_BYTES = 16384;
+/** `fcntl(2)` command that only asks whether an fd is open. */
+const F_GETFD = 1;
+/** Timeouts at or above 2^63 never expire (spec §3.10). */
+const NEVER = 1n << 63n;
+
+/** errno names `open(2)` can give that the uapi table does not list. */
+const OPEN_ERRNO: Readonly<Record<number, string>> = {
+  2: "ENOENT",
+  6: "ENXIO",
+  13: "EACCES",
+  30: "EROFS",
+};
+
+function opName(request: number): string {
+  return requestName(request) ??
+    `ioctl 0x${(request >>> 0).toString(16).padStart(8, "0")}`;
 }
 
-/** Attach to a native backend shared by another thread. */
-export function attachNativeBackend(_token: ShareToken): Backend {
-  return openNativeBackend();
+function isFd(fd: unknown): fd is number {
+  return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 &&
+    fd <= 0x7fff_ffff;
+}
+
+/** The request as the kernel sees it (`unsigned int`), or undefined. */
+function requestValue(request: unknown): number | undefined {
+  if (
+    typeof request !== "number" || !Number.isInteger(request) ||
+    request < -0x8000_0000 || request > 0xffff_ffff
+  ) return undefined;
+  return request >>> 0;
+}
+
+/** The view's length, or -1 when it is not a view or its buffer is detached. */
+function viewLength(arg: unknown): number {
+  if (!ArrayBuffer.isView(arg)) return -1;
+  if ((arg.buffer as ArrayBuffer).detached) return -1;
+  return arg.byteLength;
+}
+
+function bytesOf(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/**
+ * `/dev/ntsync` itself, behind the ioctl surface. Get it with
+ * `getBackend("native")`; in a Worker, `attachBackend(token)` gives the
+ * same fds (fds are process-wide).
+ */
+export class NativeBackend implements Backend {
+  /** Always `"native"`. */
+  readonly kind = "native" as const;
+  readonly #s: LibcSymbols;
+  readonly #errno: Int32Array;
+  readonly #addresses = new AddressRegistry();
+  /** Private copy of a wait's arguments (what the kernel reads). */
+  readonly #wait = new Uint8Array(NTSYNC_WAIT_ARGS_SIZE);
+  readonly #waitView = new DataView(this.#wait.buffer);
+  readonly #ts = new BigInt64Array(2);
+  readonly #out4 = new Uint8Array(8);
+  #unknown?: Uint8Array;
+
+  /** @param lib this thread's libc */
+  constructor(lib: Libc) {
+    this.#s = lib.symbols;
+    this.#errno = lib.errno;
+  }
+
+  /** @inheritdoc */
+  open(): number {
+    const fd = this.#s.open(DEVICE, O_RDONLY | O_CLOEXEC);
+    if (fd === -1) {
+      const e = this.#errno[0];
+      throw new NtsyncError(e, `open ${NTSYNC_DEVICE_PATH}`);
+    }
+    return fd;
+  }
+
+  /** @inheritdoc */
+  close(fd: number): void {
+    if (!isFd(fd)) throw new NtsyncError(Errno.EBADF, "close");
+    if (this.#s.close(fd) === -1) {
+      const e = this.#errno[0];
+      throw new NtsyncError(e, "close");
+    }
+  }
+
+  /** @inheritdoc */
+  ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    const req = this.#request(fd, request);
+    if (req === NTSYNC_IOC_WAIT_ANY || req === NTSYNC_IOC_WAIT_ALL) {
+      return this.#waitNow(fd, req, arg);
+    }
+    const size = FIXED_SIZE.get(req);
+    if (size === undefined) return this.#other(fd, req, arg);
+    const r = this.#s.ioctl(
+      fd,
+      BigInt(req),
+      viewLength(arg) >= size ? arg : null,
+    );
+    if (r === -1) {
+      const e = this.#errno[0];
+      throw new NtsyncError(e, opName(req));
+    }
+    return r;
+  }
+
+  /**
+   * @inheritdoc
+   *
+   * A wait first makes the kernel's attempt at wait start right here (with
+   * a timeout in the past): what is acquirable now is acquired without
+   * leaving this thread, and argument errors come back at once. Otherwise
+   * the wait goes to a worker thread with duplicates of its fds (so closing
+   * an fd after this call returns does not disturb it, as in the kernel,
+   * where a wait holds its objects), and this call returns once the worker
+   * is seen asleep in the kernel's queues (see `wait_pool.ts`).
+   *
+   * `options.signal` cancels the wait by signaling a private manual-reset
+   * event on the wait's device that takes the `alert` slot (or, with an
+   * alert already given, an extra slot of a WAIT_ANY below 64 objects).
+   * For WAIT_ALL with an alert, or WAIT_ANY with 64 objects and an alert,
+   * there is no free slot: the worker then waits in 50 ms slices and stops
+   * at the slice end after the abort; between slices it leaves the queues
+   * for a moment (a pulse then can be missed, and its FIFO place is lost).
+   * A wait that acquired before the abort took effect resolves as usual.
+   */
+  async ioctlAsync(
+    fd: number,
+    request: number,
+    arg: ArrayBufferView | null,
+    options: IoctlAsyncOptions = {},
+  ): Promise<number> {
+    const req = requestValue(request);
+    if (req !== NTSYNC_IOC_WAIT_ANY && req !== NTSYNC_IOC_WAIT_ALL) {
+      return this.ioctl(fd, request, arg);
+    }
+    const signal = options?.signal;
+    signal?.throwIfAborted();
+    this.#request(fd, request);
+    if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
+      return this.#call(fd, req, null);
+    }
+    const user = arg!;
+    const held = this.#prepare(user);
+    const dv = this.#waitView;
+    const timeout = dv.getBigUint64(WAIT.timeout, LE);
+    dv.setBigUint64(WAIT.timeout, 0n, LE);
+    const r = this.#s.ioctl(fd, BigInt(req), this.#wait);
+    const e = r === -1 ? this.#errno[0] : 0;
+    dv.setBigUint64(WAIT.timeout, timeout, LE);
+    if (e !== Errno.ETIMEDOUT) return this.#finishNow(req, user, r, e);
+    const clock = dv.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME
+      ? "realtime"
+      : "monotonic";
+    if (timeout < NEVER && timeout <= this.now(clock)) {
+      throw new NtsyncError(Errno.ETIMEDOUT, opName(req));
+    }
+    return await this.#waitOnWorker(fd, req, user, held?.fds, signal);
+  }
+
+  /** @inheritdoc */
+  addressOf(objs: Int32Array | Uint32Array): bigint {
+    return this.#addresses.addressOf(objs);
+  }
+
+  /** @inheritdoc */
+  now(clock: ClockName = "monotonic"): bigint {
+    const id = clock === "monotonic"
+      ? CLOCK_MONOTONIC
+      : clock === "realtime"
+      ? CLOCK_REALTIME
+      : -1;
+    if (id < 0) {
+      throw new TypeError(
+        `now: clock must be "monotonic" or "realtime", got ${String(clock)}`,
+      );
+    }
+    const ts = this.#ts;
+    if (this.#s.clock_gettime(id, ts) === -1) {
+      const e = this.#errno[0];
+      throw new NtsyncError(e, "clock_gettime");
+    }
+    return ts[0] * 1_000_000_000n + ts[1];
+  }
+
+  /**
+   * A token for `attachBackend` in a Worker of this process. It carries
+   * only the process id: fd numbers are process-wide, so the Worker opens
+   * libc itself and uses the same numbers.
+   */
+  share(): ShareToken {
+    return { kind: "native", pid: Deno.pid };
+  }
+
+  /** Normalized request, after the fd check (the kernel looks up the fd first). */
+  #request(fd: number, request: number): number {
+    if (!isFd(fd)) throw new NtsyncError(Errno.EBADF, opName(Number(request)));
+    const req = requestValue(request);
+    if (req !== undefined) return req;
+    const name = `ioctl ${String(request)}`;
+    if (this.#s.fcntl(fd, F_GETFD, 0) === -1) {
+      const e = this.#errno[0];
+      throw new NtsyncError(e, name);
+    }
+    throw new NtsyncError(Errno.ENOTTY, name);
+  }
+
+  #call(fd: number, req: number, mem: Uint8Array | null): number {
+    const r = this.#s.ioctl(fd, BigInt(req), mem);
+    if (r === -1) {
+      const e = this.#errno[0];
+      throw new NtsyncError(e, opName(req));
+    }
+    return r;
+  }
+
+  /** A request ntsync does not define: run it on a private copy. */
+  #other(fd: number, req: number, arg: ArrayBufferView | null): number {
+    const len = viewLength(arg);
+    if (len <= 0) return this.#call(fd, req, null);
+    const n = Math.min(len, UNKNOWN_ARG_BYTES);
+    const buf = this.#unknown ??= new Uint8Array(UNKNOWN_ARG_BYTES);
+    const user = bytesOf(arg!).subarray(0, n);
+    buf.fill(0);
+    buf.set(user);
+    const r = this.#s.ioctl(fd, BigInt(req), buf);
+    const e = r === -1 ? this.#errno[0] : 0;
+    user.set(buf.subarray(0, n));
+    if (r === -1) throw new NtsyncError(e, opName(req));
+    return r;
+  }
+
+  /**
+   * Copy the caller's wait args into private memory; keep `objs` only if it
+   * resolves to a live fd array with room for `count` entries, else NULL.
+   * Returns the resolved array (hold it until the kernel has read it).
+   */
+  #prepare(user: ArrayBufferView): { fds: FdSource } | undefined {
+    this.#wait.set(bytesOf(user).subarray(0, NTSYNC_WAIT_ARGS_SIZE));
+    const dv = this.#waitView;
+    const count = dv.getUint32(WAIT.count, LE);
+    if (count > 0 && count <= NTSYNC_MAX_WAIT_COUNT) {
+      const at = dv.getBigUint64(WAIT.objs, LE);
+      const fds = this.#addresses.resolve(at, count);
+      if (fds) return { fds: { ...fds, count } };
+    }
+    // The kernel never reads objs when count is 0 or over 64; otherwise
+    // NULL makes its copy fail EFAULT at its own point in the check order.
+    dv.setBigUint64(WAIT.objs, 0n, LE);
+    return undefined;
+  }
+
+  /** A wait on this thread: it blocks, as ioctl(2) does. */
+  #waitNow(fd: number, req: number, arg: ArrayBufferView | null): number {
+    if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
+      return this.#call(fd, req, null);
+    }
+    const user = arg!;
+    const held = this.#prepare(user);
+    const r = this.#s.ioctl(fd, BigInt(req), this.#wait);
+    const e = r === -1 ? this.#errno[0] : 0;
+    void held; // the fd array stays reachable until the kernel has read it
+    return this.#finishNow(req, user, r, e);
+  }
+
+  /** The kernel's wait result: `index` written on success and EOWNERDEAD. */
+  #finishNow(
+    req: number,
+    user: ArrayBufferView,
+    r: number,
+    e: number,
+  ): number {
+    if (r === 0 || e === Errno.EOWNERDEAD) {
+      const index = this.#waitView.getUint32(WAIT.index, LE);
+      new DataView(user.buffer, user.byteOffset, NTSYNC_WAIT_ARGS_SIZE)
+        .setUint32(WAIT.index, index, LE);
+    }
+    if (r === -1) throw new NtsyncError(e, opName(req));
+    return r;
+  }
+
+  /** `fcntl(fd, F_DUPFD_CLOEXEC)`, or what to use when it fails. */
+  #dup(fd: number, dups: number[]): number {
+    if (fd < 0) return fd;
+    const d = this.#s.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (d === -1) {
+      // Closed meanwhile (by another thread): an fd that is not open gives
+      // the kernel's EINVAL too. Out of fds: use the number as it is.
+      return this.#errno[0] === Errno.EBADF ? -1 : fd;
+    }
+    dups.push(d);
+    return d;
+  }
+
+  async #waitOnWorker(
+    fd: number,
+    req: number,
+    user: ArrayBufferView,
+    fds: FdSource | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const s = this.#s;
+    const args = this.#wait.slice();
+    const dv = new DataView(args.buffer);
+    const count = dv.getUint32(WAIT.count, LE);
+    const alert = dv.getUint32(WAIT.alert, LE);
+    const objs = new Int32Array(NTSYNC_MAX_WAIT_COUNT);
+    if (fds) readFds(fds, count, objs);
+
+    const dups: number[] = [];
+    let priv = -1, privIndex = -1, appended = false, sliced = false;
+    let kcount = count;
+    try {
+      const dev = this.#dup(fd, dups);
+      for (let i = 0; i < count; i++) objs[i] = this.#dup(objs[i], dups);
+      if (alert !== 0) dv.setUint32(WAIT.alert, this.#dup(alert, dups), LE);
+      if (signal) {
+        const free = alert === 0 ||
+          (req === NTSYNC_IOC_WAIT_ANY && count < NTSYNC_MAX_WAIT_COUNT);
+        if (free) priv = this.#privateEvent(fd);
+        if (priv < 0) sliced = true;
+        else if (alert === 0) {
+          dv.setUint32(WAIT.alert, priv, LE);
+          privIndex = count;
+        } else {
+          objs[count] = priv;
+          kcount = count + 1;
+          privIndex = count;
+          appended = true;
+          dv.setUint32(WAIT.count, kcount, LE);
+        }
+      }
+      const running = waitPool().run({
+        fd: dev,
+        request: req,
+        args,
+        objs: kcount > 0 ? objs.subarray(0, kcount) : null,
+        sliced,
+      });
+      const onAbort = () => {
+        if (priv >= 0) s.ioctl(priv, BigInt(NTSYNC_IOC_EVENT_SET), this.#out4);
+        running.abort();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      let outcome;
+      try {
+        outcome = await running.done;
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+      if (outcome.skipped) throw signal!.reason;
+      const { result, errno } = outcome;
+      let index = outcome.index;
+      if (result === 0 || errno === Errno.EOWNERDEAD) {
+        if (index === privIndex) throw signal!.reason;
+        if (appended && index === count + 1) index = count;
+        if (viewLength(user) < NTSYNC_WAIT_ARGS_SIZE) {
+          // Acquired, but the caller's memory is gone: the kernel's failed
+          // copy of `index` (the objects stay acquired).
+          throw new NtsyncError(Errno.EFAULT, opName(req));
+        }
+        new DataView(user.buffer, user.byteOffset, NTSYNC_WAIT_ARGS_SIZE)
+          .setUint32(WAIT.index, index, LE);
+        if (result === 0) return 0;
+      }
+      if (errno === Errno.ETIMEDOUT && signal?.aborted) throw signal.reason;
+      throw new NtsyncError(errno, opName(req));
+    } finally {
+      for (const d of dups) s.close(d);
+      if (priv >= 0) s.close(priv);
+    }
+  }
+
+  /** A manual-reset, unsignaled event on `dev`'s instance, or -1. */
+  #privateEvent(dev: number): number {
+    const args = new Uint8Array(NTSYNC_EVENT_ARGS_SIZE);
+    new DataView(args.buffer).setUint32(0, 1, LE); // manual
+    return this.#s.ioctl(dev, BigInt(NTSYNC_IOC_CREATE_EVENT), args);
+  }
+}
+
+/** A resolved fd array and how many entries the wait reads. */
+type FdSource = { view: FdArray; offset: number; count: number };
+
+let backend: NativeBackend | undefined;
+
+/** This thread's native backend, libc loaded. */
+function threadBackend(): NativeBackend {
+  return backend ??= new NativeBackend(libc());
+}
+
+function unavailable(e: number): NativeUnavailableError {
+  const name = OPEN_ERRNO[e] ?? errnoName(e);
+  const what = `ntsync: cannot open ${NTSYNC_DEVICE_PATH} (${name})`;
+  if (e === 2 || e === 6 || e === Errno.ENODEV) {
+    return new NativeUnavailableError(
+      "no-device",
+      `${what}: this kernel has no ntsync driver loaded (CONFIG_NTSYNC, ` +
+        `Linux 6.14+; try \`modprobe ntsync\`); use getBackend("emulated")`,
+      e,
+    );
+  }
+  if (e === 13 || e === Errno.EPERM) {
+    return new NativeUnavailableError(
+      "permission",
+      `${what}: this user may not open the device node (it is 0666 since ` +
+        `Linux 6.14, root-only before; check its mode and owner)`,
+      e,
+    );
+  }
+  return new NativeUnavailableError("other", what, e);
+}
+
+/**
+ * Open the native backend after checking that `/dev/ntsync` opens and
+ * answers an ntsync request (a probe instance and semaphore are created
+ * and closed again: nothing is left behind).
+ *
+ * @throws {NativeUnavailableError} saying why the device cannot be used:
+ * `reason` is `"no-device"`, `"permission"`, `"no-ffi"`, `"no-libc"` or
+ * `"other"`, with `errno` when a call failed.
+ */
+export function openNativeBackend(): Backend {
+  if (Deno.build.os !== "linux") {
+    throw new NativeUnavailableError(
+      "no-device",
+      `ntsync: ${NTSYNC_DEVICE_PATH} is a Linux driver; this is ${Deno.build.os}`,
+    );
+  }
+  const lib = libc();
+  const s = lib.symbols;
+  const dev = s.open(DEVICE, O_RDONLY | O_CLOEXEC);
+  if (dev === -1) throw unavailable(lib.errno[0]);
+  const sem = s.ioctl(
+    dev,
+    BigInt(NTSYNC_IOC_CREATE_SEM),
+    new Uint8Array(NTSYNC_SEM_ARGS_SIZE),
+  );
+  const e = sem === -1 ? lib.errno[0] : 0;
+  if (sem >= 0) s.close(sem);
+  s.close(dev);
+  if (sem === -1) {
+    throw new NativeUnavailableError(
+      "other",
+      `ntsync: ${NTSYNC_DEVICE_PATH} opens but does not answer ` +
+        `NTSYNC_IOC_CREATE_SEM (${errnoName(e)}): not the ntsync driver?`,
+      e,
+    );
+  }
+  return threadBackend();
+}
+
+/**
+ * In a Worker: the native backend another thread of this process shared.
+ *
+ * @throws {TypeError} for a token that is not a native `share()` token of
+ * this process; {@linkcode NativeUnavailableError} when libc cannot be
+ * loaded in this thread.
+ */
+export function attachNativeBackend(token: ShareToken): Backend {
+  if (token === null || typeof token !== "object" || token.kind !== "native") {
+    throw new TypeError(
+      "attachBackend: not a token from a native backend's share()",
+    );
+  }
+  if (token.pid !== Deno.pid) {
+    throw new TypeError(
+      `attachBackend: this native token is from process ${
+        String(token.pid)
+      }; fds are per process`,
+    );
+  }
+  return threadBackend();
 }
