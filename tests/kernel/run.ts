@@ -1,0 +1,257 @@
+/**
+ * The real-kernel test harness: boots Debian sid's cloud kernel under qemu
+ * with `ntsync.ko` loaded and runs a command in the project there, so the
+ * native backend meets the real `/dev/ntsync` (this machine's own kernel has
+ * no CONFIG_NTSYNC).
+ *
+ * ## Usage
+ *
+ * ```sh
+ * npx -y deno@2.9.6 task test:kernel                      # deno task test, both backends
+ * npx -y deno@2.9.6 task test:kernel -- deno --version    # any command (an argv)
+ * npx -y deno@2.9.6 task test:kernel -- deno test --allow-all tests/foo_test.ts
+ * npx -y deno@2.9.6 task test:kernel -- sh -c 'ls -l /dev/ntsync; uname -r'
+ * npx -y deno@2.9.6 task test:kernel -- env NTSYNC_TEST_BACKENDS=native deno task test
+ * npx -y deno@2.9.6 task test:kernel --keep --timeout=600 -- deno task doctor
+ * npx -y deno@2.9.6 task test:kernel --help
+ * ```
+ *
+ * The arguments after the script name are harness options, then an
+ * optional `--`, then the command as an argv: it is not re-split by a shell,
+ * so a shell pipeline or `;` needs `sh -c '...'` (busybox sh). A command
+ * that starts with `-` needs the `--`. Environment for the command: prefix
+ * it with `env NAME=value`.
+ *
+ * Options (flag, or environment variable):
+ * - `--keep` / `NTSYNC_KERNEL_KEEP=1`: keep the staging tree (the guest's
+ *   root filesystem, `tests/kernel/.cache/stage-<nonce>/root`) and the image,
+ *   and print where they are. `chroot <root> /usr/local/bin/deno ...` runs
+ *   the staged deno on the host for quick debugging.
+ * - `--timeout=SECONDS` / `NTSYNC_KERNEL_TIMEOUT` (default 2400): overall
+ *   limit for boot plus command; qemu is killed after it (exit status 124).
+ * - `--refresh` / `NTSYNC_KERNEL_REFRESH=1`: ask sid for a newer kernel.
+ * - `--memory=MIB` / `NTSYNC_KERNEL_MEMORY` (4096), `--smp=N` /
+ *   `NTSYNC_KERNEL_SMP` (2).
+ * - `--no-require-device` / `NTSYNC_KERNEL_REQUIRE_DEVICE=0`: run the command
+ *   even when /dev/ntsync did not appear (by default the run stops with 125).
+ *
+ * ## What it does
+ *
+ * 1. Installs `qemu-system-x86` and `busybox-static` with apt-get when
+ *    missing (`--no-install-recommends`).
+ * 2. Fetches the newest `linux-binary-unsigned-<abi>-cloud-amd64` and
+ *    `linux-modules-<abi>-cloud-amd64` of Debian sid with a private apt
+ *    source list and state directories, unpacks them, keeps only vmlinuz
+ *    and the decompressed ntsync.ko in `tests/kernel/.cache/kernel/` (later
+ *    runs use the cache and are offline).
+ * 3. Fills `tests/kernel/.cache/deno_dir` with every npm/remote dependency
+ *    (`deno cache` of all project modules) and stages the guest root:
+ *    busybox and its applets, the deno binary running this script with the
+ *    glibc pieces `ldd` names, ntsync.ko, the project files (git's tracked
+ *    and untracked-but-not-ignored files, as they are on disk) at the
+ *    repository's own absolute path, and the DENO_DIR at its own absolute
+ *    path (so Deno's caches are valid in the guest), then packs it into a
+ *    newc cpio initramfs.
+ * 4. The guest's /init mounts proc, sysfs, devtmpfs and tmpfs, runs
+ *    `insmod ntsync.ko`, checks /dev/ntsync, exports HOME, DENO_DIR, PATH,
+ *    NO_COLOR=1, DENO_NO_UPDATE_CHECK=1 and
+ *    NTSYNC_TEST_BACKENDS=native,emulated, runs the command in the project
+ *    with stdin from /dev/null, prints `NTSYNC-EXIT=<status> run=<nonce>`
+ *    and powers off.
+ * 5. qemu runs under TCG (`-cpu max`, no KVM), no network, serial console on
+ *    stdout. The harness exits with the command's status, or non-zero with a
+ *    message when the marker never came (124 on timeout).
+ *
+ * Harness messages go to stderr, prefixed `[test:kernel]`; the guest's
+ * console goes to stdout. Times inside TCG are not real time; semantics are.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { parseArgs, USAGE } from "./args.ts";
+import { populateDenoDir } from "./deno_dir.ts";
+import { log, run } from "./exec.ts";
+import { ensureKernel } from "./fetch_kernel.ts";
+import { ensureHostTools, QEMU } from "./host_tools.ts";
+import { initScript, NO_DEVICE_STATUS } from "./init_script.ts";
+import { newNonce } from "./marker.ts";
+import { boot } from "./qemu.ts";
+import {
+  buildStage,
+  GUEST_MODULE,
+  stageAtSamePath,
+  writeImage,
+} from "./stage.ts";
+
+/** The harness's own directory (tests/kernel). */
+const HERE = import.meta.dirname!;
+/** Everything fetched or built lives here (gitignored). */
+const CACHE = join(HERE, ".cache");
+
+/** Exit status when the guest never reported (timeout). */
+const TIMEOUT_STATUS = 124;
+
+/** Project files: tracked plus untracked-not-ignored, present on disk. */
+async function projectFiles(repoRoot: string): Promise<string[]> {
+  const r = await run("git", [
+    "ls-files",
+    "-z",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+  ], { cwd: repoRoot });
+  const files: string[] = [];
+  for (const f of new Set(r.stdout.split("\0").filter(Boolean))) {
+    try {
+      const st = await Deno.lstat(join(repoRoot, f));
+      if (st.isFile || st.isSymlink) files.push(f); // not deleted, no submodule
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return files.sort();
+}
+
+/** The real deno ELF behind this process (npx runs it from node_modules). */
+async function denoBinary(): Promise<string> {
+  const path = await Deno.realPath(Deno.execPath());
+  const f = await Deno.open(path);
+  try {
+    const head = new Uint8Array(4);
+    await f.read(head);
+    if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c) {
+      throw new Error(`${path} is not an ELF binary`);
+    }
+  } finally {
+    f.close();
+  }
+  return path;
+}
+
+const secs = (ms: number | undefined) =>
+  ms === undefined ? "?" : `${(ms / 1000).toFixed(1)} s`;
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = parseArgs(Deno.args, (k) => Deno.env.get(k));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const t0 = performance.now();
+  const repoRoot = (await run("git", ["rev-parse", "--show-toplevel"], {
+    cwd: HERE,
+  })).stdout.trim();
+
+  await ensureHostTools();
+  await Deno.mkdir(CACHE, { recursive: true });
+  const kernel = await ensureKernel(CACHE, opts.refresh);
+  log(`kernel ${kernel.abi} (${kernel.packages.join(", ")})`);
+
+  const nonce = newNonce();
+  const stageDir = join(CACHE, `stage-${nonce}`);
+  const root = join(stageDir, "root");
+  const gzip = false;
+  const image = join(stageDir, gzip ? "initramfs.cpio.gz" : "initramfs.cpio");
+  const denoDir = join(CACHE, "deno_dir");
+  let status = 1;
+  try {
+    const deno = await denoBinary();
+    const files = await projectFiles(repoRoot);
+    const init = initScript({
+      nonce,
+      modulePath: GUEST_MODULE,
+      projectDir: repoRoot,
+      command: opts.command,
+      env: {
+        HOME: "/root",
+        TMPDIR: "/tmp",
+        DENO_DIR: denoDir,
+        NO_COLOR: "1",
+        DENO_NO_UPDATE_CHECK: "1",
+        DENO_NO_PROMPT: "1",
+        NTSYNC_TEST_BACKENDS: "native,emulated",
+      },
+      requireDevice: opts.requireDevice,
+    });
+    await buildStage({
+      root,
+      repoRoot,
+      projectFiles: files,
+      denoBin: deno,
+      ntsyncKo: kernel.ntsyncKo,
+      init,
+    });
+    // Fill the DENO_DIR against the staged lockfile, then stage it.
+    const stagedProject = join(root, repoRoot.replace(/^\/+/, ""));
+    await populateDenoDir({
+      deno,
+      repoRoot,
+      projectFiles: files,
+      denoDir,
+      lockfile: join(stagedProject, "deno.lock"),
+    });
+    await stageAtSamePath(root, denoDir);
+    await writeImage(root, image, gzip);
+    const imageMiB = (await Deno.stat(image)).size / (1 << 20);
+    log(
+      `initramfs ${imageMiB.toFixed(0)} MiB (${files.length} project files) ` +
+        `built in ${secs(performance.now() - t0)}; booting: ` +
+        opts.command.join(" "),
+    );
+
+    const r = await boot({
+      qemu: QEMU,
+      vmlinuz: kernel.vmlinuz,
+      initrd: image,
+      memoryMiB: opts.memoryMiB,
+      smp: opts.smp,
+      timeoutSeconds: opts.timeoutSeconds,
+      nonce,
+      out: Deno.stdout,
+    });
+    log(
+      `guest ready after ${secs(r.readyMs)} (guest uptime ` +
+        `${r.guestUptimeAtReady ?? "?"} s); command ran ${
+          secs(r.commandMs)
+        }; ` +
+        `qemu exited ${r.qemuCode} after ${secs(r.totalMs)}; ` +
+        `total ${secs(performance.now() - t0)}`,
+    );
+    if (r.status !== undefined) {
+      status = r.status;
+      if (r.noDevice && status === NO_DEVICE_STATUS) {
+        log("FAILED: /dev/ntsync did not appear in the guest (see above)");
+      } else {
+        log(`command exited ${status}`);
+      }
+    } else if (r.timedOut) {
+      status = TIMEOUT_STATUS;
+      log(`FAILED: timed out after ${opts.timeoutSeconds} s, qemu killed`);
+    } else {
+      status = 1;
+      log(
+        `FAILED: the guest never reported an exit status` +
+          (r.panic ? ` (kernel panic: ${r.panic})` : "") +
+          `; qemu exited ${r.qemuCode}`,
+      );
+    }
+  } finally {
+    if (opts.keep) {
+      log(`kept staging tree ${root} and image ${image}`);
+    } else {
+      await Deno.remove(stageDir, { recursive: true }).catch(() => {});
+    }
+  }
+  return status;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main());
+}
