@@ -54,6 +54,8 @@ export interface Libc {
    * could overwrite errno) in between.
    */
   readonly errno: Int32Array;
+  /** Unload the library (only for a handle from {@linkcode loadLibc} that was never adopted). */
+  unload(): void;
 }
 
 /** `open(2)` flags (x86-64 and aarch64 values). */
@@ -83,7 +85,13 @@ function ffiGranted(): boolean {
   }
 }
 
-function load(): Libc {
+/**
+ * Load `name` as the C library, uncached (tests use it to name a library
+ * that does not exist; everything else uses {@linkcode libc}).
+ *
+ * @throws {NativeUnavailableError} as {@linkcode libc}.
+ */
+export function loadLibc(name: string = LIBC_NAME): Libc {
   if (Deno.build.os !== "linux") {
     throw new NativeUnavailableError(
       "no-libc",
@@ -100,7 +108,7 @@ function load(): Libc {
   }
   let lib: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
   try {
-    lib = Deno.dlopen(LIBC_NAME, LIBC_SYMBOLS);
+    lib = Deno.dlopen(name, LIBC_SYMBOLS);
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) {
       throw new NativeUnavailableError(
@@ -112,7 +120,7 @@ function load(): Libc {
     }
     throw new NativeUnavailableError(
       "no-libc",
-      `ntsync: cannot load the C library ${LIBC_NAME}: ${
+      `ntsync: cannot load the C library ${name}: ${
         err instanceof Error ? err.message : String(err)
       }`,
       undefined,
@@ -131,14 +139,14 @@ function load(): Libc {
       denied ? "no-ffi" : "no-libc",
       denied
         ? `ntsync: FFI pointer access is not permitted: ${NO_FFI_ADVICE}`
-        : `ntsync: cannot locate errno in ${LIBC_NAME}: ${
+        : `ntsync: cannot locate errno in ${name}: ${
           err instanceof Error ? err.message : String(err)
         }`,
       undefined,
       err,
     );
   }
-  return { name: LIBC_NAME, symbols: lib.symbols, errno };
+  return { name, symbols: lib.symbols, errno, unload: () => lib.close() };
 }
 
 /**
@@ -148,7 +156,23 @@ function load(): Libc {
  * `"no-libc"` when the library cannot be loaded (not Linux, no glibc).
  */
 export function libc(): Libc {
-  return loaded ??= load();
+  return loaded ??= loadLibc();
+}
+
+/**
+ * libc for a probe that may fail: this thread's handle if it is loaded,
+ * else a fresh one the caller must either {@linkcode adoptLibc} (it then
+ * becomes this thread's, for good) or `unload()`, so that a failed probe
+ * leaves no library loaded behind it (Deno's test sanitizer counts one).
+ */
+export function probeLibc(): { lib: Libc; fresh: boolean } {
+  if (loaded) return { lib: loaded, fresh: false };
+  return { lib: loadLibc(), fresh: true };
+}
+
+/** Make a fresh handle from {@linkcode probeLibc} this thread's libc. */
+export function adoptLibc(lib: Libc): Libc {
+  return loaded ??= lib;
 }
 
 /** A NUL-terminated C string. */

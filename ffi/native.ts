@@ -75,6 +75,7 @@ import { WAIT } from "../uapi/structs.ts";
 import { AddressRegistry, type FdArray, readFds } from "./addresses.ts";
 import { NativeUnavailableError } from "./errors.ts";
 import {
+  adoptLibc,
   CLOCK_MONOTONIC,
   CLOCK_REALTIME,
   cString,
@@ -84,6 +85,7 @@ import {
   type LibcSymbols,
   O_CLOEXEC,
   O_RDONLY,
+  probeLibc,
 } from "./libc.ts";
 import { waitPool } from "./wait_pool.ts";
 
@@ -505,7 +507,12 @@ function threadBackend(): NativeBackend {
   return backend ??= new NativeBackend(libc());
 }
 
-function unavailable(e: number): NativeUnavailableError {
+/**
+ * The error for `open("/dev/ntsync")` failing with errno `e`: ENOENT, ENXIO
+ * and ENODEV are `"no-device"`, EACCES and EPERM `"permission"`, anything
+ * else `"other"`.
+ */
+export function openFailure(e: number): NativeUnavailableError {
   const name = OPEN_ERRNO[e] ?? errnoName(e);
   const what = `ntsync: cannot open ${NTSYNC_DEVICE_PATH} (${name})`;
   if (e === 2 || e === 6 || e === Errno.ENODEV) {
@@ -543,26 +550,34 @@ export function openNativeBackend(): Backend {
       `ntsync: ${NTSYNC_DEVICE_PATH} is a Linux driver; this is ${Deno.build.os}`,
     );
   }
-  const lib = libc();
+  const { lib, fresh } = probeLibc();
   const s = lib.symbols;
   const dev = s.open(DEVICE, O_RDONLY | O_CLOEXEC);
-  if (dev === -1) throw unavailable(lib.errno[0]);
-  const sem = s.ioctl(
-    dev,
-    BigInt(NTSYNC_IOC_CREATE_SEM),
-    new Uint8Array(NTSYNC_SEM_ARGS_SIZE),
-  );
-  const e = sem === -1 ? lib.errno[0] : 0;
-  if (sem >= 0) s.close(sem);
-  s.close(dev);
-  if (sem === -1) {
-    throw new NativeUnavailableError(
-      "other",
-      `ntsync: ${NTSYNC_DEVICE_PATH} opens but does not answer ` +
-        `NTSYNC_IOC_CREATE_SEM (${errnoName(e)}): not the ntsync driver?`,
-      e,
+  let failure: NativeUnavailableError | undefined;
+  if (dev === -1) failure = openFailure(lib.errno[0]);
+  else {
+    const sem = s.ioctl(
+      dev,
+      BigInt(NTSYNC_IOC_CREATE_SEM),
+      new Uint8Array(NTSYNC_SEM_ARGS_SIZE),
     );
+    const e = sem === -1 ? lib.errno[0] : 0;
+    if (sem >= 0) s.close(sem);
+    s.close(dev);
+    if (sem === -1) {
+      failure = new NativeUnavailableError(
+        "other",
+        `ntsync: ${NTSYNC_DEVICE_PATH} opens but does not answer ` +
+          `NTSYNC_IOC_CREATE_SEM (${errnoName(e)}): not the ntsync driver?`,
+        e,
+      );
+    }
   }
+  if (failure) {
+    if (fresh) lib.unload();
+    throw failure;
+  }
+  adoptLibc(lib);
   return threadBackend();
 }
 
