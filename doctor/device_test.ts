@@ -162,8 +162,28 @@ Deno.test("stale device number against /proc/misc warns", async () => {
   assert.equal(byId(d, "device.stale").status, "warn");
 });
 
-Deno.test("stat refused: fail, not absent", async () => {
+Deno.test("stat refused by the OS: unknown, not absent", async () => {
   const d = await deviceOf({ device: {}, denied: ["/dev/ntsync"] });
-  assert.equal(d.present, false);
-  assert.match(byId(d, "device.present").summary, /cannot stat/);
+  assert.equal(d.present, null);
+  const f = byId(d, "device.present");
+  assert.equal(f.status, "warn");
+  assert.match(f.summary, /cannot stat/);
+});
+
+Deno.test("stat refused by Deno: unknown, fix is --allow-all", async () => {
+  const d = await deviceOf({ device: {}, notCapable: ["/dev"] });
+  assert.equal(d.present, null);
+  const f = byId(d, "device.present");
+  assert.equal(f.status, "warn");
+  assert.match(f.fix![0], /--allow-all/);
+});
+
+Deno.test("open refused by Deno: warn, not a verdict on the device", async () => {
+  const d = await deviceOf({
+    device: {},
+    open: { ok: false, code: "NOTCAPABLE", message: "Requires all access" },
+  });
+  const f = byId(d, "device.open");
+  assert.equal(f.status, "warn");
+  assert.match(f.fix![0], /--allow-all/);
 });

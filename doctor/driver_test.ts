@@ -170,3 +170,27 @@ Deno.test("loaded but not registered: warn to check dmesg", async () => {
   });
   assert.equal(statuses(d)["driver.misc"], "warn");
 });
+
+Deno.test("/proc and /sys hidden by Deno: loaded is unknown, fix --allow-all", async () => {
+  const d = await driverOf({
+    files: {
+      [`${LIB}/kernel/drivers/misc/ntsync.ko.xz`]: "",
+      "/proc/modules": "ntsync 1 0 - Live 0\n",
+    },
+    notCapable: ["/proc", "/sys"],
+  });
+  assert.equal(d.kind, "module");
+  assert.equal(d.loaded, null);
+  const f = d.findings[0];
+  assert.equal(f.status, "warn");
+  assert.match(f.summary, /cannot be seen/);
+  assert.match(f.fix![0], /--allow-all/);
+  assert.equal(d.findings.some((x) => x.id === "driver.misc"), false);
+});
+
+Deno.test("/proc hidden, no module tree: the driver cannot be seen", async () => {
+  const d = await driverOf({ notCapable: ["/proc", "/sys"] });
+  assert.equal(d.kind, "unknown");
+  assert.equal(d.loaded, null);
+  assert.match(d.findings[0].summary, /cannot be seen/);
+});

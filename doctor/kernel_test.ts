@@ -115,3 +115,28 @@ Deno.test("CONFIG_NTSYNC=m without CONFIG_MODULES fails", async () => {
   const k = await probeKernel(fake.system);
   assert.equal(k.findings[1].status, "fail");
 });
+
+Deno.test("/proc/config.gz hidden by Deno: /boot is still used", async () => {
+  using fake = fakeSystem({
+    release: "6.16.0",
+    files: {
+      "/proc/config.gz": await gzip("CONFIG_NTSYNC=m\n"),
+      "/boot/config-6.16.0": "CONFIG_NTSYNC=y\n",
+    },
+    notCapable: ["/proc"],
+  });
+  const k = await probeKernel(fake.system);
+  assert.equal(k.configSource, "/boot/config-6.16.0");
+  assert.equal(k.configNtsync, "y");
+});
+
+Deno.test("/proc/config.gz hidden by Deno and no /boot: says so", async () => {
+  using fake = fakeSystem({
+    release: "6.16.0",
+    files: { "/proc/config.gz": await gzip("CONFIG_NTSYNC=m\n") },
+    notCapable: ["/proc"],
+  });
+  const k = await probeKernel(fake.system);
+  assert.equal(k.configNtsync, "unknown");
+  assert.match(k.findings[1].summary, /--allow-all/);
+});

@@ -42,7 +42,39 @@ import { type DoctorSystem, realSystem } from "./system.ts";
 import { probeUapi } from "./uapi_probe.ts";
 import { nameOf, readIdentity } from "./users.ts";
 
-export type { DoctorReport, Summary, Verdict } from "./report.ts";
+export type { DoctorReport, Summary, UserReport, Verdict } from "./report.ts";
+export type { Finding, Status } from "./finding.ts";
+export type { ConfigValue, KernelReport, KernelVersion } from "./kernel.ts";
+export type { DriverKind, DriverReport } from "./driver.ts";
+export type { DeviceReport } from "./device.ts";
+export type {
+  NtsyncHolder,
+  ProcessReport,
+  WineProcess,
+  WineRole,
+} from "./processes.ts";
+export type {
+  BackendSource,
+  BackendsReport,
+  BackendStatus,
+} from "./backends.ts";
+export type { OwnerZero, UapiGeneration, UapiReport } from "./uapi_probe.ts";
+export type { CheckResult, ConformanceReport } from "./conformance.ts";
+export type {
+  BenchBudget,
+  BenchReport,
+  HandoffResult,
+  UncontendedResult,
+} from "./bench.ts";
+export type { DoctorFs, OpenOutcome, PathStat } from "./system.ts";
+export type {
+  Backend,
+  BackendKind,
+  ClockName,
+  IoctlAsyncOptions,
+  ShareToken,
+} from "../core/backend.ts";
+export type { AutoChoice } from "../core/registry.ts";
 export {
   EXIT_BROKEN,
   EXIT_FAILURE,

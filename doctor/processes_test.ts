@@ -122,3 +122,11 @@ Deno.test("no /proc at all: skip", () => {
   const r = probeProcesses(fake.system);
   assert.equal(r.findings[0].status, "skip");
 });
+
+Deno.test("/proc hidden by Deno: skip with the --allow-all fix", () => {
+  using fake = fakeSystem({ dirs: ["/proc/1"], notCapable: ["/proc"] });
+  const r = probeProcesses(fake.system);
+  assert.equal(r.findings[0].status, "skip");
+  assert.match(r.findings[0].summary, /--allow-all/);
+  assert.match(r.findings[0].fix![0], /--allow-all/);
+});

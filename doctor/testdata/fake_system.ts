@@ -38,8 +38,10 @@ export interface FakeMachine {
   device?: Partial<PathStat>;
   /** What opening `/dev/ntsync` does (default: success when `device` is set). */
   open?: OpenOutcome;
-  /** Path prefixes whose reads fail with permission denied. */
+  /** Path prefixes whose reads fail with permission denied (EACCES). */
   denied?: string[];
+  /** Path prefixes Deno's permissions refuse (`NotCapable`, no --allow-all). */
+  notCapable?: string[];
 }
 
 /** A fake machine: the system to probe, and a disposer that deletes its tree. */
@@ -80,8 +82,15 @@ export function fakeSystem(m: FakeMachine = {}): FakeSystem {
     Deno.symlinkSync(target, root + path);
   }
   const real = fsAt(root);
+  const under = (list: string[] | undefined, p: string) =>
+    (list ?? []).some((d) => p === d || p.startsWith(d + "/"));
   const deny = (p: string) => {
-    if ((m.denied ?? []).some((d) => p === d || p.startsWith(d + "/"))) {
+    if (under(m.notCapable, p)) {
+      throw new Deno.errors.NotCapable(
+        `Requires all access to "${p}", run again with the --allow-all flag`,
+      );
+    }
+    if (under(m.denied, p)) {
       throw new Deno.errors.PermissionDenied(
         `Permission denied (os error 13): ${p}`,
       );

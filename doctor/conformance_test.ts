@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { checkNames, runConformance } from "./conformance.ts";
+
+Deno.test("checkNames lists the selftests in the kernel's order", () => {
+  const names = checkNames();
+  assert.equal(names[0], "semaphore_state");
+  assert.ok(names.includes("wake_all"));
+  assert.ok(names.includes("stress_wait"));
+});
+
+Deno.test("selected checks run on the emulated backend in a Worker", async () => {
+  const seen: string[] = [];
+  const r = await runConformance("emulated", {
+    only: ["semaphore_state", "mutex_state"],
+    onStart: (name, i, n) => seen.push(`${i + 1}/${n} ${name}`),
+  });
+  assert.equal(r.backend, "emulated");
+  assert.equal(r.passed, 2);
+  assert.equal(r.failed, 0);
+  assert.deepEqual(r.checks.map((c) => [c.name, c.status]), [
+    ["semaphore_state", "pass"],
+    ["mutex_state", "pass"],
+  ]);
+  assert.deepEqual(seen, ["1/2 semaphore_state", "2/2 mutex_state"]);
+  assert.equal(r.error, undefined);
+});
+
+Deno.test("an unknown check fails, the rest still run", async () => {
+  const r = await runConformance("emulated", {
+    only: ["no_such_check", "auto_event_state"],
+  });
+  assert.deepEqual(r.checks.map((c) => c.status), ["fail", "pass"]);
+  assert.equal(r.checks[0].error, "no such check");
+});
+
+Deno.test("a check over its time limit is cut off", async () => {
+  const r = await runConformance("emulated", {
+    only: ["wake_any", "semaphore_state"],
+    limitMs: 5,
+  });
+  assert.equal(r.passed, 0);
+  assert.equal(r.failed, 2);
+  assert.match(r.error!, /did not finish within 5 ms/);
+  // cut off while starting the Worker or during wake_any: never a pass
+  assert.ok(["timeout", "not-run"].includes(r.checks[0].status));
+  assert.equal(r.checks[1].status, "not-run");
+});
+
+Deno.test("a backend that cannot open fails every check as not run", async () => {
+  const r = await runConformance("native", { only: ["semaphore_state"] });
+  if (r.passed === 1) return; // a machine with a working /dev/ntsync
+  assert.equal(r.checks[0].status, "not-run");
+  assert.match(r.error!, /conformance Worker failed/);
+});
