@@ -99,10 +99,21 @@ export async function runWorkers<R>(
   ms: number,
   go: () => void | Promise<void>,
 ): Promise<R[]> {
-  const peers = inits.map((init) => new Peer(url, init));
+  const peers: Peer[] = [];
   try {
+    // The first Worker alone: on a cold cache, Deno type-checks a Worker's
+    // module when it loads it, and the others then find the check cached
+    // instead of all repeating it at once.
+    for (const init of inits) {
+      peers.push(new Peer(url, init));
+      if (peers.length > 1) continue;
+      assert.equal(
+        await withTimeout(peers[0].next(), ms, "first worker ready"),
+        "ready",
+      );
+    }
     const ready = await withTimeout(
-      Promise.all(peers.map((p) => p.next<string>())),
+      Promise.all(peers.slice(1).map((p) => p.next<string>())),
       ms,
       "workers ready",
     );

@@ -67,6 +67,7 @@ Deno.test("stress: WAIT_ALL over mutexes and semaphores, 4 Workers x 10,000, pla
     },
     {
       ...base,
+      token: nt.share(),
       owner: 0x2001,
       objs: [b, s, t],
       kinds: ["mutex", 1, 2],
@@ -75,6 +76,7 @@ Deno.test("stress: WAIT_ALL over mutexes and semaphores, 4 Workers x 10,000, pla
     },
     {
       ...base,
+      token: nt.share(),
       owner: 0x2002,
       objs: [c, s, t],
       kinds: ["mutex", 1, 2],
@@ -83,6 +85,7 @@ Deno.test("stress: WAIT_ALL over mutexes and semaphores, 4 Workers x 10,000, pla
     },
     {
       ...base,
+      token: nt.share(),
       owner: 0x2003,
       objs: [t, c, b, a],
       kinds: [2, "mutex", "mutex", "mutex"],
