@@ -145,7 +145,9 @@ export function probeBackends(source: BackendSource = REGISTRY): {
         "auto picks",
         auto === "native"
           ? "native"
-          : `emulated, because ${autoReason ?? "native is unavailable"}`,
+          : n.available
+          ? `emulated, because ${autoReason ?? "the registry chose it"}`
+          : `emulated, because native is unavailable (${n.reason})`,
       ),
     );
   } catch (err) {
