@@ -131,7 +131,7 @@ parentPort.once("message", (sab) => {
     Atomics.store(ctl, C.PHASE, ${PHASE_DONE});
     Atomics.notify(ctl, C.PHASE);
   }
-  parentPort.close();
+  // Nothing is left to run: the worker ends.
 });
 `;
 }

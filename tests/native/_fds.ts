@@ -21,11 +21,12 @@ export function closeFd(fd: number): void {
   libc().symbols.close(fd);
 }
 
-/** An fd number that is not open (opened and closed again). */
+/**
+ * An fd number that is not open. Not a just-closed number: Deno and its
+ * Workers open fds of their own at any time and would reuse it.
+ */
 export function closedFd(): number {
-  const fd = openFd("/dev/null");
-  closeFd(fd);
-  return fd;
+  return 0x7fff_fff0;
 }
 
 /** A temporary regular file of `size` bytes, opened; `dispose` removes it. */
