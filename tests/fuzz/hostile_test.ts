@@ -14,6 +14,7 @@ import {
   NTSYNC_IOC_WAIT_ANY,
 } from "../../uapi/ioctl.ts";
 import { WaitArgs } from "../../uapi/structs.ts";
+import { NtsyncError } from "../../core/errors.ts";
 import { createSem, fdOf, readSem } from "../model/helpers.ts";
 import { catalogue, SETUP, SETUP_RESULTS } from "./catalogue.ts";
 import { describeMismatch, runSequence } from "./runner.ts";
@@ -58,14 +59,24 @@ for (const backend of backendsUnderTest()) {
             flags,
             owner: 1,
           });
-          let settled = false;
+          const started = performance.now();
+          let outcome: string | undefined;
           const pending = backend.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args)
-            .finally(() => settled = true);
+            .then(
+              (r) => outcome = String(r),
+              (e) => outcome = e instanceof NtsyncError ? e.code : String(e),
+            );
           await new Promise((resolve) => setTimeout(resolve, 30));
-          assert.equal(settled, false, `timeout ${timeout} flags ${flags}`);
+          const what = `timeout ${timeout} flags ${flags}`;
+          assert.equal(
+            outcome,
+            undefined,
+            `${what}: ended ${outcome} after ${performance.now() - started} ms`,
+          );
           backend.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
-          assert.equal(await pending, 0);
-          assert.equal(WaitArgs.read(args).index, 0);
+          await pending;
+          assert.equal(outcome, "0", what);
+          assert.equal(WaitArgs.read(args).index, 0, what);
           assert.deepEqual(readSem(backend, sem), [0, 0, 1]);
         }
       }

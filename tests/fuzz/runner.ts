@@ -133,6 +133,24 @@ function le(view: DataView, offset: number, value: number): void {
   view.setUint32(offset, value >>> 0, true);
 }
 
+/**
+ * Wait args hold per-backend inputs (timeout, the objs address, the alert
+ * fd): those bytes are compared as "unchanged" (`..`) or "changed" (`!!`),
+ * every other byte by value.
+ */
+function maskInputs(
+  before: Uint8Array,
+  after: Uint8Array,
+  objsUntouched: boolean,
+): string {
+  const variable = (i: number) => i < 16 || (i >= 32 && i < 36);
+  const out = Array.from(after, (b, i) => {
+    if (!variable(i)) return b.toString(16).padStart(2, "0");
+    return b === before[i] ? ".." : "!!";
+  }).join("");
+  return objsUntouched ? out : `${out} objs-changed`;
+}
+
 /** Is `fd` open in this process (for the native backend's stale numbers)? */
 function openInProcess(fd: number): boolean {
   try {
@@ -231,7 +249,7 @@ class Lockstep {
   #wait(s: number, op: Op & { t: "wait" }): Step {
     const nt = this.backends[s];
     const objs = new Int32Array(op.objs.map((ref) => this.fd(s, ref)));
-    const before = objs.slice();
+    const saved = objs.slice();
     let address = 0n;
     if (op.addr === "ok" || op.addr === "detached") {
       address = nt.addressOf(objs);
@@ -259,17 +277,17 @@ class Lockstep {
       le(v, 32, alert);
       le(v, 36, op.pad);
     });
-    const inputs = bytesOf(arg).subarray(0, 16);
+    const before = bytesOf(arg);
     const request = op.all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
     const dev = this.fd(s, op.dev);
-    const step = call(() => nt.ioctl(dev, request, arg), arg, false, 16);
-    // timeout and objs differ per backend: compare "unchanged" instead.
-    const after = bytesOf(arg).subarray(0, 16);
-    const untouched = hex(after) === hex(inputs) &&
-      (op.addr === "detached" || hex(new Uint8Array(objs.buffer)) ===
-          hex(new Uint8Array(before.buffer)));
+    const step = call(() => nt.ioctl(dev, request, arg), arg, false);
+    const objsUntouched = op.addr === "detached" ||
+      hex(new Uint8Array(objs.buffer)) === hex(new Uint8Array(saved.buffer));
     return {
-      obs: { ...step.obs, out: untouched ? step.obs.out : "inputs-changed" },
+      obs: {
+        ...step.obs,
+        out: maskInputs(before, bytesOf(arg), objsUntouched),
+      },
       effect: undefined,
     };
   }
@@ -326,14 +344,12 @@ class Lockstep {
 
 /**
  * Run `f`; describe its result. `creates`: a non-negative return is a new
- * fd. `skip`: leading bytes of the argument left out of `out` (compared by
- * the caller instead).
+ * fd.
  */
 function call(
   f: () => number,
   arg: ArrayBufferView | null,
   creates: boolean,
-  skip = 0,
 ): Step {
   let ret: string;
   let effect: Effect;
@@ -349,7 +365,7 @@ function call(
       ? err.code
       : `throw:${err instanceof Error ? err.name : typeof err}`;
   }
-  return { obs: { ret, out: hex(bytesOf(arg).subarray(skip)) }, effect };
+  return { obs: { ret, out: hex(bytesOf(arg)) }, effect };
 }
 
 /** Run `ops` on every subject in lockstep; stop at the first disagreement. */

@@ -40,12 +40,13 @@ import {
 import { accessible, readU64, readWords, writeWords } from "./memory.ts";
 import {
   acquire,
-  isSignaled,
   type ModelEvent,
   type ModelInstance,
   type ModelMutex,
   type ModelObject,
   type ModelSem,
+  selectAll,
+  selectAny,
   U32_MAX,
 } from "./objects.ts";
 
@@ -56,6 +57,9 @@ export class ModelWouldBlock extends Error {
     this.name = "ModelWouldBlock";
   }
 }
+
+/** A wake point: `obj` may now satisfy waiters. */
+export type Wake = (obj: ModelObject) => void;
 
 type FdEntry =
   | { readonly kind: "device"; readonly instance: ModelInstance }
@@ -78,6 +82,13 @@ function fail(errno: number, request: number): never {
 export class ModelBackend implements Backend {
   /** The model reports itself as emulated: it has no device behind it. */
   readonly kind = "emulated" as const;
+  /**
+   * Called where the kernel would wake waiters: after a successful
+   * SEM_RELEASE, MUTEX_UNLOCK, MUTEX_KILL or EVENT_SET, and for EVENT_PULSE
+   * while the event is briefly signaled. The sequential model has nobody
+   * to wake; the threaded scenarios plug their wait queues in here.
+   */
+  onWake: Wake = () => {};
   readonly #fds = new Map<number, FdEntry>();
   readonly #addresses = new Map<bigint, Int32Array | Uint32Array>();
   #nextAddress = 0x5eed_0000_1000n;
@@ -149,23 +160,29 @@ export class ModelBackend implements Backend {
     const obj = entry.obj;
     switch (request) {
       case NTSYNC_IOC_SEM_RELEASE:
-        return semRelease(obj, arg);
+        return semRelease(obj, arg, this.onWake);
       case NTSYNC_IOC_SEM_READ:
         return semRead(obj, arg);
       case NTSYNC_IOC_MUTEX_UNLOCK:
-        return mutexUnlock(obj, arg);
+        return mutexUnlock(obj, arg, this.onWake);
       case NTSYNC_IOC_MUTEX_KILL:
-        return mutexKill(obj, arg);
+        return mutexKill(obj, arg, this.onWake);
       case NTSYNC_IOC_MUTEX_READ:
         return mutexRead(obj, arg);
       case NTSYNC_IOC_EVENT_SET:
       case NTSYNC_IOC_EVENT_RESET:
       case NTSYNC_IOC_EVENT_PULSE:
-        return eventChange(obj, request, arg);
+        return eventChange(obj, request, arg, this.onWake);
       case NTSYNC_IOC_EVENT_READ:
         return eventRead(obj, arg);
     }
     return fail(Errno.ENOTTY, request);
+  }
+
+  /** The object behind an object fd (for the threaded scenarios' queues). */
+  objectOf(fd: number): ModelObject | undefined {
+    const entry = this.#fds.get(fd);
+    return entry?.kind === "object" ? entry.obj : undefined;
   }
 
   /** Lowest free fd, as open(2) and the creation ioctls choose (§1.4). */
@@ -277,47 +294,12 @@ export class ModelBackend implements Backend {
   }
 }
 
-interface Selection {
-  /** The index written back. */
-  readonly index: number;
-  /** What to acquire, in order. */
-  readonly acquire: readonly ModelObject[];
-}
-
-/**
- * §3.3/§3.4 WAIT_ANY: the lowest acquirable index, the alert last; a
- * duplicate is acquired once, at its first index.
- */
-function selectAny(
-  entries: readonly ModelObject[],
-  owner: number,
-): Selection | undefined {
-  const i = entries.findIndex((obj) => isSignaled(obj, owner));
-  return i < 0 ? undefined : { index: i, acquire: [entries[i]] };
-}
-
-/**
- * §3.4 WAIT_ALL: all `count` objects together (index 0; count 0 always
- * succeeds), else the alert (index = count).
- */
-function selectAll(
-  entries: readonly ModelObject[],
-  count: number,
-  owner: number,
-): Selection | undefined {
-  const objects = entries.slice(0, count);
-  if (objects.every((obj) => isSignaled(obj, owner))) {
-    return { index: 0, acquire: objects };
-  }
-  const alert = entries[count];
-  if (alert !== undefined && isSignaled(alert, owner)) {
-    return { index: count, acquire: [alert] };
-  }
-  return undefined;
-}
-
 // §2.4: EFAULT (before the type), EINVAL type, EOVERFLOW (nothing written).
-function semRelease(obj: ModelObject, arg: ArrayBufferView | null): number {
+function semRelease(
+  obj: ModelObject,
+  arg: ArrayBufferView | null,
+  wake: Wake,
+): number {
   const request = NTSYNC_IOC_SEM_RELEASE;
   if (!accessible(arg, 4)) fail(Errno.EFAULT, request);
   const [n] = readWords(arg, 4);
@@ -325,6 +307,7 @@ function semRelease(obj: ModelObject, arg: ArrayBufferView | null): number {
   const prev = obj.count;
   if (prev + n > U32_MAX || prev + n > obj.max) fail(Errno.EOVERFLOW, request);
   obj.count = prev + n;
+  wake(obj);
   writeWords(arg, 0, [prev]);
   return 0;
 }
@@ -339,7 +322,11 @@ function semRead(obj: ModelObject, arg: ArrayBufferView | null): number {
 }
 
 // §2.5: EFAULT, owner 0, type, EPERM; the previous count goes to `count` only.
-function mutexUnlock(obj: ModelObject, arg: ArrayBufferView | null): number {
+function mutexUnlock(
+  obj: ModelObject,
+  arg: ArrayBufferView | null,
+  wake: Wake,
+): number {
   const request = NTSYNC_IOC_MUTEX_UNLOCK;
   if (!accessible(arg, 8)) fail(Errno.EFAULT, request);
   const [owner] = readWords(arg, 8);
@@ -349,12 +336,17 @@ function mutexUnlock(obj: ModelObject, arg: ArrayBufferView | null): number {
   const prev = obj.count;
   obj.count = prev - 1;
   if (obj.count === 0) obj.owner = 0;
+  wake(obj);
   writeWords(arg, 4, [prev]);
   return 0;
 }
 
 // §2.6: EFAULT, owner 0, type, EPERM; then abandoned {0, 0}.
-function mutexKill(obj: ModelObject, arg: ArrayBufferView | null): number {
+function mutexKill(
+  obj: ModelObject,
+  arg: ArrayBufferView | null,
+  wake: Wake,
+): number {
   const request = NTSYNC_IOC_MUTEX_KILL;
   if (!accessible(arg, 4)) fail(Errno.EFAULT, request);
   const [owner] = readWords(arg, 4);
@@ -364,6 +356,7 @@ function mutexKill(obj: ModelObject, arg: ArrayBufferView | null): number {
   obj.owner = 0;
   obj.count = 0;
   obj.abandoned = true;
+  wake(obj);
   return 0;
 }
 
@@ -383,10 +376,16 @@ function eventChange(
   obj: ModelObject,
   request: number,
   arg: ArrayBufferView | null,
+  wake: Wake,
 ): number {
   if (obj.type !== "event") fail(Errno.EINVAL, request);
   const prev = obj.signaled;
-  obj.signaled = request === NTSYNC_IOC_EVENT_SET;
+  if (request === NTSYNC_IOC_EVENT_RESET) obj.signaled = false;
+  else {
+    obj.signaled = true;
+    wake(obj);
+    if (request === NTSYNC_IOC_EVENT_PULSE) obj.signaled = false;
+  }
   if (!accessible(arg, 4)) fail(Errno.EFAULT, request);
   writeWords(arg, 0, [prev ? 1 : 0]);
   return 0;

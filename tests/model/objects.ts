@@ -91,3 +91,43 @@ export function acquire(obj: ModelObject, owner: number): boolean {
       return false;
   }
 }
+
+/** What a wait that can complete now acquires. */
+export interface Selection {
+  /** The index written back. */
+  readonly index: number;
+  /** What to acquire, in order. */
+  readonly acquire: readonly ModelObject[];
+}
+
+/**
+ * §3.3/§3.4 WAIT_ANY: the lowest acquirable index, the alert last; a
+ * duplicate is acquired once, at its first index.
+ */
+export function selectAny(
+  entries: readonly ModelObject[],
+  owner: number,
+): Selection | undefined {
+  const i = entries.findIndex((obj) => isSignaled(obj, owner));
+  return i < 0 ? undefined : { index: i, acquire: [entries[i]] };
+}
+
+/**
+ * §3.4 WAIT_ALL: all `count` objects together (index 0; count 0 always
+ * succeeds), else the alert (index = count).
+ */
+export function selectAll(
+  entries: readonly ModelObject[],
+  count: number,
+  owner: number,
+): Selection | undefined {
+  const objects = entries.slice(0, count);
+  if (objects.every((obj) => isSignaled(obj, owner))) {
+    return { index: 0, acquire: objects };
+  }
+  const alert = entries[count];
+  if (alert !== undefined && isSignaled(alert, owner)) {
+    return { index: count, acquire: [alert] };
+  }
+  return undefined;
+}
