@@ -1,0 +1,655 @@
+/**
+ * The native backend on the real driver: the module's own checks meet the
+ * kernel's order, and the async waits behave as the kernel's waits do.
+ *
+ * Skipped where /dev/ntsync cannot be used, unless NTSYNC_TEST_BACKENDS
+ * names "native" (the real-kernel VM sets it): then they run and fail loudly.
+ */
+
+import assert from "node:assert/strict";
+import { openNativeBackend } from "../../ffi/native.ts";
+import { attachBackend } from "../../core/registry.ts";
+import type { Backend } from "../../core/backend.ts";
+import { NtsyncError } from "../../core/errors.ts";
+import {
+  Errno,
+  EventArgs,
+  MutexArgs,
+  NTSYNC_IOC_CREATE_EVENT,
+  NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_EVENT_PULSE,
+  NTSYNC_IOC_EVENT_READ,
+  NTSYNC_IOC_EVENT_RESET,
+  NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_MUTEX_KILL,
+  NTSYNC_IOC_MUTEX_READ,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ALL,
+  NTSYNC_IOC_WAIT_ANY,
+  SemArgs,
+  WaitArgs,
+} from "../../uapi/mod.ts";
+
+function envWantsNative(): boolean {
+  try {
+    return (Deno.env.get("NTSYNC_TEST_BACKENDS") ?? "").split(",")
+      .map((s) => s.trim()).includes("native");
+  } catch {
+    return false;
+  }
+}
+
+let native: Backend | undefined;
+let why = "";
+try {
+  native = openNativeBackend(); // outside the tests: libc stays loaded
+} catch (err) {
+  why = err instanceof Error ? err.message : String(err);
+}
+const ignore = native === undefined && !envWantsNative();
+
+function nt(): Backend {
+  if (!native) throw new Error(`native backend unavailable: ${why}`);
+  return native;
+}
+
+/** A test with a fresh device fd, closed (with `extra` fds) afterwards. */
+function deviceTest(
+  name: string,
+  fn: (dev: number, fds: number[]) => void | Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore,
+    async fn() {
+      const dev = nt().open();
+      const fds: number[] = [];
+      try {
+        await fn(dev, fds);
+      } finally {
+        for (const fd of fds) nt().close(fd);
+        nt().close(dev);
+      }
+    },
+  });
+}
+
+function sem(dev: number, fds: number[], count: number, max: number): number {
+  const fd = nt().ioctl(
+    dev,
+    NTSYNC_IOC_CREATE_SEM,
+    SemArgs.alloc({ count, max }),
+  );
+  fds.push(fd);
+  return fd;
+}
+
+function mutex(
+  dev: number,
+  fds: number[],
+  owner: number,
+  count: number,
+): number {
+  const fd = nt().ioctl(
+    dev,
+    NTSYNC_IOC_CREATE_MUTEX,
+    MutexArgs.alloc({ owner, count }),
+  );
+  fds.push(fd);
+  return fd;
+}
+
+function event(
+  dev: number,
+  fds: number[],
+  manual: number,
+  signaled: number,
+): number {
+  const fd = nt().ioctl(
+    dev,
+    NTSYNC_IOC_CREATE_EVENT,
+    EventArgs.alloc({ manual, signaled }),
+  );
+  fds.push(fd);
+  return fd;
+}
+
+function semState(fd: number) {
+  const v = SemArgs.alloc();
+  nt().ioctl(fd, NTSYNC_IOC_SEM_READ, v);
+  return SemArgs.read(v);
+}
+
+function eventState(fd: number) {
+  const v = EventArgs.alloc();
+  nt().ioctl(fd, NTSYNC_IOC_EVENT_READ, v);
+  return EventArgs.read(v);
+}
+
+function errnoOf(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof NtsyncError, `not an NtsyncError: ${err}`);
+    return err.errno;
+  }
+  return 0;
+}
+
+async function errnoOfAsync(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof NtsyncError, `not an NtsyncError: ${err}`);
+    return err.errno;
+  }
+  return 0;
+}
+
+/** Wait args for `objs` (registered), absolute timeout `ms` from now. */
+function waitArgs(
+  objs: Int32Array,
+  ms: number,
+  extra: Partial<ReturnType<typeof WaitArgs.read>> = {},
+) {
+  return WaitArgs.alloc({
+    timeout: ms === Infinity
+      ? 0xffff_ffff_ffff_ffffn
+      : nt().now() + BigInt(ms) * 1_000_000n,
+    objs: nt().addressOf(objs),
+    count: objs.length,
+    owner: 1,
+    ...extra,
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+deviceTest("the backend is native and creates real objects", (dev, fds) => {
+  assert.equal(nt().kind, "native");
+  const s = sem(dev, fds, 1, 2);
+  assert.ok(s > dev);
+  assert.deepEqual(semState(s), { count: 1, max: 2 });
+});
+
+deviceTest(
+  "EVENT_SET/RESET/PULSE with a bad argument change the event, then EFAULT",
+  (dev, fds) => {
+    const ev = event(dev, fds, 1, 0);
+    assert.equal(
+      errnoOf(() => nt().ioctl(ev, NTSYNC_IOC_EVENT_SET, null)),
+      Errno.EFAULT,
+    );
+    assert.equal(eventState(ev).signaled, 1);
+    assert.equal(
+      errnoOf(() => nt().ioctl(ev, NTSYNC_IOC_EVENT_RESET, new Uint8Array(3))),
+      Errno.EFAULT,
+    );
+    assert.equal(eventState(ev).signaled, 0);
+    nt().ioctl(ev, NTSYNC_IOC_EVENT_SET, new Uint32Array(1));
+    assert.equal(
+      errnoOf(() => nt().ioctl(ev, NTSYNC_IOC_EVENT_PULSE, null)),
+      Errno.EFAULT,
+    );
+    assert.equal(eventState(ev).signaled, 0);
+  },
+);
+
+deviceTest(
+  "SEM_RELEASE, MUTEX_UNLOCK, MUTEX_KILL with a bad argument: EFAULT, nothing changed",
+  (dev, fds) => {
+    const s = sem(dev, fds, 0, 5);
+    const m = mutex(dev, fds, 7, 2);
+    assert.equal(
+      errnoOf(() => nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, null)),
+      Errno.EFAULT,
+    );
+    assert.equal(
+      errnoOf(() => nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint8Array(3))),
+      Errno.EFAULT,
+    );
+    assert.deepEqual(semState(s), { count: 0, max: 5 });
+    assert.equal(
+      errnoOf(() =>
+        nt().ioctl(m, NTSYNC_IOC_MUTEX_UNLOCK, new Uint32Array([7]))
+      ),
+      Errno.EFAULT,
+    );
+    assert.equal(
+      errnoOf(() => nt().ioctl(m, NTSYNC_IOC_MUTEX_KILL, null)),
+      Errno.EFAULT,
+    );
+    const v = MutexArgs.alloc();
+    nt().ioctl(m, NTSYNC_IOC_MUTEX_READ, v);
+    assert.deepEqual(MutexArgs.read(v), { owner: 7, count: 2 });
+  },
+);
+
+deviceTest(
+  "a bad argument still gets the kernel's earlier errors first",
+  (dev, fds) => {
+    const ev = event(dev, fds, 0, 0);
+    // wrong type before the copy
+    assert.equal(
+      errnoOf(() => nt().ioctl(ev, NTSYNC_IOC_SEM_READ, null)),
+      Errno.EINVAL,
+    );
+    // object request on the device, device request on an object: ENOTTY
+    assert.equal(
+      errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_EVENT_SET, null)),
+      Errno.ENOTTY,
+    );
+    assert.equal(
+      errnoOf(() => nt().ioctl(ev, NTSYNC_IOC_CREATE_SEM, null)),
+      Errno.ENOTTY,
+    );
+    assert.equal(
+      errnoOf(() => nt().ioctl(ev, NTSYNC_IOC_WAIT_ANY, null)),
+      Errno.ENOTTY,
+    );
+    assert.equal(
+      errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_CREATE_SEM, null)),
+      Errno.EFAULT,
+    );
+    assert.equal(
+      errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_WAIT_ALL, null)),
+      Errno.EFAULT,
+    );
+  },
+);
+
+deviceTest(
+  "objs not from addressOf is EFAULT, even when it is readable memory",
+  (dev, fds) => {
+    const s = sem(dev, fds, 1, 1);
+    const stray = new Int32Array([s]);
+    const raw = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(stray)));
+    const args = WaitArgs.alloc({ timeout: 0n, objs: raw, count: 1, owner: 1 });
+    assert.equal(
+      errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_WAIT_ANY, args)),
+      Errno.EFAULT,
+    );
+    assert.deepEqual(semState(s), { count: 1, max: 1 }); // not acquired
+    WaitArgs.write(args, { objs: nt().addressOf(stray) });
+    assert.equal(nt().ioctl(dev, NTSYNC_IOC_WAIT_ANY, args), 0);
+    assert.deepEqual(semState(s), { count: 0, max: 1 });
+  },
+);
+
+deviceTest(
+  "objs of a detached array, or too short for count, is EFAULT",
+  (dev, fds) => {
+    const s = sem(dev, fds, 2, 2);
+    const gone = new Int32Array([s]);
+    const at = nt().addressOf(gone);
+    gone.buffer.transfer();
+    const args = WaitArgs.alloc({ timeout: 0n, objs: at, count: 1, owner: 1 });
+    assert.equal(
+      errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_WAIT_ANY, args)),
+      Errno.EFAULT,
+    );
+    const one = new Int32Array([s]);
+    const short = WaitArgs.alloc({
+      timeout: 0n,
+      objs: nt().addressOf(one),
+      count: 2,
+      owner: 1,
+    });
+    assert.equal(
+      errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_WAIT_ALL, short)),
+      Errno.EFAULT,
+    );
+    assert.deepEqual(semState(s), { count: 2, max: 2 });
+  },
+);
+
+deviceTest(
+  "with bad objs, checks the kernel makes before reading objs still come first",
+  (dev, fds) => {
+    const s = sem(dev, fds, 1, 1);
+    const good = new Int32Array([s]);
+    const cases: [string, Partial<ReturnType<typeof WaitArgs.read>>][] = [
+      ["pad", { pad: 1 }],
+      ["flags", { flags: 2 }],
+      ["owner 0", { owner: 0 }],
+      ["count 65", { count: 65 }],
+      ["count -1", { count: 0xffff_ffff }],
+    ];
+    for (const [what, change] of cases) {
+      const withGood = WaitArgs.alloc({
+        timeout: 0n,
+        objs: nt().addressOf(good),
+        count: 1,
+        owner: 1,
+        ...change,
+      });
+      const withBad = WaitArgs.alloc({
+        ...WaitArgs.read(withGood),
+        objs: 0x1000n,
+      });
+      const kernel = errnoOf(() =>
+        nt().ioctl(dev, NTSYNC_IOC_WAIT_ALL, withGood)
+      );
+      const ours = errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_WAIT_ALL, withBad));
+      if (kernel === Errno.EINVAL) assert.equal(ours, Errno.EINVAL, what);
+      else assert.equal(ours, Errno.EFAULT, `${what} (kernel: ${kernel})`);
+    }
+    // count 0 reads nothing: any objs is fine, WAIT_ALL succeeds at once.
+    const none = WaitArgs.alloc({
+      timeout: 0n,
+      objs: 0x1000n,
+      count: 0,
+      owner: 1,
+      index: 9,
+    });
+    assert.equal(nt().ioctl(dev, NTSYNC_IOC_WAIT_ALL, none), 0);
+    assert.equal(WaitArgs.read(none).index, 0);
+  },
+);
+
+deviceTest(
+  "an interior objs address waits on the entries from there",
+  (dev, fds) => {
+    const a = sem(dev, fds, 0, 1);
+    const b = sem(dev, fds, 1, 1);
+    const objs = new Int32Array([a, a, b]);
+    const args = WaitArgs.alloc({
+      timeout: 0n,
+      objs: nt().addressOf(objs) + 4n,
+      count: 2,
+      owner: 1,
+    });
+    assert.equal(nt().ioctl(dev, NTSYNC_IOC_WAIT_ANY, args), 0);
+    assert.equal(WaitArgs.read(args).index, 1);
+  },
+);
+
+deviceTest(
+  "EOWNERDEAD from a wait writes index (sync and async)",
+  async (dev, fds) => {
+    const m = mutex(dev, fds, 5, 1);
+    const objs = new Int32Array([m]);
+    nt().ioctl(m, NTSYNC_IOC_MUTEX_KILL, new Uint32Array([5]));
+    const args = waitArgs(objs, 0, { owner: 6, index: 9 });
+    assert.equal(
+      errnoOf(() => nt().ioctl(dev, NTSYNC_IOC_WAIT_ANY, args)),
+      Errno.EOWNERDEAD,
+    );
+    assert.equal(WaitArgs.read(args).index, 0);
+    // Owned by 6 now; 8 waits on a worker until 6 dies.
+    const later = waitArgs(objs, 20_000, { owner: 8, index: 9 });
+    const pending = errnoOfAsync(
+      nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, later),
+    );
+    nt().ioctl(m, NTSYNC_IOC_MUTEX_KILL, new Uint32Array([6]));
+    assert.equal(await pending, Errno.EOWNERDEAD);
+    assert.equal(WaitArgs.read(later).index, 0);
+    const v = MutexArgs.alloc();
+    nt().ioctl(m, NTSYNC_IOC_MUTEX_READ, v);
+    assert.deepEqual(MutexArgs.read(v), { owner: 8, count: 1 });
+  },
+);
+
+deviceTest(
+  "ioctlAsync: satisfied at once, by a later release, or timed out",
+  async (dev, fds) => {
+    const s = sem(dev, fds, 1, 2);
+    const objs = new Int32Array([sem(dev, fds, 0, 1), s]);
+    const now = waitArgs(objs, 20_000);
+    assert.equal(await nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, now), 0);
+    assert.equal(WaitArgs.read(now).index, 1);
+    const later = waitArgs(objs, 20_000);
+    const p = nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, later);
+    setTimeout(
+      () => nt().ioctl(objs[0], NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1])),
+      20,
+    );
+    assert.equal(await p, 0);
+    assert.equal(WaitArgs.read(later).index, 0);
+    const past = waitArgs(objs, -1);
+    assert.equal(
+      await errnoOfAsync(nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, past)),
+      Errno.ETIMEDOUT,
+    );
+    const t0 = performance.now();
+    const soon = waitArgs(objs, 100);
+    assert.equal(
+      await errnoOfAsync(nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ALL, soon)),
+      Errno.ETIMEDOUT,
+    );
+    assert.ok(performance.now() - t0 >= 90);
+  },
+);
+
+deviceTest(
+  "ioctlAsync returns once the wait is queued: a pulse right after reaches it",
+  async (dev, fds) => {
+    for (const manual of [0, 1]) {
+      const ev = event(dev, fds, manual, 0);
+      const objs = new Int32Array([ev]);
+      const args = waitArgs(objs, 20_000);
+      const p = nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args);
+      nt().ioctl(ev, NTSYNC_IOC_EVENT_PULSE, new Uint32Array(1));
+      assert.equal(await p, 0, `manual ${manual}`);
+      assert.equal(eventState(ev).signaled, 0);
+    }
+  },
+);
+
+deviceTest(
+  "two async waits on one semaphore are served in call order",
+  async (dev, fds) => {
+    const s = sem(dev, fds, 0, 2);
+    const objs = new Int32Array([s]);
+    const order: number[] = [];
+    const first = nt().ioctlAsync(
+      dev,
+      NTSYNC_IOC_WAIT_ANY,
+      waitArgs(objs, 20_000),
+    )
+      .then(() => order.push(1));
+    const second = nt().ioctlAsync(
+      dev,
+      NTSYNC_IOC_WAIT_ANY,
+      waitArgs(objs, 20_000),
+    )
+      .then(() => order.push(2));
+    nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+    await first;
+    await sleep(50);
+    assert.deepEqual(order, [1]);
+    nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+    await second;
+    assert.deepEqual(order, [1, 2]);
+  },
+);
+
+deviceTest(
+  "closing fds after ioctlAsync returns does not disturb the wait",
+  async (dev, fds) => {
+    const s = sem(dev, fds, 0, 1);
+    const gone = nt().ioctl(
+      dev,
+      NTSYNC_IOC_CREATE_SEM,
+      SemArgs.alloc({ count: 0, max: 1 }),
+    );
+    const spare = nt().open();
+    const objs = new Int32Array([gone, s]);
+    const args = waitArgs(objs, 20_000);
+    const p = nt().ioctlAsync(
+      spare,
+      NTSYNC_IOC_WAIT_ANY,
+      WaitArgs.alloc({
+        ...WaitArgs.read(args),
+      }),
+    );
+    nt().close(gone); // an object of the wait: it stays alive for the wait
+    assert.equal(await errnoOfAsync(p), Errno.EINVAL); // another instance's fds
+    // Same instance: close the device fd and an object fd while waiting.
+    const q = nt().ioctlAsync(
+      dev,
+      NTSYNC_IOC_WAIT_ANY,
+      waitArgs(new Int32Array([s]), 20_000),
+    );
+    nt().close(spare);
+    const t = nt().ioctl(
+      dev,
+      NTSYNC_IOC_CREATE_SEM,
+      SemArgs.alloc({ count: 0, max: 1 }),
+    );
+    const r = nt().ioctlAsync(
+      dev,
+      NTSYNC_IOC_WAIT_ANY,
+      waitArgs(new Int32Array([t]), 300),
+    );
+    nt().close(t); // nobody can release it now: the wait times out, as in the kernel
+    nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+    assert.equal(await q, 0);
+    assert.equal(await errnoOfAsync(r), Errno.ETIMEDOUT);
+  },
+);
+
+deviceTest(
+  "abort without an alert: the private alert cancels; nothing acquired",
+  async (dev, fds) => {
+    const s = sem(dev, fds, 0, 1);
+    const objs = new Int32Array([s]);
+    for (const request of [NTSYNC_IOC_WAIT_ANY, NTSYNC_IOC_WAIT_ALL]) {
+      const ctl = new AbortController();
+      const args = waitArgs(objs, 20_000, { index: 7 });
+      const p = nt().ioctlAsync(dev, request, args, { signal: ctl.signal });
+      const reason = new Error("stop");
+      ctl.abort(reason);
+      await assert.rejects(p, (err: unknown) => err === reason);
+      assert.equal(WaitArgs.read(args).index, 7);
+    }
+    nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+    assert.deepEqual(semState(s), { count: 1, max: 1 }); // no wait took it
+  },
+);
+
+deviceTest(
+  "with the caller's alert and a signal: the alert reports index count, abort cancels",
+  async (dev, fds) => {
+    const s = sem(dev, fds, 0, 1);
+    const alert = event(dev, fds, 0, 0);
+    const objs = new Int32Array([s]);
+    for (const request of [NTSYNC_IOC_WAIT_ANY, NTSYNC_IOC_WAIT_ALL]) {
+      const ctl = new AbortController();
+      const args = waitArgs(objs, 20_000, { alert });
+      const p = nt().ioctlAsync(dev, request, args, { signal: ctl.signal });
+      nt().ioctl(alert, NTSYNC_IOC_EVENT_SET, new Uint32Array(1));
+      assert.equal(await p, 0);
+      assert.equal(WaitArgs.read(args).index, 1); // = count: the alert
+      const again = waitArgs(objs, 20_000, { alert });
+      const q = nt().ioctlAsync(dev, request, again, { signal: ctl.signal });
+      const t0 = performance.now();
+      const reason = new Error("stop");
+      const c2 = new AbortController();
+      const r = nt().ioctlAsync(
+        dev,
+        request,
+        waitArgs(objs, 20_000, { alert }),
+        {
+          signal: c2.signal,
+        },
+      );
+      c2.abort(reason);
+      await assert.rejects(r, (err: unknown) => err === reason);
+      assert.ok(performance.now() - t0 < 10_000);
+      nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+      assert.equal(await q, 0);
+      assert.equal(WaitArgs.read(again).index, 0);
+    }
+  },
+);
+
+deviceTest(
+  "many concurrent async waits: each gets its own result and errno",
+  async (dev, fds) => {
+    const N = 16;
+    const sems = Array.from({ length: N }, () => sem(dev, fds, 0, 1));
+    const arrays = sems.map((s) =>
+      new Int32Array([dev + 100_000, s]).subarray(1)
+    );
+    const waits = arrays.map((objs, i) => {
+      const args = waitArgs(objs, i % 2 ? 400 : 20_000, { index: 99 });
+      return errnoOfAsync(nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args))
+        .then((errno) => ({ i, errno, index: WaitArgs.read(args).index }));
+    });
+    await sleep(20);
+    for (let i = 0; i < N; i += 2) {
+      nt().ioctl(sems[i], NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+    }
+    for (const { i, errno, index } of await Promise.all(waits)) {
+      if (i % 2) {
+        assert.equal(errno, Errno.ETIMEDOUT, `wait ${i}`);
+        assert.equal(index, 99, `wait ${i}`);
+      } else {
+        assert.equal(errno, 0, `wait ${i}`);
+        assert.equal(index, 0, `wait ${i}`);
+      }
+    }
+  },
+);
+
+deviceTest(
+  "a Worker attached with share() waits on the same fds",
+  async (dev, fds) => {
+    const s = sem(dev, fds, 0, 1);
+    const worker = new Worker(new URL("./_attach_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    try {
+      const messages: unknown[] = [];
+      const got = (n: number) =>
+        new Promise<void>((resolve) => {
+          const check = () =>
+            messages.length >= n ? resolve() : setTimeout(check, 5);
+          check();
+        });
+      worker.onmessage = (e) => messages.push(e.data);
+      worker.postMessage({ token: nt().share(), dev, sem: s });
+      await got(1);
+      assert.equal(messages[0], "waiting");
+      await sleep(100);
+      nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+      await got(2);
+      assert.deepEqual(messages[1], {
+        result: 0,
+        index: 0,
+        badFd: Errno.EBADF,
+      });
+    } finally {
+      worker.terminate();
+    }
+  },
+);
+
+Deno.test({
+  name: "a pending async wait keeps the process alive until it ends",
+  ignore,
+  async fn() {
+    const fixture =
+      new URL("./_keepalive_fixture.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-ffi", "--allow-read", fixture],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(new TextDecoder().decode(out.stdout).trim(), "ETIMEDOUT");
+  },
+});
+
+Deno.test({
+  name: "attachBackend(share()) in this thread is the same backend",
+  ignore,
+  fn() {
+    assert.equal(attachBackend(nt().share()), nt());
+  },
+});
