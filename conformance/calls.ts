@@ -309,3 +309,58 @@ export function waitAllAlert(
 ): WithValue<"index"> {
   return waitObjs(s, fd, NTSYNC_IOC_WAIT_ALL, count, objs, owner, alert);
 }
+
+/** Every field of a hand-built `ntsync_wait_args`, for the checks beyond the selftests. */
+export interface RawWait {
+  /** Absolute timeout; default MONOTONIC now (a poll). */
+  readonly timeout?: bigint;
+  /** The fd array; its address is stored unless `objsAddress` is given. */
+  readonly objs?: Objs;
+  /** A raw `objs` value (0 for NULL, or a bad address). */
+  readonly objsAddress?: bigint;
+  /** `count`; default the length of `objs`, or 0. */
+  readonly count?: number;
+  /** `index` preset; default 0xdeadbeef. */
+  readonly index?: number;
+  /** `flags`; default 0. */
+  readonly flags?: number;
+  /** `owner`; default 123. */
+  readonly owner?: number;
+  /** `alert`; default 0. */
+  readonly alert?: number;
+  /** `pad`; default 0. */
+  readonly pad?: number;
+}
+
+/** Encode a {@linkcode RawWait}: the args, and the fd view to keep alive for the call. */
+export function encodeWait(
+  s: Session,
+  w: RawWait,
+): { args: DataView; view: Int32Array | null } {
+  const view = toView(w.objs ?? null);
+  const args = WaitArgs.alloc({
+    timeout: w.timeout ?? s.nt.now("monotonic"),
+    objs: w.objsAddress ?? (view === null ? 0n : s.nt.addressOf(view)),
+    count: (w.count ?? view?.length ?? 0) >>> 0,
+    index: (w.index ?? 0xdeadbeef) >>> 0,
+    flags: (w.flags ?? 0) >>> 0,
+    owner: (w.owner ?? 123) >>> 0,
+    alert: (w.alert ?? 0) >>> 0,
+    pad: (w.pad ?? 0) >>> 0,
+  });
+  return { args, view };
+}
+
+/** A wait with every field chosen by the caller; ret/errno and the index. */
+export function waitRaw(
+  s: Session,
+  fd: number,
+  request: number,
+  w: RawWait,
+): WithValue<"index"> {
+  const { args, view } = encodeWait(s, w);
+  const r = s.ioctl(fd, request, args);
+  // `view` must stay reachable until the call returns, as C's array would.
+  void view;
+  return { ...r, index: WaitArgs.read(args).index };
+}

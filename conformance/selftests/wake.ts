@@ -57,7 +57,7 @@ export const wakeAny: ConformanceTest = defineCheck(
     await t.start(job(1000, 456));
     await expectBlocked(t, 100, "waiter on (empty sem, mutex owned by 123)");
 
-    let r = releaseSem(s, objs[0], 1);
+    const r = releaseSem(s, objs[0], 1);
     expectOk(r, "release 1");
     expectEq(r.count, 0, "release 1: previous count");
     checkSemState(s, objs[0], 0, 3, "after release 1 (handed to the waiter)");
