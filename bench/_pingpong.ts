@@ -1,0 +1,137 @@
+/**
+ * Ping-pong shared by the bench and its Workers: one side signals "ping"
+ * and waits for "pong", the other answers, over either two raw auto-reset
+ * events (bench/_raw.ts) or two ntsync auto-reset events through the
+ * surface (EVENT_SET, WAIT_ANY).
+ *
+ * The control block lets the main thread start a run of round trips in a
+ * Worker and sleep until it is done, so it takes no core from the peers.
+ *
+ * @module
+ */
+
+import {
+  type Backend,
+  NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_WAIT_ANY,
+  type ShareToken,
+  WaitArgs,
+} from "../mod.ts";
+import { FOREVER } from "../tests/stress/_surface.ts";
+import { busyWait, RAW_SPINS, RawEvent } from "./_raw.ts";
+
+/** How the two sides wait for each other. */
+export type Transport = "raw" | "ntsync";
+
+// Control words.
+/** Bumped by the main thread to start a run in the initiator Worker. */
+export const C_GO = 0;
+/** Incremented by the initiator Worker when a run is done. */
+export const C_DONE = 1;
+/** Round trips in the run. */
+export const C_ROUNDS = 2;
+/** Transport of the run: index into TRANSPORTS. */
+export const C_TRANSPORT = 3;
+/** Think time before each ping, in microseconds (0: none). */
+export const C_DELAY_US = 4;
+/** Words of the control block. */
+export const CONTROL_WORDS = 8;
+// Raw event words (after the control block).
+/** Raw "ping" event word. */
+export const RAW_PING = 8;
+/** Raw "pong" event word. */
+export const RAW_PONG = 9;
+/** Words in the shared block. */
+export const SHARED_WORDS = 16;
+
+/** Transports by number, for the control block. */
+export const TRANSPORTS: readonly Transport[] = ["raw", "ntsync"];
+
+/** What every ping-pong Worker is told. */
+export interface PingPongInit {
+  /** "initiator" runs rounds on command; "raw-echo" and "ntsync-echo" answer forever. */
+  role: "initiator" | "raw-echo" | "ntsync-echo";
+  /** This Worker's share token for the device. */
+  token: ShareToken;
+  /** Device fd. */
+  dev: number;
+  /** The ntsync auto-reset events. */
+  ping: number;
+  /** Answer event. */
+  pong: number;
+  /** Control block and raw event words. */
+  shared: SharedArrayBuffer;
+}
+
+/** One side's view: both transports ready to use. */
+export class PingPong {
+  readonly #nt: Backend;
+  readonly #dev: number;
+  readonly #ping: number;
+  readonly #pong: number;
+  readonly #rawPing: RawEvent;
+  readonly #rawPong: RawEvent;
+  readonly #setArgs = new DataView(new ArrayBuffer(4));
+  readonly #waitPing: DataView;
+  readonly #waitPong: DataView;
+  readonly #objs: Int32Array[] = [];
+
+  /**
+   * @param nt this thread's backend for the device
+   * @param init the events and shared words
+   */
+  constructor(nt: Backend, init: Omit<PingPongInit, "role" | "token">) {
+    this.#nt = nt;
+    this.#dev = init.dev;
+    this.#ping = init.ping;
+    this.#pong = init.pong;
+    const words = new Int32Array(init.shared);
+    this.#rawPing = new RawEvent(words, RAW_PING);
+    this.#rawPong = new RawEvent(words, RAW_PONG);
+    this.#waitPing = this.#waitArgs(init.ping);
+    this.#waitPong = this.#waitArgs(init.pong);
+  }
+
+  #waitArgs(fd: number): DataView {
+    const objs = new Int32Array([fd]);
+    this.#objs.push(objs);
+    return WaitArgs.alloc({
+      timeout: FOREVER,
+      objs: this.#nt.addressOf(objs),
+      count: 1,
+      owner: 1,
+    });
+  }
+
+  /** `rounds` round trips as the initiator, thinking `delayUs` before each ping. */
+  run(transport: Transport, rounds: number, delayUs: number): void {
+    const nt = this.#nt, dev = this.#dev;
+    for (let i = 0; i < rounds; i++) {
+      if (delayUs > 0) busyWait(delayUs);
+      if (transport === "ntsync") {
+        nt.ioctl(this.#ping, NTSYNC_IOC_EVENT_SET, this.#setArgs);
+        nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, this.#waitPong);
+      } else {
+        this.#rawPing.signal();
+        this.#rawPong.wait(RAW_SPINS);
+      }
+    }
+  }
+
+  /** Answer raw pings forever (spinning before sleeping, as the raw initiator does). */
+  echoRaw(): never {
+    for (;;) {
+      this.#rawPing.wait(RAW_SPINS);
+      this.#rawPong.signal();
+    }
+  }
+
+  /** Answer ntsync pings forever (a blocking WAIT_ANY: the engine spins, then sleeps). */
+  echoNtsync(): never {
+    const nt = this.#nt, dev = this.#dev;
+    for (;;) {
+      nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, this.#waitPing);
+      nt.ioctl(this.#pong, NTSYNC_IOC_EVENT_SET, this.#setArgs);
+    }
+  }
+}

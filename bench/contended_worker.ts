@@ -1,0 +1,85 @@
+/// <reference lib="deno.worker" />
+/**
+ * A contending Worker: on each run, `loops` times take the shared mutex
+ * (raw futex mutex, or the ntsync mutex through WAIT_ANY / MUTEX_UNLOCK),
+ * bump a plain counter, and let go.
+ *
+ * @module
+ */
+
+import {
+  attachBackend,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_WAIT_ANY,
+  type ShareToken,
+} from "../mod.ts";
+import { FOREVER } from "../tests/stress/_surface.ts";
+import { WaitArgs } from "../mod.ts";
+import { FutexMutex } from "./_raw.ts";
+
+// Shared words.
+/** Bumped by the main thread to start a run. */
+export const K_GO = 0;
+/** Each Worker adds 1 when its part of a run is done. */
+export const K_DONE = 1;
+/** Iterations per Worker per run. */
+export const K_LOOPS = 2;
+/** 0: raw futex mutex; 1: ntsync mutex. */
+export const K_KIND = 3;
+/** The raw futex mutex's word. */
+export const K_FUTEX = 4;
+/** The plain counter the holders bump. */
+export const K_COUNTER = 5;
+/** Words in the shared block. */
+export const K_WORDS = 8;
+
+/** The first message to this Worker. */
+export interface ContendedInit {
+  /** This Worker's share token. */
+  token: ShareToken;
+  /** Device fd. */
+  dev: number;
+  /** The ntsync mutex. */
+  mutex: number;
+  /** Owner id of this Worker. */
+  owner: number;
+  /** The shared block. */
+  shared: SharedArrayBuffer;
+}
+
+self.onmessage = (e: MessageEvent<ContendedInit>) => {
+  const { token, dev, mutex, owner, shared } = e.data;
+  const nt = attachBackend(token);
+  const w = new Int32Array(shared);
+  const futex = new FutexMutex(w, K_FUTEX);
+  const objs = new Int32Array([mutex]);
+  const wait = WaitArgs.alloc({
+    timeout: FOREVER,
+    objs: nt.addressOf(objs),
+    count: 1,
+    owner,
+  });
+  const unlock = new DataView(new ArrayBuffer(8));
+  self.postMessage("ready");
+  for (let seen = 0;;) {
+    Atomics.wait(w, K_GO, seen);
+    seen = Atomics.load(w, K_GO);
+    const loops = Atomics.load(w, K_LOOPS);
+    if (Atomics.load(w, K_KIND) === 0) {
+      for (let i = 0; i < loops; i++) {
+        futex.lock();
+        w[K_COUNTER]++;
+        futex.unlock();
+      }
+    } else {
+      for (let i = 0; i < loops; i++) {
+        nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, wait);
+        w[K_COUNTER]++;
+        unlock.setUint32(0, owner, true);
+        nt.ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, unlock);
+      }
+    }
+    Atomics.add(w, K_DONE, 1);
+    Atomics.notify(w, K_DONE);
+  }
+};

@@ -1,0 +1,104 @@
+/**
+ * Ping-pong through two auto-reset events, between two Workers and between
+ * the main thread and a Worker, against the same ping-pong on raw
+ * `Atomics.wait`/`notify` (bench/_raw.ts: spin, then sleep).
+ *
+ * "Peer spinning": round trips back to back, so each side is still in its
+ * spin when the other signals. "Peer sleeping": the initiator thinks for
+ * DELAY_US before each ping, longer than either side's spin, so every
+ * signal has to wake a sleeper (the cost is then the kernel's futex wake,
+ * plus DELAY_US on both sides of the ratio: the "think time alone" line
+ * shows how much of each is the delay).
+ *
+ * Goal (issue 4): ntsync at most 1.5x raw in each regime.
+ *
+ * @module
+ */
+
+import {
+  C_DELAY_US,
+  C_DONE,
+  C_GO,
+  C_ROUNDS,
+  C_TRANSPORT,
+  PingPong,
+  type PingPongInit,
+  SHARED_WORDS,
+  type Transport,
+  TRANSPORTS,
+} from "./_pingpong.ts";
+import { benchDevice, createEvent } from "./_device.ts";
+import { busyWait } from "./_raw.ts";
+import { runInWorkers, startWorker } from "./_workers.ts";
+
+/** Round trips per bench iteration, peers spinning. */
+const SPIN_ROUNDS = 1000;
+/** Round trips per bench iteration, peers sleeping. */
+const SLEEP_ROUNDS = 10;
+/** The initiator's think time before each ping when the peer must be asleep. */
+const DELAY_US = 50;
+
+const { nt, dev } = benchDevice();
+const shared = new SharedArrayBuffer(SHARED_WORDS * 4);
+const ctl = new Int32Array(shared);
+const events = {
+  dev,
+  ping: createEvent(nt, dev, false, false),
+  pong: createEvent(nt, dev, false, false),
+  shared,
+};
+const url = new URL("./pingpong_worker.ts", import.meta.url);
+for (const role of ["raw-echo", "ntsync-echo", "initiator"] as const) {
+  await startWorker(
+    url,
+    { ...events, role, token: nt.share() } satisfies PingPongInit,
+  );
+}
+const main = new PingPong(nt, events);
+
+function inWorker(transport: Transport, rounds: number, delayUs: number): void {
+  Atomics.store(ctl, C_TRANSPORT, TRANSPORTS.indexOf(transport));
+  Atomics.store(ctl, C_ROUNDS, rounds);
+  Atomics.store(ctl, C_DELAY_US, delayUs);
+  runInWorkers(ctl, C_GO, C_DONE);
+}
+
+for (
+  const [regime, rounds, delay, n] of [
+    ["peer spinning", SPIN_ROUNDS, 0, 200],
+    ["peer sleeping", SLEEP_ROUNDS, DELAY_US, 100],
+  ] as const
+) {
+  for (const where of ["worker<->worker", "main<->worker"] as const) {
+    const group = `ping-pong ${where}, ${regime}`;
+    const run = where === "main<->worker"
+      ? (t: Transport) => main.run(t, rounds, delay)
+      : (t: Transport) => inWorker(t, rounds, delay);
+    Deno.bench({
+      name: `raw Atomics.wait/notify, ${rounds} round trips`,
+      group,
+      baseline: true,
+      n,
+      warmup: 10,
+      fn: () => run("raw"),
+    });
+    Deno.bench({
+      name: `ntsync EVENT_SET + WAIT_ANY, ${rounds} round trips`,
+      group,
+      n,
+      warmup: 10,
+      fn: () => run("ntsync"),
+    });
+    if (delay > 0) {
+      Deno.bench({
+        name: `think time alone (${rounds} x ${delay} us)`,
+        group,
+        n,
+        warmup: 10,
+        fn() {
+          for (let i = 0; i < rounds; i++) busyWait(delay);
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The uncontended fast path through the ioctl surface, against a CAS+store
+ * pair on shared memory (the least any cross-thread lock costs), and the
+ * typed API against the surface for the same work.
+ *
+ * Goals (issue 4): SEM_RELEASE + WAIT_ANY poll at most 8x the CAS+store
+ * pair; the typed API at most 1.2x the surface.
+ *
+ * @module
+ */
+
+import {
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ANY,
+} from "../mod.ts";
+import { openDevice } from "../core/api/mod.ts";
+import { benchDevice, createSem, waitArgs } from "./_device.ts";
+
+const { nt, dev } = benchDevice();
+const sem = createSem(nt, dev, 0, 1);
+const one = new DataView(new Uint32Array([1, 0]).buffer);
+const read = new DataView(new ArrayBuffer(8));
+const poll = waitArgs(nt, [sem], 1, 0n);
+
+const words = new Int32Array(new SharedArrayBuffer(64));
+
+function releaseAndPoll(): void {
+  one.setUint32(0, 1, true);
+  nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, one);
+  nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, poll.args);
+}
+
+Deno.bench({
+  name: "CAS+store pair on shared memory",
+  group: "uncontended op",
+  baseline: true,
+  fn() {
+    if (Atomics.compareExchange(words, 0, 0, 1) !== 0) throw new Error("held");
+    Atomics.store(words, 0, 0);
+  },
+});
+
+Deno.bench({
+  name: "surface: SEM_RELEASE + WAIT_ANY poll",
+  group: "uncontended op",
+  fn: releaseAndPoll,
+});
+
+Deno.bench({
+  name: "surface: SEM_READ",
+  group: "uncontended op",
+  fn() {
+    nt.ioctl(sem, NTSYNC_IOC_SEM_READ, read);
+  },
+});
+
+// The typed API on a device of its own (same engine, same work).
+const typed = openDevice(benchDevice().nt);
+const tsem = typed.createSemaphore(0, 1);
+const tobjs = [tsem];
+const tpoll = { timeout: 0 };
+
+Deno.bench({
+  name: "surface: SEM_RELEASE + WAIT_ANY poll",
+  group: "typed API vs surface",
+  baseline: true,
+  fn: releaseAndPoll,
+});
+
+Deno.bench({
+  name: "typed API: sem.release() + dev.waitAny([sem], {timeout: 0})",
+  group: "typed API vs surface",
+  fn() {
+    tsem.release();
+    if (typed.waitAny(tobjs, tpoll).status !== "signaled") {
+      throw new Error("not signaled");
+    }
+  },
+});
