@@ -9,6 +9,8 @@
  *   --runs N     (NTSYNC_FUZZ_RUNS, default 2000) sequences per pair
  *   --seed S     (NTSYNC_FUZZ_SEED, default: time-based) fast-check seed
  *   --max-ops N  (NTSYNC_FUZZ_MAX_OPS, default 60) operations per sequence
+ *   --threads N  (NTSYNC_FUZZ_THREADS, default 20) threaded scenarios per
+ *                backend (Workers; NTSYNC_FUZZ_SETTLE_MS sets their pace)
  *
  * @module
  */
@@ -18,6 +20,8 @@ import { backendsUnderTest } from "../_backends.ts";
 import { sequence } from "./arbitraries.ts";
 import { describeMismatch, runSequence, type Subject } from "./runner.ts";
 import { MODEL, subjectOf } from "./subjects.ts";
+import { expectedResult, runThreaded, threadScenario } from "./threaded.ts";
+import type { Backend } from "../../core/backend.ts";
 import type { Op } from "./ops.ts";
 
 function option(flag: string, env: string, fallback: number): number {
@@ -66,10 +70,34 @@ function fuzzPair(
   };
 }
 
-function main(): number {
+/** Run `count` threaded scenarios on `backend`; return agreed waits. */
+async function fuzzThreads(
+  backend: Backend,
+  count: number,
+  seed: number,
+): Promise<{ waits: number; failure?: string }> {
+  let waits = 0;
+  for (const scenario of fc.sample(threadScenario, { seed, numRuns: count })) {
+    const expected = expectedResult(scenario);
+    const got = await runThreaded(backend, scenario);
+    if (JSON.stringify(got) !== JSON.stringify(expected)) {
+      return {
+        waits,
+        failure: `scenario ${JSON.stringify(scenario)}
+  expected ${JSON.stringify(expected)}
+  got      ${JSON.stringify(got)}`,
+      };
+    }
+    waits += expected.waits.length + expected.ops.length;
+  }
+  return { waits };
+}
+
+async function main(): Promise<number> {
   const runs = option("--runs", "NTSYNC_FUZZ_RUNS", 2000);
   const seed = option("--seed", "NTSYNC_FUZZ_SEED", Date.now() % 0x7fff_ffff);
   const maxOps = option("--max-ops", "NTSYNC_FUZZ_MAX_OPS", 60);
+  const threads = option("--threads", "NTSYNC_FUZZ_THREADS", 20);
   const backends = backendsUnderTest();
   const pairs: Subject[][] = backends.map((b) => [MODEL, subjectOf(b)]);
   const native = backends.find((b) => b.kind === "native");
@@ -92,8 +120,21 @@ function main(): number {
       console.log(r.failure);
     }
   }
-  console.log(`${pairs.length - failed} passed, ${failed} failed`);
+  for (const backend of threads > 0 ? backends : []) {
+    const started = performance.now();
+    const r = await fuzzThreads(backend, threads, seed);
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(
+      `threaded ${backend.kind} vs queue model: ${r.waits} waits and ops agreed in ${threads} scenarios (${secs} s)`,
+    );
+    if (r.failure) {
+      failed++;
+      console.log(r.failure);
+    }
+  }
+  const total = pairs.length + (threads > 0 ? backends.length : 0);
+  console.log(`${total - failed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.main) Deno.exit(main());
+if (import.meta.main) Deno.exit(await main());
