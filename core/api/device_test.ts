@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { NtsyncError } from "../errors.ts";
-import { NTSYNC_IOC_SEM_READ } from "../../uapi/ioctl.ts";
+import {
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_SEM_READ,
+} from "../../uapi/ioctl.ts";
+import { SemArgs } from "../../uapi/structs.ts";
 import { attachDevice, Device, openDevice } from "./device.ts";
 import { delay, testEachBackend, waitInWorker } from "./_test_helpers.ts";
 
@@ -139,6 +143,12 @@ testEachBackend(
     assert.equal(borrowed.closed, true);
     assert.throws(
       () => backend.ioctl(fd, NTSYNC_IOC_SEM_READ, semRead),
+      NtsyncError,
+    );
+    // and the device fd itself is closed: creating on it fails
+    const args = SemArgs.alloc({ count: 0, max: 1 });
+    assert.throws(
+      () => backend.ioctl(dev.fd, NTSYNC_IOC_CREATE_SEM, args),
       NtsyncError,
     );
   },

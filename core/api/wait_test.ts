@@ -144,6 +144,16 @@ testEachBackend(
       status: "signaled",
       index: 0,
     });
+    // The clock is honoured: 3 s from now on the monotonic clock is long
+    // past on the realtime clock (checked first: a wrong clock fails here
+    // rather than hanging below).
+    const t = performance.now();
+    const early = dev.now("monotonic") + 3_000_000_000n;
+    assert.deepEqual(
+      dev.waitAny([sem], { deadline: early, clock: "realtime" }),
+      { status: "timeout" },
+    );
+    assert.ok(performance.now() - t < 1000, "deadline read on the wrong clock");
     for (const clock of ["monotonic", "realtime"] as const) {
       const t0 = performance.now();
       const deadline = dev.now(clock) + 30_000_000n;
