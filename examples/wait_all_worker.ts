@@ -8,6 +8,9 @@
 
 import { attachDevice, type DeviceToken } from "../mod.ts";
 
+// Re-exported so the message types below document completely.
+export type { DeviceToken };
+
 /** What the main thread sends each philosopher. */
 export interface Setup {
   /** `device.share()` of the main thread's device. */
