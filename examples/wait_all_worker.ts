@@ -8,11 +8,8 @@
 
 import { attachDevice, type DeviceToken } from "../mod.ts";
 
-// Re-exported so the message types below document completely.
-export type { DeviceToken };
-
 /** What the main thread sends each philosopher. */
-export interface Setup {
+interface Setup {
   /** `device.share()` of the main thread's device. */
   device: DeviceToken;
   /** This philosopher's number, used as the forks' mutex owner id. */
@@ -30,7 +27,7 @@ export interface Setup {
 }
 
 /** What a philosopher tells the main thread. */
-export interface Report {
+interface Report {
   /** The philosopher's number. */
   id: number;
   /** When it happened (ms since the epoch, comparable across Workers). */

@@ -19,7 +19,6 @@
  */
 
 import { openDevice } from "../mod.ts";
-import type { Report, Setup } from "./wait_all_worker.ts";
 
 const PHILOSOPHERS = 5;
 const MEALS = 3;
@@ -56,12 +55,15 @@ const workers = forks.map((_, i) => {
   );
   const { promise, resolve } = Promise.withResolvers<void>();
   ready.push(promise);
-  worker.onmessage = (e: MessageEvent<Report>) => {
+  // Each philosopher reports { id, at, what } (see wait_all_worker.ts).
+  worker.onmessage = (
+    e: MessageEvent<{ id: number; at: number; what: string }>,
+  ) => {
     const report = e.data;
     if (report.what === "ready") resolve();
     log(report.at, `philosopher ${report.id}`, report.what);
   };
-  const setup: Setup = {
+  worker.postMessage({
     device: device.share(), // the same device, reachable from the Worker
     id: i + 1, // also the mutex owner id: owners are nonzero
     forks: [forks[i].fd, forks[(i + 1) % PHILOSOPHERS].fd],
@@ -69,8 +71,7 @@ const workers = forks.map((_, i) => {
     start: start.fd,
     done: done[i].fd,
     meals: MEALS,
-  };
-  worker.postMessage(setup);
+  });
   return worker;
 });
 
