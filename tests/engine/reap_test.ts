@@ -3,8 +3,10 @@ import { EmulatedBackend } from "../../core/emulated/backend.ts";
 import { NTSYNC_IOC_SEM_RELEASE } from "../../mod.ts";
 import { sem, semState } from "./_util.ts";
 
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) {
+/** Poll `cond` until it holds; Worker start-up is slow on a loaded machine. */
+async function until(cond: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) {
     await new Promise((r) => setTimeout(r, 5));
   }
   assert.ok(cond(), "condition not reached in time");
