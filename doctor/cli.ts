@@ -20,6 +20,8 @@ export interface CliOptions {
   readonly conformance: boolean;
   /** Run the benchmark. */
   readonly bench: boolean;
+  /** Run the long conformance checks too (stress_wait). */
+  readonly full: boolean;
   /** Force colour on (`true`) or off (`false`); `undefined`: decide from NO_COLOR and the terminal. */
   readonly color: boolean | undefined;
   /** Show the progress line on stderr (when it is a terminal). */
@@ -44,6 +46,7 @@ backend. Every problem comes with the command that fixes it.
 Options:
   --json            print exactly one JSON object on stdout (the full report)
   --quick           skip the conformance run and the benchmark
+  --full            also run the long checks (stress_wait: 4 threads x 10000 locks)
   --no-conformance  skip the conformance run
   --no-bench        skip the benchmark
   --color           colour even when stdout is not a terminal
@@ -72,11 +75,8 @@ export class UsageError extends Error {
 
 /** Parse the arguments; throws {@linkcode UsageError} on an unknown one. */
 export function parseArgs(args: readonly string[]): CliOptions {
-  let json = false,
-    conformance = true,
-    bench = true,
-    progress = true,
-    help = false;
+  let json = false, conformance = true, bench = true, full = false;
+  let progress = true, help = false;
   let color: boolean | undefined;
   for (const arg of args) {
     switch (arg) {
@@ -89,6 +89,9 @@ export function parseArgs(args: readonly string[]): CliOptions {
         break;
       case "--no-conformance":
         conformance = false;
+        break;
+      case "--full":
+        full = true;
         break;
       case "--no-bench":
         bench = false;
@@ -110,14 +113,18 @@ export function parseArgs(args: readonly string[]): CliOptions {
         throw new UsageError(`unknown argument: ${arg} (see --help)`);
     }
   }
-  return { json, conformance, bench, color, progress, help };
+  return { json, conformance, bench, full, color, progress, help };
 }
 
-/** A one-line progress display on a terminal, rewritten in place. */
+/**
+ * A one-line progress display on a terminal, rewritten in place with a
+ * carriage return and spaces only (no escape codes, so dumb terminals and
+ * serial consoles show it too).
+ */
 export class ProgressLine {
   readonly #out: { writeSync(p: Uint8Array): number } | undefined;
   readonly #enc = new TextEncoder();
-  #shown = false;
+  #shown = 0;
 
   /** @param out where to draw it (stderr), or `undefined` for no progress */
   constructor(out: { writeSync(p: Uint8Array): number } | undefined) {
@@ -129,14 +136,15 @@ export class ProgressLine {
     if (!this.#out) return;
     const width = 78;
     const line = text.length > width ? text.slice(0, width - 1) + "…" : text;
-    this.#out.writeSync(this.#enc.encode(`\r\x1b[2K${line}`));
-    this.#shown = true;
+    const pad = " ".repeat(Math.max(0, this.#shown - line.length));
+    this.#out.writeSync(this.#enc.encode(`\r${line}${pad}`));
+    this.#shown = line.length;
   }
 
   /** Erase the line. */
   clear(): void {
-    if (!this.#out || !this.#shown) return;
-    this.#out.writeSync(this.#enc.encode("\r\x1b[2K"));
-    this.#shown = false;
+    if (!this.#out || this.#shown === 0) return;
+    this.#out.writeSync(this.#enc.encode(`\r${" ".repeat(this.#shown)}\r`));
+    this.#shown = 0;
   }
 }

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { HELP, parseArgs, UsageError } from "./cli.ts";
+import { HELP, parseArgs, ProgressLine, UsageError } from "./cli.ts";
 
 Deno.test("parseArgs: defaults and every flag", () => {
   assert.deepEqual(parseArgs([]), {
     json: false,
     conformance: true,
     bench: true,
+    full: false,
     color: undefined,
     progress: true,
     help: false,
@@ -16,6 +17,7 @@ Deno.test("parseArgs: defaults and every flag", () => {
       json: true,
       conformance: false,
       bench: false,
+      full: false,
       color: false,
       progress: false,
       help: false,
@@ -27,6 +29,7 @@ Deno.test("parseArgs: defaults and every flag", () => {
   assert.equal(o.color, true);
   assert.equal(o.help, true);
   assert.equal(parseArgs(["--no-conformance"]).conformance, false);
+  assert.equal(parseArgs(["--full"]).full, true);
 });
 
 Deno.test("parseArgs: an unknown argument is a usage error", () => {
@@ -46,4 +49,27 @@ Deno.test("--help documents every exit status", () => {
   ) {
     assert.match(HELP, line);
   }
+});
+
+Deno.test("ProgressLine: carriage returns and spaces only, cleared at the end", () => {
+  const chunks: string[] = [];
+  const out = {
+    writeSync(p: Uint8Array) {
+      chunks.push(new TextDecoder().decode(p));
+      return p.length;
+    },
+  };
+  const line = new ProgressLine(out);
+  line.show("conformance 1/12 semaphore_state");
+  line.show("bench");
+  line.clear();
+  line.clear(); // nothing more to erase
+  assert.deepEqual(chunks, [
+    "\rconformance 1/12 semaphore_state",
+    "\rbench" + " ".repeat(27),
+    "\r     \r",
+  ]);
+  const silent = new ProgressLine(undefined);
+  silent.show("x");
+  silent.clear();
 });

@@ -25,7 +25,11 @@ import { checkAccess } from "./access.ts";
 import { type BackendSource, probeBackends, REGISTRY } from "./backends.ts";
 import { benchBackend, type BenchBudget, type BenchReport } from "./bench.ts";
 import { HELP, parseArgs, ProgressLine, UsageError } from "./cli.ts";
-import { type ConformanceReport, runConformance } from "./conformance.ts";
+import {
+  type ConformanceReport,
+  LONG_CHECKS,
+  runConformance,
+} from "./conformance.ts";
 import { probeDevice } from "./device.ts";
 import { probeDriver } from "./driver.ts";
 import { probeKernel } from "./kernel.ts";
@@ -92,6 +96,8 @@ export interface DoctorOptions {
   readonly backends?: BackendSource;
   /** Run the ported kernel selftests on each usable backend (default true). */
   readonly conformance?: boolean;
+  /** Also run the long checks (`stress_wait`), skipped by default. */
+  readonly full?: boolean;
   /** Per-check time limit for the conformance run, ms (default 60 000). */
   readonly conformanceLimitMs?: number;
   /** Run the short benchmark on each usable backend (default true). */
@@ -131,6 +137,7 @@ export async function runDoctor(
       conformance.push(
         await runConformance(b.kind, {
           limitMs: options.conformanceLimitMs,
+          skip: options.full ? [] : LONG_CHECKS,
           onStart: (name, i, n) =>
             progress(`conformance on ${b.kind}: ${i + 1}/${n} ${name}`),
         }),
@@ -200,6 +207,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const report = await runDoctor({
       conformance: cli.conformance,
       bench: cli.bench,
+      full: cli.full,
       onProgress: (t) => line.show(t),
     });
     line.clear();

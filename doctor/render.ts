@@ -7,7 +7,7 @@
  */
 
 import type { BenchReport } from "./bench.ts";
-import type { ConformanceReport } from "./conformance.ts";
+import type { CheckResult, ConformanceReport } from "./conformance.ts";
 import type { Finding, Status } from "./finding.ts";
 import type { DoctorReport } from "./report.ts";
 
@@ -125,6 +125,18 @@ function table(rows: string[][]): string[] {
   );
 }
 
+function cell(c: CheckResult | undefined): string {
+  if (!c) return "-";
+  if (c.status === "pass") {
+    return `pass ${millis(c.ms)}${c.attempts > 1 ? " (2nd run)" : ""}`;
+  }
+  return c.status === "skip" ? "skipped" : c.status;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((l) => l.trim()) ?? text;
+}
+
 function conformanceTable(
   p: Paint,
   runs: readonly ConformanceReport[],
@@ -135,33 +147,64 @@ function conformanceTable(
   for (const name of names) {
     rows.push([
       name,
-      ...runs.map((r) => {
-        const c = r.checks.find((x) => x.name === name);
-        return c ? (c.status === "pass" ? `pass ${c.ms} ms` : c.status) : "-";
-      }),
+      ...runs.map((r) => cell(r.checks.find((x) => x.name === name))),
     ]);
   }
   rows.push([
     "total",
-    ...runs.map((r) => `${r.passed}/${r.checks.length} passed`),
+    ...runs.map((r) => {
+      const skipped = r.checks.filter((c) => c.status === "skip").length;
+      return `${r.passed}/${r.checks.length - skipped} passed`;
+    }),
   ]);
   const lines = table(rows).map((line, i) => {
     if (i === 0) return p.dim(line);
     return line.replace(/\b(fail|timeout|not-run)\b/g, (m) => p.fail(m))
       .replace(/\bpass\b/g, (m) => p.ok(m));
   });
-  const errors = runs.flatMap((r) => [
-    ...r.checks.filter((c) => c.error).map((c) =>
-      `  ${r.backend} ${c.name}: ${c.error}`
+  const notes = runs.flatMap((r) => [
+    ...r.checks.filter((c) => c.status !== "pass" && c.error).map((c) =>
+      p.fail(`  ${r.backend} ${c.name}: ${firstLine(c.error!)}`)
     ),
-    ...(r.error ? [`  ${r.backend}: ${r.error}`] : []),
+    ...r.checks.filter((c) => c.status === "pass" && c.firstError).map((c) =>
+      p.warn(
+        `  ${r.backend} ${c.name} passed on its second run; the first: ${
+          firstLine(c.firstError!)
+        }`,
+      )
+    ),
+    ...(r.error ? [p.fail(`  ${r.backend}: ${r.error}`)] : []),
   ]);
+  const skipped = [
+    ...new Set(
+      runs.flatMap((r) =>
+        r.checks.filter((c) => c.status === "skip").map((c) => c.name)
+      ),
+    ),
+  ];
+  if (skipped.length > 0) {
+    notes.push(
+      p.dim(`  skipped: ${skipped.join(", ")} (long; --full runs it)`),
+    );
+  }
   return [
     "",
     p.bold("Conformance (the kernel's ntsync selftests, ported)"),
     ...lines,
-    ...errors.map((e) => p.fail(e)),
+    ...notes,
   ];
+}
+
+/** `850 ms` or `1.2 s`. */
+export function millis(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A duration given in nanoseconds as `874 ns`, `10.4 µs` or `1.95 ms`. */
+export function nanos(ns: number): string {
+  if (ns < 1e3) return `${Math.round(ns)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
+  return `${(ns / 1e6).toFixed(2)} ms`;
 }
 
 /** `1.23 M/s`-style rate. */
@@ -179,7 +222,9 @@ function benchTable(p: Paint, runs: readonly BenchReport[]): string[] {
     ...runs.map((r) =>
       "error" in r.uncontended
         ? "error"
-        : `${r.uncontended.nsPerCycle} ns (${rate(r.uncontended.cyclesPerSec)})`
+        : `${nanos(r.uncontended.nsPerCycle)} (${
+          rate(r.uncontended.cyclesPerSec)
+        })`
     ),
   ]);
   rows.push([
@@ -187,7 +232,9 @@ function benchTable(p: Paint, runs: readonly BenchReport[]): string[] {
     ...runs.map((r) =>
       "error" in r.handoff
         ? "error"
-        : `${r.handoff.usPerRoundTrip} µs (${rate(r.handoff.roundTripsPerSec)})`
+        : `${nanos(r.handoff.usPerRoundTrip * 1000)} (${
+          rate(r.handoff.roundTripsPerSec)
+        })`
     ),
   ]);
   const errors = runs.flatMap((r) => [

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 
 const ESC = "\x1b";
 import { runDoctor } from "./main.ts";
-import { rate, renderReport, useColor, wrap } from "./render.ts";
+import { millis, nanos, rate, renderReport, useColor, wrap } from "./render.ts";
 import type { DoctorReport } from "./report.ts";
 import { fakeSystem } from "./testdata/fake_system.ts";
 import { fakeSource, unavailable } from "./testdata/fake_backends.ts";
@@ -22,14 +22,23 @@ async function sample(): Promise<DoctorReport> {
     ...r,
     conformance: [{
       backend: "emulated",
-      passed: 1,
+      passed: 2,
       failed: 1,
       checks: [
-        { name: "semaphore_state", status: "pass", ms: 3 },
+        { name: "semaphore_state", status: "pass", ms: 3, attempts: 1 },
+        {
+          name: "alert_any",
+          status: "pass",
+          ms: 7,
+          attempts: 2,
+          firstError: "late wake",
+        },
+        { name: "stress_wait", status: "skip", ms: 0, attempts: 0 },
         {
           name: "wake_any",
           status: "fail",
           ms: 9,
+          attempts: 2,
           error: "step x: expected 0, got -1/ETIMEDOUT",
         },
       ],
@@ -59,10 +68,19 @@ Deno.test("without colour: no escape codes, every section and the verdict", asyn
   assert.match(text, /\[FAIL\] CONFIG_NTSYNC {4}not set/);
   assert.match(text, /Verdict: NO NTSYNC \(exit 2\)/);
   assert.match(text, /How to get ntsync:\n {2}1\. Boot a kernel/);
-  assert.match(text, /semaphore_state\s+pass 3 ms/);
+  assert.match(text, /semaphore_state\s+pass 3 ms\n/);
+  assert.match(text, /alert_any\s+pass 7 ms \(2nd run\)/);
+  assert.match(
+    text,
+    /emulated alert_any passed on its second run; the first: late wake/,
+  );
+  assert.match(text, /stress_wait\s+skipped/);
+  assert.match(text, /skipped: stress_wait \(long; --full runs it\)/);
+  assert.match(text, /total\s+2\/3 passed/);
   assert.match(text, /wake_any\s+fail/);
   assert.match(text, /emulated wake_any: step x/);
   assert.match(text, /release \+ poll \(uncontended\)\s+800 ns \(1\.25 M\/s\)/);
+  assert.match(text, /emulated handoff: the Worker did not answer/);
   assert.match(text, /Worker handoff round trip\s+error/);
 });
 
@@ -78,6 +96,14 @@ Deno.test("useColor: NO_COLOR and non-terminals turn it off, flags win", () => {
   assert.equal(useColor(undefined, false, false), false);
   assert.equal(useColor(true, false, true), true);
   assert.equal(useColor(false, true, false), false);
+});
+
+Deno.test("durations", () => {
+  assert.equal(millis(850), "850 ms");
+  assert.equal(millis(1234), "1.2 s");
+  assert.equal(nanos(874), "874 ns");
+  assert.equal(nanos(10_410), "10.4 µs");
+  assert.equal(nanos(1_951_952), "1.95 ms");
 });
 
 Deno.test("wrap and rate", () => {
