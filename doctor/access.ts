@@ -13,7 +13,7 @@ import { type Finding, finding } from "./finding.ts";
 import type { DoctorSystem } from "./system.ts";
 
 /** The fix when Deno's permissions hide the system. */
-export const ALLOW_ALL_FIX =
+export const ALLOW_ALL_FIX: string =
   "Run the doctor with --allow-all (Deno keeps /proc, /sys and /dev behind it): " +
   "npx -y deno@2.9.6 run --allow-all doctor/main.ts";
 

@@ -66,7 +66,11 @@ Exit status:
 
 /** A command-line mistake. */
 export class UsageError extends Error {
-  /** @param message what was wrong */
+  /**
+   * A usage error.
+   *
+   * @param message what was wrong
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
@@ -126,7 +130,11 @@ export class ProgressLine {
   readonly #enc = new TextEncoder();
   #shown = 0;
 
-  /** @param out where to draw it (stderr), or `undefined` for no progress */
+  /**
+   * A progress line on `out`.
+   *
+   * @param out where to draw it (stderr), or `undefined` for no progress
+   */
   constructor(out: { writeSync(p: Uint8Array): number } | undefined) {
     this.#out = out;
   }

@@ -15,7 +15,7 @@ import { ALLOW_ALL_FIX, isNotCapable } from "./access.ts";
 export const DEVICE = "/dev/ntsync";
 
 /** The udev rule that gives the node the kernel's own 0666 mode. */
-export const UDEV_RULE =
+export const UDEV_RULE: string =
   `echo 'KERNEL=="ntsync", MODE="0666"' | sudo tee /etc/udev/rules.d/70-ntsync.rules && ` +
   "sudo udevadm control --reload && sudo udevadm trigger --name-match=ntsync";
 

@@ -41,11 +41,11 @@ export interface KernelReport {
 }
 
 /** How to get a kernel that has ntsync (the usual fix). */
-export const GET_A_KERNEL =
+export const GET_A_KERNEL: string =
   "Boot a kernel built with CONFIG_NTSYNC=m (most distribution kernels 6.14+ have it: " +
   "Debian, Ubuntu, Fedora, Arch), then: sudo modprobe ntsync";
 /** How to build one. */
-export const BUILD_A_KERNEL =
+export const BUILD_A_KERNEL: string =
   "Or build your own with CONFIG_NTSYNC=m (Device Drivers → Misc devices → " +
   "NT synchronization primitive emulation)";
 
