@@ -100,7 +100,8 @@ export class Device implements Disposable {
   #live = new Set<SyncObject>();
   #create = new DataView(new ArrayBuffer(8));
   #createWords = new Uint32Array(this.#create.buffer);
-  #sync: WaitSlot | undefined;
+  /** The slot of blocking waits (they cannot overlap in one thread). */
+  readonly #sync: WaitSlot;
   #pool: WaitSlot[] = [];
 
   /**
@@ -120,6 +121,7 @@ export class Device implements Disposable {
     this.backend = backend;
     this.fd = fd;
     this.owned = owned;
+    this.#sync = new WaitSlot(backend);
   }
 
   /** True once `close()` ran. */
@@ -282,7 +284,7 @@ export class Device implements Disposable {
         );
       }
     }
-    const slot = this.#syncSlot();
+    const slot = this.#sync;
     const words = slot.words;
     words[W_TIMEOUT] = 0; // poll (the probe never blocks anyway)
     words[W_TIMEOUT + 1] = 0;
@@ -307,10 +309,6 @@ export class Device implements Disposable {
 
   #check(op: string): void {
     if (this.#closed) throw closedError(op, "device");
-  }
-
-  #syncSlot(): WaitSlot {
-    return this.#sync ??= new WaitSlot(this.backend);
   }
 
   /**
@@ -355,19 +353,18 @@ export class Device implements Disposable {
     objects: readonly SyncObject[],
     options: WaitOptions | undefined,
   ): WaitResult {
-    this.#check(op);
-    const slot = this.#syncSlot();
+    if (this.#closed) throw closedError(op, "device");
+    const slot = this.#sync;
     const count = prepareWait(this, slot, op, objects, options);
-    const backend = this.backend;
     for (;;) {
-      let result: WaitResult | undefined;
       try {
-        backend.ioctl(this.fd, request, slot.args);
-        result = decodeWait(slot, op, objects, count, all, undefined);
+        this.backend.ioctl(this.fd, request, slot.args);
       } catch (err) {
-        result = decodeWait(slot, op, objects, count, all, err);
+        const result = decodeWait(slot, op, objects, count, all, err);
+        if (result === undefined) continue; // EINTR: same absolute timeout
+        return result;
       }
-      if (result !== undefined) return result;
+      return decodeWait(slot, op, objects, count, all, undefined)!;
     }
   }
 
@@ -527,7 +524,6 @@ export class Device implements Disposable {
         failure ??= err;
       }
     }
-    this.#sync = undefined;
     this.#pool.length = 0;
     if (this.owned) this.backend.close(this.fd);
     if (failure !== undefined) throw failure;
