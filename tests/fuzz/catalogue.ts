@@ -610,6 +610,13 @@ function valueCases(): HostileCase[] {
         "0",
       )
     ),
+    ...["9223372036854775808", "18446744073709551614"].map((ns) =>
+      c(
+        `WAIT_ANY REALTIME timeout ${ns} still acquires what is there (§3.10)`,
+        wait({ objs: [H.manEv, H.sem], flags: 1, timeout: { ns } }),
+        "0",
+      )
+    ),
   ];
 }
 
