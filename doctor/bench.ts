@@ -65,6 +65,26 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * Run `step` in growing batches (the clock read stays off the hot path)
+ * until `budgetMs` has passed; a slow machine overshoots by one small batch,
+ * not a large one. Returns the steps done and the milliseconds taken.
+ */
+export function timed(step: () => void, budgetMs: number): [number, number] {
+  let steps = 0;
+  let batch = 8;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < budgetMs) {
+    for (let i = 0; i < batch; i++) step();
+    steps += batch;
+    elapsed = performance.now() - start;
+    // aim for about 20 clock reads over the budget
+    if (elapsed < budgetMs / 20) batch = Math.min(batch * 2, 4096);
+  }
+  return [steps, elapsed];
+}
+
 /** Run the uncontended cycle on `nt` for about `budgetMs`. */
 export function benchUncontended(
   nt: Backend,
@@ -92,14 +112,7 @@ export function benchUncontended(
         nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, wait);
       };
       for (let i = 0; i < 64; i++) cycle(); // warm-up: JIT, FFI trampolines
-      let cycles = 0;
-      const start = performance.now();
-      let elapsed = 0;
-      while (elapsed < budgetMs) {
-        for (let i = 0; i < 256; i++) cycle();
-        cycles += 256;
-        elapsed = performance.now() - start;
-      }
+      const [cycles, elapsed] = timed(cycle, budgetMs);
       return {
         cycles,
         cyclesPerSec: Math.round(cycles / (elapsed / 1000)),
@@ -174,14 +187,7 @@ export async function benchHandoff(
       nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, wait);
     };
     for (let i = 0; i < 16; i++) trip(); // warm-up: both threads' JIT
-    let roundTrips = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < budgetMs) {
-      for (let i = 0; i < 16; i++) trip();
-      roundTrips += 16;
-      elapsed = performance.now() - start;
-    }
+    const [roundTrips, elapsed] = timed(trip, budgetMs);
     const done = nextMessage(worker, 10_000);
     Atomics.store(stop, 0, 1);
     nt.ioctl(a, NTSYNC_IOC_EVENT_SET, prev); // let the Worker see the flag
