@@ -38,7 +38,16 @@ import {
   WaitSlot,
 } from "./wait.ts";
 
-/** Options of {@linkcode Device.createEvent}. */
+/**
+ * Options of {@linkcode Device.createEvent}.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using gate = dev.createEvent({ manual: true, signaled: false });
+ * ```
+ */
 export interface EventOptions {
   /** Manual-reset (stays signaled until `reset()`) instead of auto-reset. Default false. */
   manual?: boolean;
@@ -49,6 +58,15 @@ export interface EventOptions {
 /**
  * What {@linkcode Device.share} returns: structured-cloneable, for
  * `postMessage` to a Worker and {@linkcode attachDevice} there.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(0, 1);
+ * const worker = { postMessage(_: unknown) {} }; // stands for a real Worker
+ * worker.postMessage({ device: dev.share(), sem: sem.fd });
+ * ```
  */
 export interface DeviceToken {
   /** The backend's share token. */
@@ -132,6 +150,13 @@ export class Device implements Disposable {
   /**
    * A semaphore with `initial` of `max` counts.
    *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using slots = dev.createSemaphore(3, 3); // three free slots
+   * ```
+   *
    * @throws {RangeError} when a count is not an integer in [0, 2^32-1] or
    * `initial > max`.
    */
@@ -157,6 +182,14 @@ export class Device implements Disposable {
   /**
    * A mutex: unowned by default, or owned by `owner` with recursion `count`
    * (default 1).
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using free = dev.createMutex();
+   * using held = dev.createMutex(42); // owned by 42, count 1
+   * ```
    *
    * @throws {RangeError} when `owner`/`count` is not an integer in
    * [0, 2^32-1], or exactly one of them is 0.
@@ -184,6 +217,14 @@ export class Device implements Disposable {
 
   /**
    * An event, auto-reset and unsignaled unless `options` say otherwise.
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using wake = dev.createEvent(); // auto-reset: one waiter per set()
+   * using stop = dev.createEvent({ manual: true }); // stays set for everyone
+   * ```
    *
    * @throws {TypeError} when `manual`/`signaled` is given and not a boolean.
    */
@@ -226,6 +267,15 @@ export class Device implements Disposable {
    * A borrowed handle to the semaphore `fd` of this device, typically in a
    * Worker that received the fd from the thread that created it. `close()`
    * on it does not close the fd.
+   *
+   * @example
+   * ```ts
+   * import { attachDevice, openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using sem = dev.createSemaphore(0, 1);
+   * using there = attachDevice(dev.share()); // in a Worker, normally
+   * there.semaphore(sem.fd).release(); // 0
+   * ```
    *
    * @throws {TypeError} when `fd` is not a semaphore of this device.
    */
@@ -354,6 +404,11 @@ export class Device implements Disposable {
     options: WaitOptions | undefined,
   ): WaitResult {
     if (this.#closed) throw closedError(op, "device");
+    if ((options as WaitAsyncOptions | undefined)?.signal !== undefined) {
+      throw new TypeError(
+        `${op}: options.signal only applies to ${op}Async (a blocking wait cannot be aborted; use a timeout or an alert)`,
+      );
+    }
     const slot = this.#sync;
     const count = prepareWait(this, slot, op, objects, options);
     for (;;) {

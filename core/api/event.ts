@@ -13,7 +13,17 @@ import {
 import { type ObjectKind, SyncObject } from "./object.ts";
 import { closedError } from "./validate.ts";
 
-/** An event's state, as `read()` reports it. */
+/**
+ * An event's state, as `read()` reports it.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using ev = dev.createEvent();
+ * const { manual, signaled } = ev.read(); // false, false
+ * ```
+ */
 export interface EventState {
   /** True for a manual-reset event, false for auto-reset. */
   readonly manual: boolean;

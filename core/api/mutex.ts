@@ -14,7 +14,18 @@ import { NtsyncError } from "../errors.ts";
 import { type ObjectKind, SyncObject } from "./object.ts";
 import { closedError, u32Error } from "./validate.ts";
 
-/** A mutex's state, as `read()` reports it. */
+/**
+ * A mutex's state, as `read()` reports it.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using m = dev.createMutex(3);
+ * m.kill(3); // as if owner 3 died holding it
+ * m.read(); // { owner: 0, count: 0, abandoned: true }
+ * ```
+ */
 export interface MutexState {
   /** The owner id, 0 when unowned (or abandoned). */
   readonly owner: number;

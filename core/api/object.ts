@@ -8,12 +8,26 @@
 import type { Backend } from "../backend.ts";
 import type { Device } from "./device.ts";
 
-/** The three kinds of ntsync object. */
+/**
+ * The three kinds of ntsync object.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectKind } from "./object.ts";
+ * const kind: ObjectKind = "semaphore";
+ * ```
+ */
 export type ObjectKind = "semaphore" | "mutex" | "event";
 
 /**
  * The key that lets the device construct handles; user code gets handles
  * from `Device` methods (`createSemaphore`, `semaphore(fd)`, …) instead.
+ *
+ * @example
+ * ```ts
+ * import { CONSTRUCT } from "./object.ts";
+ * typeof CONSTRUCT; // "symbol"
+ * ```
  */
 export const CONSTRUCT: unique symbol = Symbol("ntsync.construct");
 

@@ -11,7 +11,17 @@ import {
 import { type ObjectKind, SyncObject } from "./object.ts";
 import { closedError, u32Error } from "./validate.ts";
 
-/** A semaphore's state, as `read()` reports it. */
+/**
+ * A semaphore's state, as `read()` reports it.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(2, 5);
+ * const { count, max } = sem.read(); // 2, 5
+ * ```
+ */
 export interface SemaphoreState {
   /** The current count (0 means unsignaled). */
   readonly count: number;

@@ -8,10 +8,27 @@
  * @module
  */
 
-/** The largest `__u32`: the upper bound of every count, amount and owner. */
+/**
+ * The largest `__u32`: the upper bound of every count, amount and owner.
+ *
+ * @example
+ * ```ts
+ * import { U32_MAX } from "./validate.ts";
+ * U32_MAX === 2 ** 32 - 1; // true
+ * ```
+ */
 export const U32_MAX = 0xFFFF_FFFF;
 
-/** How a rejected value is shown in a message: strings quoted, others as-is. */
+/**
+ * How a rejected value is shown in a message: strings quoted, others as-is.
+ *
+ * @example
+ * ```ts
+ * import { describe } from "./validate.ts";
+ * describe("1"); // '"1"'
+ * describe(5n); // "5n"
+ * ```
+ */
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "bigint") return `${value}n`;
@@ -98,7 +115,15 @@ export function checkTimeout(op: string, value: unknown): number {
   return value;
 }
 
-/** 2^64 - 1: the `timeout` value that means "wait forever". */
+/**
+ * 2^64 - 1: the `timeout` value that means "wait forever".
+ *
+ * @example
+ * ```ts
+ * import { U64_MAX } from "./validate.ts";
+ * U64_MAX === 2n ** 64n - 1n; // true
+ * ```
+ */
 export const U64_MAX = 0xFFFF_FFFF_FFFF_FFFFn;
 
 /**

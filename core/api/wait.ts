@@ -33,7 +33,18 @@ import {
   U64_MAX,
 } from "./validate.ts";
 
-/** Options of a blocking wait (`waitAny`, `waitAll`). */
+/**
+ * Options of a blocking wait (`waitAny`, `waitAll`).
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using m = dev.createMutex();
+ * using cancel = dev.createEvent({ manual: true });
+ * dev.waitAny([m], { owner: 1, timeout: 100, alert: cancel });
+ * ```
+ */
 export interface WaitOptions {
   /**
    * The owner id mutexes are acquired for (an integer in [1, 2^32-1]).
@@ -63,7 +74,18 @@ export interface WaitOptions {
   alert?: SyncObject;
 }
 
-/** Options of an async wait (`waitAnyAsync`, `waitAllAsync`). */
+/**
+ * Options of an async wait (`waitAnyAsync`, `waitAllAsync`).
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(0, 1);
+ * await dev.waitAnyAsync([sem], { signal: AbortSignal.timeout(10) })
+ *   .catch((err) => err.name); // "TimeoutError"
+ * ```
+ */
 export interface WaitAsyncOptions extends WaitOptions {
   /**
    * Abort the wait: the promise rejects with `signal.reason` unless the
@@ -72,7 +94,18 @@ export interface WaitAsyncOptions extends WaitOptions {
   signal?: AbortSignal;
 }
 
-/** The wait acquired `objects[index]` (waitAny) or all objects (waitAll, index 0). */
+/**
+ * The wait acquired `objects[index]` (waitAny) or all objects (waitAll, index 0).
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(1, 1);
+ * const r = dev.waitAny([sem], { timeout: 0 });
+ * if (r.status === "signaled") console.log(`got objects[${r.index}]`);
+ * ```
+ */
 export interface WaitSignaled {
   /** `"signaled"` */
   readonly status: "signaled";
@@ -85,6 +118,15 @@ export interface WaitSignaled {
  * killed): the objects *are* acquired, and the data the mutex guards may be
  * inconsistent. For waitAll, index is 0 and any of the mutexes may be the
  * abandoned one.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(1, 1);
+ * const r = dev.waitAny([sem], { timeout: 0 });
+ * if (r.status === "abandoned") console.log("acquired, but check the data");
+ * ```
  */
 export interface WaitAbandoned {
   /** `"abandoned"` */
@@ -93,7 +135,18 @@ export interface WaitAbandoned {
   readonly index: number;
 }
 
-/** The alert object was signaled (and acquired) first; no other object was touched. */
+/**
+ * The alert object was signaled (and acquired) first; no other object was touched.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(1, 1);
+ * const r = dev.waitAny([sem], { timeout: 0 });
+ * if (r.status === "alerted") console.log("interrupted by the alert");
+ * ```
+ */
 export interface WaitAlerted {
   /** `"alerted"` */
   readonly status: "alerted";
@@ -101,13 +154,39 @@ export interface WaitAlerted {
   readonly index: number;
 }
 
-/** The timeout passed with nothing acquired. */
+/**
+ * The timeout passed with nothing acquired.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(1, 1);
+ * const r = dev.waitAny([sem], { timeout: 0 });
+ * if (r.status === "timeout") console.log("gave up");
+ * ```
+ */
 export interface WaitTimedOut {
   /** `"timeout"` */
   readonly status: "timeout";
 }
 
-/** The outcome of a wait: a value, never an exception. */
+/**
+ * The outcome of a wait: a value, never an exception.
+ *
+ * @example
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using sem = dev.createSemaphore(0, 1);
+ * const r = dev.waitAny([sem], { timeout: 0 });
+ * switch (r.status) {
+ *   case "signaled": case "abandoned": console.log(r.index); break;
+ *   case "alerted": console.log("alert"); break;
+ *   case "timeout": console.log("timeout"); break;
+ * }
+ * ```
+ */
 export type WaitResult =
   | WaitSignaled
   | WaitAbandoned
@@ -162,7 +241,11 @@ export class WaitSlot {
   /** The alert of the wait being prepared, for decoding and EINVAL diagnosis. */
   alert: SyncObject | undefined;
 
-  /** @param backend the backend whose `addressOf` the fd array is registered with */
+  /**
+   * Allocate the slot and store its fd array's address in `args.objs`.
+   *
+   * @param backend the backend whose `addressOf` the fd array is registered with
+   */
   constructor(backend: Backend) {
     const buffer = new ArrayBuffer(NTSYNC_WAIT_ARGS_SIZE);
     this.args = new DataView(buffer);

@@ -364,6 +364,13 @@ testEachBackend("misuse: counts, owners, timeouts, clocks", (backend) => {
     name: "TypeError",
     message: /options.clock must be "monotonic" or "realtime", got "boot"/,
   });
+  assert.throws(
+    () => dev.waitAll([sem], { signal: AbortSignal.abort() } as never),
+    {
+      name: "TypeError",
+      message: /^waitAll: options.signal only applies to waitAllAsync/,
+    },
+  );
   assert.deepEqual(sem.read(), { count: 1, max: 1 });
 });
 
