@@ -5,7 +5,8 @@
  *
  * Lifecycle:
  * - Workers start on demand (about 35 ms each), up to `maxWorkers`; beyond
- *   that, waits queue in FIFO order for the next free worker.
+ *   that, waits queue in FIFO order for the next free worker. While waits
+ *   are running, one spare worker is kept starting or ready.
  * - A worker with a wait in progress is ref'd (it keeps the process alive,
  *   as a pending timer would); an idle one is unref'd, so it neither keeps
  *   the process alive nor counts as a leak in Deno's test sanitizers. At
@@ -103,7 +104,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<WaitPoolOptions> = Object.freeze({
   maxWorkers: 64,
   maxIdle: 4,
   confirmMs: 50,
-  bootMs: 2000,
+  bootMs: 1000,
 });
 
 interface Pending {
@@ -178,6 +179,11 @@ export class WaitPool {
       return { done, confirmed: false, abort };
     }
     this.#dispatch(slot, p);
+    // Keep one worker starting or ready, so the next wait rarely pays for
+    // a start (about 35 ms) before it is confirmed.
+    if (this.#idle.length === 0 && this.#slots.size < this.options.maxWorkers) {
+      this.#idle.push(this.#spawn());
+    }
     return { done, confirmed: this.#confirm(slot), abort };
   }
 

@@ -175,8 +175,8 @@ Deno.test("a process whose last wait is done exits, idle workers and all", async
     args: ["run", "--allow-ffi", "--allow-read", fixture],
     stdout: "piped",
     stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(180_000), // slow under qemu TCG
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  assert.equal(new TextDecoder().decode(out.stdout).trim(), "done 25 1");
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "done 25 true");
 });
