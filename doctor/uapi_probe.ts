@@ -146,7 +146,9 @@ export function probeUapi(backend: Backend): UapiReport {
           "uapi.owner0",
           "ok",
           "owner 0",
-          "refused with EINVAL (the 2026 fix is in)",
+          backend.kind === "native"
+            ? "refused with EINVAL (the 2026 fix is in)"
+            : "refused with EINVAL, as kernels with the 2026 fix do",
         )
         : finding(
           "uapi.owner0",
