@@ -23,6 +23,13 @@ export function stressLoops(): number {
   return n;
 }
 
+/**
+ * How long a Worker may take to say "ready". Generous: on a cold cache Deno
+ * type-checks a Worker's module as it loads it, which takes seconds on a
+ * busy 2-core machine. It only bounds a hang.
+ */
+export const READY_MS = 60_000;
+
 /** A fresh device of its own, so a stress test sees no other test's records. */
 export function freshDevice(): { nt: EmulatedBackend; dev: number } {
   const nt = EmulatedBackend.create();
@@ -90,7 +97,8 @@ export async function withTimeout<T>(
 
 /**
  * Run Workers on `url`, one per init message, and collect each one's first
- * message after "ready" (its result), within `ms`. `go` runs once every
+ * message after "ready" (its result) within `ms` of `go` (each must say
+ * "ready" within READY_MS first). `go` runs once every
  * Worker said "ready". Workers are terminated in every case.
  */
 export async function runWorkers<R>(
@@ -108,13 +116,13 @@ export async function runWorkers<R>(
       peers.push(new Peer(url, init));
       if (peers.length > 1) continue;
       assert.equal(
-        await withTimeout(peers[0].next(), ms, "first worker ready"),
+        await withTimeout(peers[0].next(), READY_MS, "first worker ready"),
         "ready",
       );
     }
     const ready = await withTimeout(
       Promise.all(peers.slice(1).map((p) => p.next<string>())),
-      ms,
+      READY_MS,
       "workers ready",
     );
     for (const r of ready) assert.equal(r, "ready");

@@ -10,7 +10,13 @@
 
 import assert from "node:assert/strict";
 import { createEvent, Ops } from "./_surface.ts";
-import { assertSettled, freshDevice, Peer, withTimeout } from "./_harness.ts";
+import {
+  assertSettled,
+  freshDevice,
+  Peer,
+  READY_MS,
+  withTimeout,
+} from "./_harness.ts";
 import type { EchoInit } from "./echo_worker.ts";
 
 const ROUNDS = 50_000;
@@ -28,13 +34,16 @@ Deno.test("stress: 50,000 cross-Worker ping-pongs leave the record count exact",
   );
   let initiator: Peer | undefined;
   try {
-    assert.equal(await withTimeout(echo.next(), 10_000, "echo ready"), "ready");
+    assert.equal(
+      await withTimeout(echo.next(), READY_MS, "echo ready"),
+      "ready",
+    );
     initiator = new Peer(
       worker,
       { ...base, role: "initiator", token: nt.share() } satisfies EchoInit,
     );
     assert.equal(
-      await withTimeout(initiator.next(), 10_000, "initiator ready"),
+      await withTimeout(initiator.next(), READY_MS, "initiator ready"),
       "ready",
     );
     assert.equal(

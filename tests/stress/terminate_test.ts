@@ -29,6 +29,7 @@ import {
   freshDevice,
   Peer,
   pollUntil,
+  READY_MS,
   withTimeout,
 } from "./_harness.ts";
 import type { TerminateInit, TerminateMessage } from "./terminate_worker.ts";
@@ -69,7 +70,7 @@ for (
     const peer = new Peer(worker, init);
     try {
       assert.equal(
-        await withTimeout(peer.next<TerminateMessage>(), 10_000, "waiting"),
+        await withTimeout(peer.next<TerminateMessage>(), READY_MS, "waiting"),
         "waiting",
       );
       pollUntil(
@@ -130,11 +131,11 @@ Deno.test("stress: a Worker terminated owning a mutex: MUTEX_KILL hands it, aban
   let b: Peer | undefined;
   try {
     assert.equal(
-      await withTimeout(a.next<TerminateMessage>(), 10_000, "owning"),
+      await withTimeout(a.next<TerminateMessage>(), READY_MS, "owning"),
       "owning",
     );
     assert.equal(
-      await withTimeout(a.next<TerminateMessage>(), 10_000, "waiting"),
+      await withTimeout(a.next<TerminateMessage>(), READY_MS, "waiting"),
       "waiting",
     );
     b = new Peer(
@@ -148,7 +149,7 @@ Deno.test("stress: a Worker terminated owning a mutex: MUTEX_KILL hands it, aban
       } satisfies TerminateInit,
     );
     assert.equal(
-      await withTimeout(b.next<TerminateMessage>(), 10_000, "heir waiting"),
+      await withTimeout(b.next<TerminateMessage>(), READY_MS, "heir waiting"),
       "waiting",
     );
     pollUntil(() => nt.census().waits === 2, 5_000, "both Workers queued");
