@@ -37,6 +37,8 @@ export class NativeUnavailableError extends Error {
   readonly errno?: number;
 
   /**
+   * An error saying why the native backend cannot be used.
+   *
    * @param reason the stable keyword
    * @param message what happened and what to do, for people
    * @param errno the errno of the failing call, if any

@@ -177,13 +177,18 @@ export class NativeBackend implements Backend {
   readonly #out4 = new Uint8Array(8);
   #unknown?: Uint8Array;
 
-  /** @param lib this thread's libc */
+  /**
+   * A backend over `lib` (this thread's libc; tests pass a fake). Use
+   * {@linkcode openNativeBackend} rather than this.
+   *
+   * @param lib this thread's libc
+   */
   constructor(lib: Libc) {
     this.#s = lib.symbols;
     this.#errno = lib.errno;
   }
 
-  /** @inheritdoc */
+  /** `open("/dev/ntsync", O_RDONLY | O_CLOEXEC)`: a new instance's fd. */
   open(): number {
     const fd = this.#s.open(DEVICE, O_RDONLY | O_CLOEXEC);
     if (fd === -1) {
@@ -193,7 +198,7 @@ export class NativeBackend implements Backend {
     return fd;
   }
 
-  /** @inheritdoc */
+  /** `close(fd)`; EBADF for a value that is not an fd. */
   close(fd: number): void {
     if (!isFd(fd)) throw new NtsyncError(Errno.EBADF, "close");
     if (this.#s.close(fd) === -1) {
@@ -202,7 +207,10 @@ export class NativeBackend implements Backend {
     }
   }
 
-  /** @inheritdoc */
+  /**
+   * `ioctl(fd, request, arg)` with the checks of the module doc: the new fd
+   * for CREATE_*, else 0; NtsyncError with the kernel's errno on failure.
+   */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const req = this.#request(fd, request);
     if (req === NTSYNC_IOC_WAIT_ANY || req === NTSYNC_IOC_WAIT_ALL) {
@@ -223,9 +231,8 @@ export class NativeBackend implements Backend {
   }
 
   /**
-   * @inheritdoc
-   *
-   * A wait first makes the kernel's attempt at wait start right here (with
+   * As {@linkcode NativeBackend.ioctl}, but a wait does not block the event
+   * loop. A wait first makes the kernel's attempt at wait start right here (with
    * a timeout in the past): what is acquirable now is acquired without
    * leaving this thread, and argument errors come back at once. Otherwise
    * the wait goes to a worker thread with duplicates of its fds (so closing
@@ -276,12 +283,15 @@ export class NativeBackend implements Backend {
     return await this.#waitOnWorker(fd, req, user, held?.fds, signal);
   }
 
-  /** @inheritdoc */
+  /**
+   * The real address of `objs`, for `ntsync_wait_args.objs`; a wait accepts
+   * only addresses inside live views handed out here.
+   */
   addressOf(objs: Int32Array | Uint32Array): bigint {
     return this.#addresses.addressOf(objs);
   }
 
-  /** @inheritdoc */
+  /** `clock_gettime` of CLOCK_MONOTONIC (default) or CLOCK_REALTIME, in ns. */
   now(clock: ClockName = "monotonic"): bigint {
     const id = clock === "monotonic"
       ? CLOCK_MONOTONIC
