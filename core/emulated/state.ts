@@ -338,7 +338,7 @@ export class SharedState {
 
   /** Is there room for one more wait? (the kernel's allocation, ENOMEM) */
   canStartWait(): boolean {
-    return this.u32[H_RECS_LIVE] < this.recCap;
+    return Atomics.load(this.u32, H_RECS_LIVE) < this.recCap;
   }
 
   /**
@@ -357,7 +357,8 @@ export class SharedState {
     }
     if (rec === NONE) rec = u32[H_REC_HWM]++;
     u32[H_REC_HINT] = rec + 1;
-    u32[H_RECS_LIVE]++;
+    // Waiters decrement it without the lock (freeRecord): atomically, then.
+    Atomics.add(u32, H_RECS_LIVE, 1);
     return rec;
   }
 

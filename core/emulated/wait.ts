@@ -118,16 +118,20 @@ export class WaitStarter {
       return this.#acquired(count, st.acquire(alert, owner));
     }
 
-    // Nothing to take. A deadline already past never sleeps (§3.10);
-    // 2^63 and above block like U64_MAX.
+    // Nothing to take. A deadline already past never sleeps (§3.10).
+    const lo = arg.getUint32(WAIT.timeout, LE);
     const hi = arg.getUint32(WAIT.timeout + 4, LE);
-    let deadlineMs = Infinity;
+    const realtime =
+      (arg.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME) !== 0;
+    let deadlineMs = Infinity; // U64_MAX, and on MONOTONIC anything from 2^63
     if (hi < 0x8000_0000) {
       const timeout = arg.getBigUint64(WAIT.timeout, LE);
-      const realtime =
-        (arg.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME) !== 0;
       deadlineMs = this.clock.deadlineMs(timeout, realtime);
       if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
+    } else if (realtime && (hi !== 0xffff_ffff || lo !== 0xffff_ffff)) {
+      // Measured on Linux 7.2.13: on CLOCK_REALTIME, 2^63 .. 2^64-2 is a
+      // negative ktime, i.e. long past (tests/fuzz/probe_timeouts.ts).
+      return -Errno.ETIMEDOUT;
     }
     const rec = st.allocRecord();
     out.ticket = st.enqueue(
