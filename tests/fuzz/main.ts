@@ -20,7 +20,13 @@ import { backendsUnderTest } from "../_backends.ts";
 import { sequence } from "./arbitraries.ts";
 import { describeMismatch, runSequence, type Subject } from "./runner.ts";
 import { MODEL, subjectOf } from "./subjects.ts";
-import { expectedResult, runThreaded, threadScenario } from "./threaded.ts";
+import {
+  expectedResult,
+  MAX_WAITERS,
+  runThreaded,
+  threadScenario,
+  WorkerPool,
+} from "./threaded.ts";
 import type { Backend } from "../../core/backend.ts";
 import type { Op } from "./ops.ts";
 
@@ -77,18 +83,27 @@ async function fuzzThreads(
   seed: number,
 ): Promise<{ waits: number; failure?: string }> {
   let waits = 0;
-  for (const scenario of fc.sample(threadScenario, { seed, numRuns: count })) {
-    const expected = expectedResult(scenario);
-    const got = await runThreaded(backend, scenario);
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      return {
-        waits,
-        failure: `scenario ${JSON.stringify(scenario)}
-  expected ${JSON.stringify(expected)}
-  got      ${JSON.stringify(got)}`,
-      };
+  const pool = await WorkerPool.create(MAX_WAITERS);
+  try {
+    for (
+      const scenario of fc.sample(threadScenario, { seed, numRuns: count })
+    ) {
+      const expected = expectedResult(scenario);
+      const got = await runThreaded(backend, scenario, pool);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+        return {
+          waits,
+          failure: [
+            `scenario ${JSON.stringify(scenario)}`,
+            `  expected ${JSON.stringify(expected)}`,
+            `  got      ${JSON.stringify(got)}`,
+          ].join("\n"),
+        };
+      }
+      waits += expected.waits.length + expected.ops.length;
     }
-    waits += expected.waits.length + expected.ops.length;
+  } finally {
+    pool.terminate();
   }
   return { waits };
 }

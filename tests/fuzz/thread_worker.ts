@@ -1,7 +1,7 @@
 /**
- * A Worker of the threaded scenarios: attaches to the shared backend, posts
- * `ready`, then on request performs one blocking WAIT_ANY/WAIT_ALL and
- * posts `started` just before it and `done` (result and index) after it.
+ * A Worker of the threaded scenarios: posts `ready`, then for each request
+ * attaches to the shared backend, performs one blocking WAIT_ANY/WAIT_ALL
+ * and posts `started` just before it and `done` (result and index) after.
  *
  * @module
  */

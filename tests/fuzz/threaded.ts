@@ -298,23 +298,52 @@ export function defaultTiming(): ThreadTiming {
   return { settleMs, shortMs: settleMs };
 }
 
-/** Run `scenario` on `nt` with one Worker per waiter. */
+/** Workers reused across scenarios (each starts slowly: it loads modules). */
+export class WorkerPool {
+  private constructor(readonly inboxes: readonly Inbox[]) {}
+
+  /** Start `size` Workers and wait until each is ready. */
+  static async create(size: number, readyMs = 120_000): Promise<WorkerPool> {
+    const url = new URL("./thread_worker.ts", import.meta.url);
+    const pool = new WorkerPool(
+      Array.from(
+        { length: size },
+        () => new Inbox(new Worker(url, { type: "module" })),
+      ),
+    );
+    for (const inbox of pool.inboxes) {
+      if (!await inbox.next("ready", readyMs)) {
+        pool.terminate();
+        throw new Error(`a Worker was not ready within ${readyMs} ms`);
+      }
+    }
+    return pool;
+  }
+
+  /** Stop every Worker. */
+  terminate(): void {
+    for (const inbox of this.inboxes) inbox.worker.terminate();
+  }
+}
+
+/** The most waiters a scenario has (the pool size). */
+export const MAX_WAITERS = 4;
+
+/**
+ * Run `scenario` on `nt`, one pool Worker per waiter. Throws when a waiter
+ * never reports (the pool is then unusable: terminate it).
+ */
 export async function runThreaded(
   nt: Backend,
   scenario: ThreadScenario,
+  pool: WorkerPool,
   timing: ThreadTiming = defaultTiming(),
 ): Promise<ThreadResult> {
   const { dev, fds, shutdown } = setUp(nt, scenario);
-  const url = new URL("./thread_worker.ts", import.meta.url);
-  const inboxes = scenario.waiters.map(() =>
-    new Inbox(new Worker(url, { type: "module" }))
-  );
+  const inboxes = pool.inboxes;
   const waits: string[] = [];
   const long = timing.settleMs * 20 + 10_000;
   try {
-    for (const inbox of inboxes) {
-      if (!await inbox.next("ready", long)) throw new Error("worker not ready");
-    }
     const token = nt.share();
     for (const [i, w] of scenario.waiters.entries()) {
       const request: WaitRequest = {
@@ -337,14 +366,14 @@ export async function runThreaded(
     }
     const ops = scenario.ops.map((op) => mainOp(nt, fds, op));
     nt.ioctl(shutdown, NTSYNC_IOC_EVENT_SET, new Uint32Array(1));
-    for (const [i, inbox] of inboxes.entries()) {
+    for (const i of scenario.waiters.keys()) {
       if (waits[i] !== undefined) continue;
-      const m = await inbox.next("done", long);
-      waits[i] = m ? `${m.ret} ${m.index}` : "still waiting";
+      const m = await inboxes[i].next("done", long);
+      if (!m) throw new Error(`waiter ${i} never returned`);
+      waits[i] = `${m.ret} ${m.index}`;
     }
     return { waits, ops, states: finalStates(nt, scenario, fds) };
   } finally {
-    for (const inbox of inboxes) inbox.worker.terminate();
     for (const fd of [...fds, shutdown, dev]) {
       try {
         nt.close(fd);
