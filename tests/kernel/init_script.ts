@@ -109,7 +109,10 @@ ${exports}
 cd ${q(o.projectDir)} || finish 126
 
 echo "${READY} uptime=$(cut -d' ' -f1 /proc/uptime) ${run}"
-${command} </dev/null
+# Through a pipe, as on a CI host: no tty, so no progress lines redrawn on
+# the serial console. pipefail keeps the command's own status.
+set -o pipefail
+${command} </dev/null 2>&1 | cat
 finish $?
 `;
 }

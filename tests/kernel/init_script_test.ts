@@ -55,7 +55,11 @@ test("initScript is valid sh and runs the quoted command in the project", async 
   assert.ok(text.startsWith("#!/bin/sh\n"));
   // Parse only (-n): the script mounts filesystems, not to be run here.
   await sh(`sh -n <<'EOF_INIT'\n${text}\nEOF_INIT\necho parsed`);
-  assert.match(text, /^sh -c 'ls -l \/dev\/ntsync; uname -r' <\/dev\/null$/m);
+  assert.match(
+    text,
+    /^sh -c 'ls -l \/dev\/ntsync; uname -r' <\/dev\/null 2>&1 \| cat$/m,
+  );
+  assert.match(text, /^set -o pipefail$/m);
   assert.match(text, /^cd \/work\/main \|\| finish 126$/m);
   assert.match(
     text,
@@ -74,7 +78,7 @@ test("initScript prints the markers of its own run", () => {
   // The command comes after the device check and the ready marker.
   const ready = text.indexOf("NTSYNC-READY");
   assert.ok(text.indexOf("[ ! -c /dev/ntsync ]") < ready);
-  assert.ok(ready < text.indexOf("deno task test </dev/null"));
+  assert.ok(ready < text.indexOf("deno task test </dev/null 2>&1 | cat"));
 });
 
 test("initScript stops on a missing device only when asked", () => {

@@ -24,7 +24,7 @@
  *
  * Options (flag, or environment variable):
  * - `--keep` / `NTSYNC_KERNEL_KEEP=1`: keep the staging tree (the guest's
- *   root filesystem, `tests/kernel/.cache/stage-<nonce>/root`) and the image,
+ *   root filesystem, `/tmp/ntsync-kernel-<nonce>-<random>/root`) and the image,
  *   and print where they are. `chroot <root> /usr/local/bin/deno ...` runs
  *   the staged deno on the host for quick debugging.
  * - `--timeout=SECONDS` / `NTSYNC_KERNEL_TIMEOUT` (default 2400): overall
@@ -155,8 +155,14 @@ async function main(): Promise<number> {
   log(`kernel ${kernel.abi} (${kernel.packages.join(", ")})`);
 
   const nonce = newNonce();
-  const stageDir = join(CACHE, `stage-${nonce}`);
+  // Per-run staging lives outside the repository: a copy of the project's
+  // *_test.ts files under tests/ would be picked up by `deno test` there.
+  const stageDir = await Deno.makeTempDir({
+    prefix: `ntsync-kernel-${nonce}-`,
+  });
   const root = join(stageDir, "root");
+  // Uncompressed: measured the same boot time as gzip under TCG (the kernel
+  // gunzips as fast as qemu copies 55 MB more), and 2 s less to build.
   const gzip = false;
   const image = join(stageDir, gzip ? "initramfs.cpio.gz" : "initramfs.cpio");
   const denoDir = join(CACHE, "deno_dir");
