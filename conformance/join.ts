@@ -7,7 +7,7 @@
  * the 100 ms is a scheduling allowance, not a semantic (the ioctl's own
  * `ret`, `errno` and `index` are what is checked), and a Worker's result
  * travels by message on a shared 2-core machine; so "has returned" allows
- * {@linkcode EXIT_ALLOWANCE_MS}. A thread that was never woken still fails:
+ * `EXIT_ALLOWANCE_MS` (see `timing.ts`). A thread that was never woken still fails:
  * its ioctl returns ETIMEDOUT at its own deadline, or never.
  *
  * @module
@@ -16,10 +16,8 @@
 import type { ThreadResult } from "./protocol.ts";
 import { expectEq, expectTrue } from "./check.ts";
 import { type JoinResult, STILL_RUNNING, type WaitThread } from "./thread.ts";
+import { EXIT_ALLOWANCE_MS } from "./timing.ts";
 import { Errno, type ErrnoName, errnoName } from "../uapi/errno.ts";
-
-/** How long "the thread has returned" may take to be reported. */
-export const EXIT_ALLOWANCE_MS = 3000;
 
 /** `wait_for_thread(t, ms)`: its result, or `"ETIMEDOUT"` if still blocked. */
 export function waitForThread(t: WaitThread, ms: number): Promise<JoinResult> {

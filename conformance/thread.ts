@@ -19,15 +19,13 @@ import type {
   ToWorker,
   WaitJob,
 } from "./protocol.ts";
+import { SPAWN_LIMIT_MS } from "./timing.ts";
 
 /** What `wait_for_thread` reports while the thread is still blocked. */
 export const STILL_RUNNING = "ETIMEDOUT" as const;
 
 /** `wait_for_thread`'s answer: still running, or the thread's result. */
 export type JoinResult = typeof STILL_RUNNING | ThreadResult;
-
-/** How long a Worker may take to start and attach before we give up. */
-const SPAWN_LIMIT_MS = 20_000;
 
 /** A Worker standing in for one pthread at a time. */
 export class WaitThread {

@@ -38,6 +38,7 @@ import {
   expectTrue,
 } from "../check.ts";
 import { type ConformanceTest, defineCheck, type Session } from "../session.ts";
+import { WAKE_DEADLINE_MS } from "../timing.ts";
 
 /** `ioctlAsync` as C sees it: ret/errno, the index, and whether `during` ran first. */
 async function asyncWait(
@@ -72,12 +73,13 @@ export const ioctlAsyncWait: ConformanceTest = defineCheck(
   async (s: Session) => {
     const fd = s.open();
     const sem = expectFd(createSem(s, fd, 0, 1), "create sem {0,1}");
-    const timeout = getAbsTimeout(s, 5000);
+    // A fresh deadline per wait; a safety net only, as each is satisfied first.
+    const deadline = () => getAbsTimeout(s, WAKE_DEADLINE_MS);
 
     let released: CallResult | undefined;
     let w = await asyncWait(s, fd, NTSYNC_IOC_WAIT_ANY, {
       objs: [sem],
-      timeout,
+      timeout: deadline(),
     }, () => {
       released = releaseSem(s, sem, 1);
     });
@@ -91,7 +93,7 @@ export const ioctlAsyncWait: ConformanceTest = defineCheck(
     expectOk(releaseSem(s, sem, 1), "release 1 for the WAIT_ALL");
     w = await asyncWait(s, fd, NTSYNC_IOC_WAIT_ALL, {
       objs: [sem, event],
-      timeout,
+      timeout: deadline(),
     }, () => {
       setEvent(s, event);
     });
@@ -104,7 +106,7 @@ export const ioctlAsyncWait: ConformanceTest = defineCheck(
     w = await asyncWait(s, fd, NTSYNC_IOC_WAIT_ANY, {
       objs: [sem, mutex],
       owner: 456,
-      timeout,
+      timeout: deadline(),
     }, () => {
       killMutex(s, mutex, 123);
     });
@@ -168,7 +170,7 @@ export const ioctlAsyncAbort: ConformanceTest = defineCheck(
     const sem = expectFd(createSem(s, fd, 0, 1), "create sem {0,1}");
     const { args, view } = encodeWait(s, {
       objs: [sem],
-      timeout: getAbsTimeout(s, 5000),
+      timeout: getAbsTimeout(s, WAKE_DEADLINE_MS),
     });
     const controller = new AbortController();
     const reason = new Error("stop waiting");

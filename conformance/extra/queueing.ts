@@ -34,21 +34,23 @@ import {
 import type { WaitJob } from "../protocol.ts";
 import { type ConformanceTest, defineCheck, type Session } from "../session.ts";
 import type { WaitThread } from "../thread.ts";
+import { BLOCKED_MS, EXPIRE_DEADLINE_MS, WAKE_DEADLINE_MS } from "../timing.ts";
 
-/** Long enough never to expire while a check runs. */
-const LONG_MS = 10_000;
-
-/** Start `jobs` one after the other, each seen blocked before the next queues. */
+/**
+ * Start the jobs one after the other, each seen blocked before the next
+ * queues. Jobs are made just before they start, so each deadline counts
+ * from its own start.
+ */
 async function queueInOrder(
   s: Session,
-  jobs: WaitJob[],
+  jobs: (() => WaitJob)[],
   what: string,
 ): Promise<WaitThread[]> {
   const threads: WaitThread[] = [];
   for (const [i, job] of jobs.entries()) {
     const t = await s.thread();
-    await t.start(job);
-    await expectBlocked(t, 100, `${what} waiter #${i}`);
+    await t.start(job());
+    await expectBlocked(t, BLOCKED_MS, `${what} waiter #${i}`);
     threads.push(t);
   }
   return threads;
@@ -63,7 +65,7 @@ function anyJob(
   return {
     fd,
     request: NTSYNC_IOC_WAIT_ANY,
-    timeout: getAbsTimeout(s, LONG_MS),
+    timeout: getAbsTimeout(s, WAKE_DEADLINE_MS),
     objs,
     owner,
   };
@@ -80,9 +82,9 @@ export const manualPulseWakesAll: ConformanceTest = defineCheck(
     );
     const empty = expectFd(createSem(s, fd, 0, 1), "create empty sem {0,1}");
     const threads = await queueInOrder(s, [
-      anyJob(s, fd, [event], 100),
-      anyJob(s, fd, [empty, event], 101),
-      anyJob(s, fd, [empty, empty, event], 102),
+      () => anyJob(s, fd, [event], 100),
+      () => anyJob(s, fd, [empty, event], 101),
+      () => anyJob(s, fd, [empty, empty, event], 102),
     ], "manual event");
 
     const p = pulseEvent(s, event);
@@ -108,9 +110,9 @@ export const autoPulseWakesOneFifo: ConformanceTest = defineCheck(
     const fd = s.open();
     const event = expectFd(createEvent(s, fd, 0, 0), "create auto event {0,0}");
     const [a, b, c] = await queueInOrder(s, [
-      anyJob(s, fd, [event], 100),
-      anyJob(s, fd, [event], 101),
-      anyJob(s, fd, [event], 102),
+      () => anyJob(s, fd, [event], 100),
+      () => anyJob(s, fd, [event], 101),
+      () => anyJob(s, fd, [event], 102),
     ], "auto event");
 
     expectEq(
@@ -119,7 +121,7 @@ export const autoPulseWakesOneFifo: ConformanceTest = defineCheck(
       "first EVENT_PULSE: previous state",
     );
     await expectThreadOk(a, 0, "first queued waiter woken by the first pulse");
-    await expectBlocked(b, 100, "second waiter after the first pulse");
+    await expectBlocked(b, BLOCKED_MS, "second waiter after the first pulse");
     await expectBusy(c, "third waiter after the first pulse");
     checkEventState(s, event, 0, 0, "after the first pulse");
 
@@ -129,7 +131,7 @@ export const autoPulseWakesOneFifo: ConformanceTest = defineCheck(
       "second EVENT_PULSE: previous state",
     );
     await expectThreadOk(b, 0, "second waiter woken by the second pulse");
-    await expectBlocked(c, 100, "third waiter after the second pulse");
+    await expectBlocked(c, BLOCKED_MS, "third waiter after the second pulse");
 
     expectEq(setEvent(s, event).signaled, 0, "EVENT_SET: previous state");
     await expectThreadOk(c, 0, "third waiter woken by EVENT_SET");
@@ -144,14 +146,14 @@ export const semaphoreFifo: ConformanceTest = defineCheck(
     const fd = s.open();
     const sem = expectFd(createSem(s, fd, 0, 3), "create sem {0,3}");
     const [a, b, c] = await queueInOrder(s, [
-      anyJob(s, fd, [sem], 100),
-      anyJob(s, fd, [sem], 101),
-      anyJob(s, fd, [sem], 102),
+      () => anyJob(s, fd, [sem], 100),
+      () => anyJob(s, fd, [sem], 101),
+      () => anyJob(s, fd, [sem], 102),
     ], "semaphore");
 
     expectOk(releaseSem(s, sem, 1), "release 1");
     await expectThreadOk(a, 0, "first queued waiter gets the first release");
-    await expectBlocked(b, 100, "second waiter after one release");
+    await expectBlocked(b, BLOCKED_MS, "second waiter after one release");
     await expectBusy(c, "third waiter after one release");
     checkSemState(s, sem, 0, 3, "after one release (handed over)");
 
@@ -173,8 +175,11 @@ export const waitAllBeforeWaitAny: ConformanceTest = defineCheck(
       "create manual event {1,1}",
     );
     const [anyWaiter, allWaiter] = await queueInOrder(s, [
-      anyJob(s, fd, [sem], 100),
-      { ...anyJob(s, fd, [sem, event], 200), request: NTSYNC_IOC_WAIT_ALL },
+      () => anyJob(s, fd, [sem], 100),
+      () => ({
+        ...anyJob(s, fd, [sem, event], 200),
+        request: NTSYNC_IOC_WAIT_ALL,
+      }),
     ], "priority");
 
     expectOk(releaseSem(s, sem, 1), "release 1");
@@ -211,7 +216,7 @@ export const handoffNoSteal: ConformanceTest = defineCheck(
     const t = await s.thread();
 
     await t.start(anyJob(s, fd, [sem], 456));
-    await expectBlocked(t, 100, "semaphore waiter");
+    await expectBlocked(t, BLOCKED_MS, "semaphore waiter");
     expectOk(releaseSem(s, sem, 1), "release 1");
     expectErr(
       waitAny(s, fd, 1, [sem], 789),
@@ -222,7 +227,7 @@ export const handoffNoSteal: ConformanceTest = defineCheck(
     await expectThreadOk(t, 0, "semaphore waiter");
 
     await t.start(anyJob(s, fd, [mutex], 456));
-    await expectBlocked(t, 100, "mutex waiter as 456");
+    await expectBlocked(t, BLOCKED_MS, "mutex waiter as 456");
     expectEq(
       unlockMutex(s, mutex, 123).count,
       1,
@@ -237,7 +242,7 @@ export const handoffNoSteal: ConformanceTest = defineCheck(
     await expectThreadOk(t, 0, "mutex waiter");
 
     await t.start(anyJob(s, fd, [event], 456));
-    await expectBlocked(t, 100, "auto event waiter");
+    await expectBlocked(t, BLOCKED_MS, "auto event waiter");
     expectEq(setEvent(s, event).signaled, 0, "EVENT_SET: previous state");
     expectErr(
       waitAny(s, fd, 1, [event], 789),
@@ -263,11 +268,11 @@ export const closeDuringWait: ConformanceTest = defineCheck(
     await t.start({
       fd,
       request: NTSYNC_IOC_WAIT_ANY,
-      timeout: getAbsTimeout(s, 1000),
+      timeout: getAbsTimeout(s, 2 * EXPIRE_DEADLINE_MS),
       objs: [sem],
       owner: 123,
     });
-    await expectBlocked(t, 100, "waiter before the close");
+    await expectBlocked(t, BLOCKED_MS, "waiter before the close");
 
     s.close(sem);
     await expectBusy(t, "waiter right after its object was closed");

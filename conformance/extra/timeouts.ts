@@ -28,6 +28,7 @@ import {
 } from "../check.ts";
 import { expectBlocked, expectThreadErr, expectThreadOk } from "../join.ts";
 import { type ConformanceTest, defineCheck, type Session } from "../session.ts";
+import { BLOCKED_MS } from "../timing.ts";
 
 const MS = 1_000_000n;
 
@@ -70,7 +71,12 @@ export const timeoutInPast: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.10: timeouts of 2^63 and above block like U64_MAX, on either clock. */
+/**
+ * Spec §3.10: on MONOTONIC, timeouts of 2^63 and above block like U64_MAX;
+ * U64_MAX is infinite on either clock. (2^63 .. 2^64-2 on REALTIME is
+ * measured to expire at once on 7.2.13, which the spec does not state, so
+ * it is not checked here.)
+ */
 export const timeoutHugeIsInfinite: ConformanceTest = defineCheck(
   "timeout_huge_is_infinite",
   async (s: Session) => {
@@ -81,7 +87,7 @@ export const timeoutHugeIsInfinite: ConformanceTest = defineCheck(
       ["2^63", 1n << 63n, 0],
       ["2^63 + 1", (1n << 63n) + 1n, 0],
       ["U64_MAX", U64_MAX, 0],
-      ["2^63 REALTIME", 1n << 63n, NTSYNC_WAIT_REALTIME],
+      ["U64_MAX REALTIME", U64_MAX, NTSYNC_WAIT_REALTIME],
     ];
     for (const [what, timeout, flags] of cases) {
       await t.start({
@@ -92,7 +98,7 @@ export const timeoutHugeIsInfinite: ConformanceTest = defineCheck(
         objs: [sem],
         owner: 123,
       });
-      await expectBlocked(t, 100, `waiter with timeout ${what}`);
+      await expectBlocked(t, BLOCKED_MS, `waiter with timeout ${what}`);
       expectOk(releaseSem(s, sem, 1), `release 1 for the ${what} waiter`);
       await expectThreadOk(
         t,
@@ -173,7 +179,7 @@ export const realtimeDeadline: ConformanceTest = defineCheck(
     await t.start(job(s.nt.now("realtime"), 0));
     await expectBlocked(
       t,
-      100,
+      BLOCKED_MS,
       "MONOTONIC waiter with a realtime 'now' deadline (far ahead in monotonic)",
     );
     const r = releaseSem(s, sem, 1);

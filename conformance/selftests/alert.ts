@@ -18,6 +18,7 @@ import {
 import { expectEq, expectErr, expectFd, expectOk } from "../check.ts";
 import { expectBlocked, expectThreadOk } from "../join.ts";
 import { type ConformanceTest, defineCheck, type Session } from "../session.ts";
+import { BLOCKED_MS, WAKE_DEADLINE_MS } from "../timing.ts";
 
 /** `alert_any`: the alert loses to normal objects, wakes a blocked WAIT_ANY. */
 export const alertAny: ConformanceTest = defineCheck(
@@ -66,14 +67,14 @@ export const alertAny: ConformanceTest = defineCheck(
     await t.start({
       fd,
       request: NTSYNC_IOC_WAIT_ANY,
-      timeout: getAbsTimeout(s, 1000),
+      timeout: getAbsTimeout(s, WAKE_DEADLINE_MS),
       objs,
       count: 2,
       owner: 123,
       index: 0xdeadbeef,
       alert: event,
     });
-    await expectBlocked(t, 100, "WAIT_ANY waiter with an alert");
+    await expectBlocked(t, BLOCKED_MS, "WAIT_ANY waiter with an alert");
 
     expectOk(setEvent(s, event), "EVENT_SET of the alert to wake the waiter");
 
@@ -139,14 +140,14 @@ export const alertAll: ConformanceTest = defineCheck(
     await t.start({
       fd,
       request: NTSYNC_IOC_WAIT_ALL,
-      timeout: getAbsTimeout(s, 1000),
+      timeout: getAbsTimeout(s, WAKE_DEADLINE_MS),
       objs,
       count: 2,
       owner: 123,
       index: 0xdeadbeef,
       alert: event,
     });
-    await expectBlocked(t, 100, "WAIT_ALL waiter with an alert");
+    await expectBlocked(t, BLOCKED_MS, "WAIT_ALL waiter with an alert");
 
     expectOk(setEvent(s, event), "EVENT_SET of the alert to wake the waiter");
 

@@ -29,6 +29,7 @@ import {
   expectThreadOk,
 } from "../join.ts";
 import type { WaitJob } from "../protocol.ts";
+import { BLOCKED_MS, EXPIRE_DEADLINE_MS, WAKE_DEADLINE_MS } from "../timing.ts";
 import { type ConformanceTest, defineCheck, type Session } from "../session.ts";
 
 /** `wake_any`: a blocked WAIT_ANY woken by each object type; close during a wait. */
@@ -54,8 +55,12 @@ export const wakeAny: ConformanceTest = defineCheck(
     });
 
     // waking the semaphore
-    await t.start(job(1000, 456));
-    await expectBlocked(t, 100, "waiter on (empty sem, mutex owned by 123)");
+    await t.start(job(WAKE_DEADLINE_MS, 456));
+    await expectBlocked(
+      t,
+      BLOCKED_MS,
+      "waiter on (empty sem, mutex owned by 123)",
+    );
 
     const r = releaseSem(s, objs[0], 1);
     expectOk(r, "release 1");
@@ -69,8 +74,12 @@ export const wakeAny: ConformanceTest = defineCheck(
     expectOk(w, "recursive wait_any on the mutex as 123");
     expectEq(w.index, 0, "recursive wait_any: index");
 
-    await t.start(job(1000, 456));
-    await expectBlocked(t, 100, "waiter as 456 on the mutex 123 holds twice");
+    await t.start(job(WAKE_DEADLINE_MS, 456));
+    await expectBlocked(
+      t,
+      BLOCKED_MS,
+      "waiter as 456 on the mutex 123 holds twice",
+    );
 
     let u = unlockMutex(s, objs[1], 123);
     expectOk(u, "first unlock as 123");
@@ -101,8 +110,8 @@ export const wakeAny: ConformanceTest = defineCheck(
       "create auto event {0,0}",
     );
 
-    await t.start(job(1000, 456));
-    await expectBlocked(t, 100, "waiter on (empty sem, auto event)");
+    await t.start(job(WAKE_DEADLINE_MS, 456));
+    await expectBlocked(t, BLOCKED_MS, "waiter on (empty sem, auto event)");
 
     let e = setEvent(s, objs[1]);
     expectOk(e, "EVENT_SET of the auto event");
@@ -117,8 +126,8 @@ export const wakeAny: ConformanceTest = defineCheck(
 
     await expectThreadOk(t, 1, "waiter woken by EVENT_SET of the auto event");
 
-    await t.start(job(1000, 456));
-    await expectBlocked(t, 100, "second waiter on the auto event");
+    await t.start(job(WAKE_DEADLINE_MS, 456));
+    await expectBlocked(t, BLOCKED_MS, "second waiter on the auto event");
 
     e = pulseEvent(s, objs[1]);
     expectOk(e, "EVENT_PULSE of the auto event");
@@ -135,8 +144,8 @@ export const wakeAny: ConformanceTest = defineCheck(
       "create manual event {1,0}",
     );
 
-    await t.start(job(1000, 456));
-    await expectBlocked(t, 100, "waiter on (empty sem, manual event)");
+    await t.start(job(WAKE_DEADLINE_MS, 456));
+    await expectBlocked(t, BLOCKED_MS, "waiter on (empty sem, manual event)");
 
     e = setEvent(s, objs[1]);
     expectOk(e, "EVENT_SET of the manual event");
@@ -149,8 +158,8 @@ export const wakeAny: ConformanceTest = defineCheck(
     expectOk(e, "EVENT_RESET of the manual event");
     expectEq(e.signaled, 1, "EVENT_RESET of the manual event: previous state");
 
-    await t.start(job(1000, 456));
-    await expectBlocked(t, 100, "second waiter on the manual event");
+    await t.start(job(WAKE_DEADLINE_MS, 456));
+    await expectBlocked(t, BLOCKED_MS, "second waiter on the manual event");
 
     e = pulseEvent(s, objs[1]);
     expectOk(e, "EVENT_PULSE of the manual event");
@@ -164,8 +173,12 @@ export const wakeAny: ConformanceTest = defineCheck(
     );
 
     // delete an object while it's being waited on
-    await t.start(job(200, 123));
-    await expectBlocked(t, 100, "waiter with a 200 ms timeout");
+    await t.start(job(EXPIRE_DEADLINE_MS, 123));
+    await expectBlocked(
+      t,
+      BLOCKED_MS,
+      "waiter with a short deadline (C: 200 ms)",
+    );
 
     s.close(objs[0]);
     s.close(objs[1]);
@@ -204,8 +217,8 @@ export const wakeAll: ConformanceTest = defineCheck(
       owner,
     });
 
-    await t.start(job(1000, 456));
-    await expectBlocked(t, 100, "wait_all waiter as 456");
+    await t.start(job(WAKE_DEADLINE_MS, 456));
+    await expectBlocked(t, BLOCKED_MS, "wait_all waiter as 456");
 
     let r = releaseSem(s, objs[0], 1);
     expectOk(r, "release 1");
@@ -281,8 +294,12 @@ export const wakeAll: ConformanceTest = defineCheck(
     await expectThreadOk(t, 0, "wait_all waiter");
 
     // delete an object while it's being waited on
-    await t.start(job(200, 123));
-    await expectBlocked(t, 100, "wait_all waiter as 123 (mutex owned by 456)");
+    await t.start(job(EXPIRE_DEADLINE_MS, 123));
+    await expectBlocked(
+      t,
+      BLOCKED_MS,
+      "wait_all waiter as 123 (mutex owned by 456)",
+    );
 
     for (const obj of objs) s.close(obj);
 
