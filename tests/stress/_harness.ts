@@ -10,7 +10,11 @@ import assert from "node:assert/strict";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
 import { readEvent, readMutex, readSem } from "./_surface.ts";
 
-/** Loops per Worker: 10,000 as the kernel's stress_wait, or NTSYNC_STRESS_LOOPS (slow emulators). */
+/**
+ * Loops per Worker: 10,000 as the kernel's stress_wait, or
+ * NTSYNC_STRESS_LOOPS (for slow machines, e.g. under qemu TCG). The other
+ * stress tests scale their counts from it.
+ */
 export function stressLoops(): number {
   const raw = Deno.env.get("NTSYNC_STRESS_LOOPS");
   if (raw === undefined || raw === "") return 10_000;

@@ -1,5 +1,6 @@
 /**
- * Wait records under churn: two Workers ping-pong 50,000 times through two
+ * Wait records under churn: two Workers ping-pong 50,000 times (5 x the
+ * stress loops) through two
  * auto-reset events, so records are taken and freed on both threads at
  * once, 200,000 times. Afterwards the device must count exactly the waits
  * in progress (none), or a device that lives long enough would run out of
@@ -15,14 +16,15 @@ import {
   freshDevice,
   Peer,
   READY_MS,
+  stressLoops,
   withTimeout,
 } from "./_harness.ts";
 import type { EchoInit } from "./echo_worker.ts";
 
-const ROUNDS = 50_000;
 const worker = new URL("./echo_worker.ts", import.meta.url);
 
 Deno.test("stress: 50,000 cross-Worker ping-pongs leave the record count exact", async () => {
+  const ROUNDS = 5 * stressLoops();
   const { nt, dev } = freshDevice();
   const ping = createEvent(nt, dev, false, false);
   const pong = createEvent(nt, dev, false, false);

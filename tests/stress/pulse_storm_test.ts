@@ -32,6 +32,7 @@ import {
   freshDevice,
   pollUntil,
   runWorkers,
+  stressLoops,
 } from "./_harness.ts";
 import {
   type PulseWaiterDone,
@@ -44,7 +45,7 @@ const SLOT = 8; // per-Worker counts start here, 4 words each
 const slot = (i: number) => SLOT + 4 * i;
 
 Deno.test("stress: racing pulse storm, mixed any/all waiters, ledgers balance", async () => {
-  const PULSES = 20_000;
+  const PULSES = 2 * stressLoops();
   const { nt, dev } = freshDevice();
   const ops = new Ops(nt);
   const e = createEvent(nt, dev, false, false); // auto-reset, only ever pulsed
@@ -129,7 +130,8 @@ Deno.test("stress: racing pulse storm, mixed any/all waiters, ledgers balance", 
 });
 
 Deno.test("stress: phased pulse storm, each pulse wakes exactly whom it must", async () => {
-  const ROUNDS = 400;
+  // A multiple of 4 (the round kinds): 400 for the default 10,000 loops.
+  const ROUNDS = 4 * Math.ceil(stressLoops() / 100);
   const { nt, dev } = freshDevice();
   const ops = new Ops(nt);
   const e = createEvent(nt, dev, false, false);

@@ -44,10 +44,10 @@ for (
     { async: true, all: true },
   ]
 ) {
-  const how = `${async ? "async" : "blocking"} ${
+  const how = `${async ? "an async" : "a blocking"} ${
     all ? "WAIT_ALL" : "WAIT_ANY"
   }`;
-  Deno.test(`stress: a Worker terminated during a ${how} leaves its record until reap(); then nothing is lost`, async () => {
+  Deno.test(`stress: a Worker terminated during ${how} leaves its record until reap(); then nothing is lost`, async () => {
     const { nt, dev } = freshDevice();
     const ops = new Ops(nt);
     const s = createSem(nt, dev, 0, 1);
