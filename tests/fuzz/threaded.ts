@@ -259,7 +259,17 @@ class Inbox {
       this.#messages.push(e.data);
       this.#wake?.();
     };
+    // A Worker that fails to load or throws ends every wait for it: report
+    // the error instead of waiting out the timeout.
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.#messages.push({ type: "error", ret: String(e.message) });
+      this.#failed = String(e.message);
+      this.#wake?.();
+    };
   }
+
+  #failed?: string;
 
   /** The next message of `type`, or `undefined` after `ms`. */
   async next(
@@ -268,6 +278,7 @@ class Inbox {
   ): Promise<{ ret?: string; index?: number } | undefined> {
     const deadline = performance.now() + ms;
     for (;;) {
+      if (this.#failed) throw new Error(`Worker failed: ${this.#failed}`);
       const i = this.#messages.findIndex((m) => m.type === type);
       if (i >= 0) return this.#messages.splice(i, 1)[0];
       const left = deadline - performance.now();
@@ -300,22 +311,28 @@ export function defaultTiming(): ThreadTiming {
 
 /** Workers reused across scenarios (each starts slowly: it loads modules). */
 export class WorkerPool {
-  private constructor(readonly inboxes: readonly Inbox[]) {}
+  private constructor(readonly inboxes: Inbox[]) {}
 
-  /** Start `size` Workers and wait until each is ready. */
-  static async create(size: number, readyMs = 120_000): Promise<WorkerPool> {
+  /**
+   * Start `size` Workers one after the other (each type-checks and loads
+   * its modules; in parallel under TCG that takes minutes) and wait until
+   * each is ready. A Worker that fails to load rejects at once.
+   */
+  static async create(size: number, readyMs = 300_000): Promise<WorkerPool> {
     const url = new URL("./thread_worker.ts", import.meta.url);
-    const pool = new WorkerPool(
-      Array.from(
-        { length: size },
-        () => new Inbox(new Worker(url, { type: "module" })),
-      ),
-    );
-    for (const inbox of pool.inboxes) {
-      if (!await inbox.next("ready", readyMs)) {
-        pool.terminate();
-        throw new Error(`a Worker was not ready within ${readyMs} ms`);
+    const inboxes: Inbox[] = [];
+    const pool = new WorkerPool(inboxes);
+    try {
+      for (let i = 0; i < size; i++) {
+        const inbox = new Inbox(new Worker(url, { type: "module" }));
+        inboxes.push(inbox);
+        if (!await inbox.next("ready", readyMs)) {
+          throw new Error(`a Worker was not ready within ${readyMs} ms`);
+        }
       }
+    } catch (err) {
+      pool.terminate();
+      throw err;
     }
     return pool;
   }
