@@ -21,6 +21,14 @@ export function testEachBackend(
   }
 }
 
+/**
+ * The timeout of waits that are meant to succeed: generous, because under
+ * qemu TCG the native backend's first async wait in a process blocked its
+ * caller about 11 s while the wait worker started, and a shorter relative
+ * timeout then expires before the wait even runs.
+ */
+export const LONG_MS = 60_000;
+
 /** A promise that resolves after `ms` (its timer is always cleared). */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,12 @@ import {
 } from "../../uapi/ioctl.ts";
 import { SemArgs } from "../../uapi/structs.ts";
 import { attachDevice, Device, openDevice } from "./device.ts";
-import { delay, testEachBackend, waitInWorker } from "./_test_helpers.ts";
+import {
+  delay,
+  LONG_MS,
+  testEachBackend,
+  waitInWorker,
+} from "./_test_helpers.ts";
 
 const semRead = new DataView(new ArrayBuffer(8));
 
@@ -164,7 +169,7 @@ testEachBackend(
     using right = dev.createMutex();
     using worker = waitInWorker(dev, "all", [left, right], {
       owner: 2,
-      timeout: 10_000,
+      timeout: LONG_MS,
     }, [0, 1]);
     await worker.started;
     await delay(30);
@@ -184,7 +189,7 @@ testEachBackend(
     using dev = openDevice(backend);
     using ev = dev.createEvent();
     using sem = dev.createSemaphore(0, 1);
-    using worker = waitInWorker(dev, "any", [ev, sem], { timeout: 10_000 });
+    using worker = waitInWorker(dev, "any", [ev, sem], { timeout: LONG_MS });
     await worker.started;
     await delay(30);
     sem.release();
@@ -206,7 +211,7 @@ testEachBackend(
     {
       using worker = waitInWorker(dev, "all", [sem], {
         alert,
-        timeout: 10_000,
+        timeout: LONG_MS,
       });
       await worker.started;
       await delay(30);
@@ -220,7 +225,7 @@ testEachBackend(
     {
       using worker = waitInWorker(dev, "any", [sem, m], {
         owner: 2,
-        timeout: 10_000,
+        timeout: LONG_MS,
       });
       await worker.started;
       await delay(30);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { openDevice } from "./device.ts";
 import { Event } from "./event.ts";
-import { delay, testEachBackend } from "./_test_helpers.ts";
+import { delay, LONG_MS, testEachBackend } from "./_test_helpers.ts";
 
 testEachBackend(
   "event: auto-reset by default; set/reset/pulse return the previous state",
@@ -61,7 +61,7 @@ async function pulseUntil(
   atLeast: number,
 ): Promise<number> {
   const before = settled();
-  for (let i = 0; i < 200 && settled() < atLeast; i++) {
+  for (let i = 0; i < 1000 && settled() < atLeast; i++) {
     ev.pulse();
     await delay(10);
     // one pulse of an auto-reset event wakes at most one waiter
@@ -81,8 +81,8 @@ testEachBackend(
   async (backend) => {
     using dev = openDevice(backend);
     using ev = dev.createEvent({ manual: true });
-    const a = dev.waitAnyAsync([ev], { timeout: 5000 });
-    const b = dev.waitAnyAsync([ev], { timeout: 5000 });
+    const a = dev.waitAnyAsync([ev], { timeout: LONG_MS });
+    const b = dev.waitAnyAsync([ev], { timeout: LONG_MS });
     await delay(20);
     assert.equal(await pulseUntil(ev, tracker([a, b]), 2), 2);
     assert.deepEqual(await a, { status: "signaled", index: 0 });
@@ -97,8 +97,8 @@ testEachBackend(
     using dev = openDevice(backend);
     using ev = dev.createEvent();
     const waits = [
-      dev.waitAnyAsync([ev], { timeout: 5000 }),
-      dev.waitAnyAsync([ev], { timeout: 5000 }),
+      dev.waitAnyAsync([ev], { timeout: LONG_MS }),
+      dev.waitAnyAsync([ev], { timeout: LONG_MS }),
     ];
     const settled = tracker(waits);
     await delay(20);

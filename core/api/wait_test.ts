@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { NtsyncError } from "../errors.ts";
 import { openDevice } from "./device.ts";
-import { delay, testEachBackend } from "./_test_helpers.ts";
+import { delay, LONG_MS, testEachBackend } from "./_test_helpers.ts";
 
 testEachBackend(
   "waitAny: the lowest acquirable index wins, one object per wait",
@@ -181,7 +181,7 @@ testEachBackend(
     using dev = openDevice(backend);
     using sem = dev.createSemaphore(0, 1);
     using ev = dev.createEvent({ manual: true });
-    const pending = dev.waitAnyAsync([ev, sem], { timeout: 5000 });
+    const pending = dev.waitAnyAsync([ev, sem], { timeout: LONG_MS });
     await delay(20);
     sem.release();
     assert.deepEqual(await pending, { status: "signaled", index: 1 });
@@ -195,7 +195,7 @@ testEachBackend(
     using dev = openDevice(backend);
     using a = dev.createSemaphore(1, 1);
     using b = dev.createEvent();
-    const pending = dev.waitAllAsync([a, b], { timeout: 5000 });
+    const pending = dev.waitAllAsync([a, b], { timeout: LONG_MS });
     await delay(20);
     assert.deepEqual(a.read(), { count: 1, max: 1 }); // not taken while b is unsignaled
     b.set();
@@ -215,11 +215,14 @@ testEachBackend(
     assert.deepEqual(await dev.waitAnyAsync([sem], { timeout: 20 }), {
       status: "timeout",
     });
-    const alerted = dev.waitAllAsync([sem], { alert, timeout: 5000 });
+    const alerted = dev.waitAllAsync([sem], { alert, timeout: LONG_MS });
     await delay(10);
     alert.set();
     assert.deepEqual(await alerted, { status: "alerted", index: 1 });
-    const abandoned = dev.waitAnyAsync([sem, m], { owner: 4, timeout: 5000 });
+    const abandoned = dev.waitAnyAsync([sem, m], {
+      owner: 4,
+      timeout: LONG_MS,
+    });
     await delay(10);
     m.kill(3);
     assert.deepEqual(await abandoned, { status: "abandoned", index: 1 });
@@ -261,12 +264,13 @@ testEachBackend(
   async (backend) => {
     using dev = openDevice(backend);
     using sem = dev.createSemaphore(0, 16);
+    // 9: one more than the idle wait slots a device keeps for reuse
     const waits = Array.from(
-      { length: 12 },
-      () => dev.waitAnyAsync([sem], { timeout: 5000 }),
+      { length: 9 },
+      () => dev.waitAnyAsync([sem], { timeout: LONG_MS }),
     );
     await delay(20);
-    sem.release(12);
+    sem.release(9);
     for (const result of await Promise.all(waits)) {
       assert.deepEqual(result, { status: "signaled", index: 0 });
     }
