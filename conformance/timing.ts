@@ -32,3 +32,11 @@ export const EXIT_ALLOWANCE_MS = 30_000;
 
 /** How long a Worker may take to start (its first start type-checks it). */
 export const SPAWN_LIMIT_MS = 300_000;
+
+/**
+ * Deadline of an `ioctlAsync` wait meant to be satisfied by a timer. The
+ * native backend's first async wait starts its wait thread while holding
+ * the caller (about 11 s under qemu TCG), so the timer can only run after
+ * that; the deadline must outlast it.
+ */
+export const ASYNC_WAKE_DEADLINE_MS = 60_000;

@@ -38,7 +38,7 @@ import {
   expectTrue,
 } from "../check.ts";
 import { type ConformanceTest, defineCheck, type Session } from "../session.ts";
-import { WAKE_DEADLINE_MS } from "../timing.ts";
+import { ASYNC_WAKE_DEADLINE_MS } from "../timing.ts";
 
 /** `ioctlAsync` as C sees it: ret/errno, the index, and whether `during` ran first. */
 async function asyncWait(
@@ -74,7 +74,7 @@ export const ioctlAsyncWait: ConformanceTest = defineCheck(
     const fd = s.open();
     const sem = expectFd(createSem(s, fd, 0, 1), "create sem {0,1}");
     // A fresh deadline per wait; a safety net only, as each is satisfied first.
-    const deadline = () => getAbsTimeout(s, WAKE_DEADLINE_MS);
+    const deadline = () => getAbsTimeout(s, ASYNC_WAKE_DEADLINE_MS);
 
     let released: CallResult | undefined;
     let w = await asyncWait(s, fd, NTSYNC_IOC_WAIT_ANY, {
@@ -170,7 +170,7 @@ export const ioctlAsyncAbort: ConformanceTest = defineCheck(
     const sem = expectFd(createSem(s, fd, 0, 1), "create sem {0,1}");
     const { args, view } = encodeWait(s, {
       objs: [sem],
-      timeout: getAbsTimeout(s, WAKE_DEADLINE_MS),
+      timeout: getAbsTimeout(s, ASYNC_WAKE_DEADLINE_MS),
     });
     const controller = new AbortController();
     const reason = new Error("stop waiting");
