@@ -48,20 +48,24 @@ const done = Array.from(
 );
 
 const ready: Promise<void>[] = [];
-const workers = forks.map((_, i) => {
+const farewells: Promise<void>[] = [];
+forks.forEach((_, i) => {
   const worker = new Worker(
     new URL("./wait_all_worker.ts", import.meta.url).href,
     { type: "module" },
   );
-  const { promise, resolve } = Promise.withResolvers<void>();
-  ready.push(promise);
+  const seated = Promise.withResolvers<void>();
+  const left = Promise.withResolvers<void>();
+  ready.push(seated.promise);
+  farewells.push(left.promise);
   // Each philosopher reports { id, at, what } (see wait_all_worker.ts).
   worker.onmessage = (
     e: MessageEvent<{ id: number; at: number; what: string }>,
   ) => {
     const report = e.data;
-    if (report.what === "ready") resolve();
     log(report.at, `philosopher ${report.id}`, report.what);
+    if (report.what === "ready") seated.resolve();
+    if (report.what === "is done") left.resolve();
   };
   worker.postMessage({
     device: device.share(), // the same device, reachable from the Worker
@@ -72,7 +76,7 @@ const workers = forks.map((_, i) => {
     done: done[i].fd,
     meals: MEALS,
   });
-  return worker;
+  // The Worker closes itself when its meals are eaten.
 });
 
 await Promise.all(ready);
@@ -85,12 +89,14 @@ start.set();
 
 // Wait for every philosopher's "done" event at once, without blocking the
 // main thread's event loop (the Workers' messages keep being printed).
-const result = await device.waitAllAsync(done, { timeout: 30_000 });
-workers.forEach((w) => w.terminate());
+const result = await device.waitAllAsync(done, { timeout: 60_000 });
 if (result.status !== "signaled") {
   console.error(`the dinner did not finish: ${result.status}`);
   Deno.exit(1);
 }
+// The events say everyone is done; let their last log lines arrive too
+// (messages travel separately from ntsync signals).
+await Promise.all(farewells);
 
 // Every fork is back on the table: unowned, not abandoned.
 const leftOver = forks.filter((f) => f.read().owner !== 0);
