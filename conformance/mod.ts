@@ -16,3 +16,4 @@
 export { SELFTESTS } from "./selftests.ts";
 export { EXTRA_CHECKS } from "./extra.ts";
 export type { ConformanceTest } from "./session.ts";
+export type { Backend } from "../core/backend.ts";
