@@ -16,4 +16,10 @@
 export { SELFTESTS } from "./selftests.ts";
 export { EXTRA_CHECKS } from "./extra.ts";
 export type { ConformanceTest } from "./session.ts";
-export type { Backend } from "../core/backend.ts";
+export type {
+  Backend,
+  BackendKind,
+  ClockName,
+  IoctlAsyncOptions,
+  ShareToken,
+} from "../core/backend.ts";
