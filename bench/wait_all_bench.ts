@@ -84,9 +84,37 @@ function wakeBench(name: string, unrelatedObjects: number, baseline: boolean) {
   });
 }
 
+/**
+ * One whole async wait per iteration: queue it (a record is taken), wake it
+ * with SEM_RELEASE, let it resolve (the record is freed). Single-threaded,
+ * so no peer's scheduling blurs it; each wait start takes a fresh record.
+ */
+function roundBench(name: string, unrelatedObjects: number, baseline: boolean) {
+  const { nt, dev } = benchDevice();
+  if (unrelatedObjects > 0) {
+    queueUnrelated(nt, dev, UNRELATED, unrelatedObjects);
+  }
+  const x = createSem(nt, dev, 0, 1);
+  const wait = waitArgs(nt, [x]);
+  const one = new DataView(new ArrayBuffer(4));
+  Deno.bench({
+    name,
+    group: "one async wait: queue, SEM_RELEASE wake, resolve",
+    baseline,
+    async fn() {
+      const pending = nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, wait.args);
+      one.setUint32(0, 1, true);
+      nt.ioctl(x, NTSYNC_IOC_SEM_RELEASE, one);
+      await pending;
+    },
+  });
+}
+
 wakeBench("no other waiters", 0, true);
 wakeBench(`${UNRELATED} waiters on 1 other object`, 1, false);
 wakeBench(`${UNRELATED} waiters on 100 other objects`, 100, false);
+roundBench("no other waiters", 0, true);
+roundBench(`${UNRELATED} waiters on 100 other objects`, 100, false);
 
 // ---- the whole path: a ping-pong with and without unrelated waiters --------
 
