@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DEFAULT_COMMAND, parseArgs } from "./args.ts";
+import { DEFAULT_COMMAND, defaultCommand, parseArgs } from "./args.ts";
 
 const noEnv = () => undefined;
 const envOf = (vars: Record<string, string>) => (k: string) => vars[k];
@@ -75,4 +75,62 @@ test("parseArgs rejects unknown options and bad numbers", () => {
 test("parseArgs: --help", () => {
   assert.equal(parseArgs(["--help"], noEnv).help, true);
   assert.equal(parseArgs(["--", "-h"], noEnv).help, true);
+});
+
+test("parseArgs uses the given fallback when no command is named", () => {
+  const fallback = ["deno", "test", "--no-check"];
+  assert.deepEqual(parseArgs([], noEnv, fallback).command, fallback);
+  assert.deepEqual(parseArgs(["--keep"], noEnv, fallback).command, fallback);
+  assert.deepEqual(parseArgs(["--", "true"], noEnv, fallback).command, [
+    "true",
+  ]);
+});
+
+test("defaultCommand runs the test task's deno test without type checking", () => {
+  const json = JSON.stringify({
+    tasks: {
+      test:
+        "deno test --allow-read --allow-write --allow-ffi --allow-env --allow-sys --allow-run",
+    },
+  });
+  assert.deepEqual(defaultCommand(json), [
+    "deno",
+    "test",
+    "--no-check",
+    "--allow-read",
+    "--allow-write",
+    "--allow-ffi",
+    "--allow-env",
+    "--allow-sys",
+    "--allow-run",
+  ]);
+  // The object form of a task.
+  assert.deepEqual(
+    defaultCommand('{"tasks":{"test":{"command":"deno test -A"}}}'),
+    ["deno", "test", "--no-check", "-A"],
+  );
+  // Already decided about checking: left alone.
+  assert.deepEqual(
+    defaultCommand('{"tasks":{"test":"deno test --check=all"}}'),
+    ["deno", "test", "--check=all"],
+  );
+});
+
+test("defaultCommand falls back to deno task test when unsure", () => {
+  for (
+    const text of [
+      undefined,
+      "",
+      "{ // a comment\n }",
+      "{}",
+      '{"tasks":{}}',
+      '{"tasks":{"test":"deno test && echo done"}}',
+      '{"tasks":{"test":"deno test \'a b\'"}}',
+      '{"tasks":{"test":"npm test"}}',
+      '{"tasks":{"test":"deno run main.ts"}}',
+      '{"tasks":{"test":42}}',
+    ]
+  ) {
+    assert.deepEqual(defaultCommand(text), DEFAULT_COMMAND, String(text));
+  }
 });

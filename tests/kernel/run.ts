@@ -7,20 +7,33 @@
  * ## Usage
  *
  * ```sh
- * npx -y deno@2.9.6 task test:kernel                      # deno task test, both backends
+ * npx -y deno@2.9.6 task test:kernel                      # the suite, both backends
  * npx -y deno@2.9.6 task test:kernel -- deno --version    # any command (an argv)
- * npx -y deno@2.9.6 task test:kernel -- deno test --allow-all tests/foo_test.ts
+ * npx -y deno@2.9.6 task test:kernel -- deno test --no-check --allow-all tests/foo_test.ts
  * npx -y deno@2.9.6 task test:kernel -- sh -c 'ls -l /dev/ntsync; uname -r'
- * npx -y deno@2.9.6 task test:kernel -- env NTSYNC_TEST_BACKENDS=native deno task test
+ * npx -y deno@2.9.6 task test:kernel -- env NTSYNC_TEST_BACKENDS=native deno test --no-check -A ffi/
  * npx -y deno@2.9.6 task test:kernel --keep --timeout=600 -- deno task doctor
  * npx -y deno@2.9.6 task test:kernel --help
  * ```
+ *
+ * With no command, the guest runs deno.json's `test` task as
+ * `deno test --no-check <the task's flags>` (see {@linkcode defaultCommand}),
+ * with `NTSYNC_TEST_BACKENDS=native,emulated`: the whole suite on the real
+ * driver and on the emulated engine.
+ *
+ * **Type checking under TCG is very slow**: about 75 s to check one small
+ * test file and about 3 min per Worker module graph (`deno test` checks
+ * every Worker module it spawns), against under 2 s on the host. Pass
+ * `--no-check` to `deno test`/`deno bench` in your own commands (the host's
+ * `deno task test` checks the same types); `deno run` does not check unless
+ * asked. Deno itself starts in about 1.5 s in the guest.
  *
  * The arguments after the script name are harness options, then an
  * optional `--`, then the command as an argv: it is not re-split by a shell,
  * so a shell pipeline or `;` needs `sh -c '...'` (busybox sh). A command
  * that starts with `-` needs the `--`. Environment for the command: prefix
- * it with `env NAME=value`.
+ * it with `env NAME=value`. The command's stdin is /dev/null and its
+ * stdout/stderr a pipe (not a tty), as in CI.
  *
  * Options (flag, or environment variable):
  * - `--keep` / `NTSYNC_KERNEL_KEEP=1`: keep the staging tree (the guest's
@@ -55,9 +68,10 @@
  * 4. The guest's /init mounts proc, sysfs, devtmpfs and tmpfs, runs
  *    `insmod ntsync.ko`, checks /dev/ntsync, exports HOME, DENO_DIR, PATH,
  *    NO_COLOR=1, DENO_NO_UPDATE_CHECK=1 and
- *    NTSYNC_TEST_BACKENDS=native,emulated, runs the command in the project
- *    with stdin from /dev/null, prints `NTSYNC-EXIT=<status> run=<nonce>`
- *    and powers off.
+ *    NTSYNC_TEST_BACKENDS=native,emulated, prints
+ *    `NTSYNC-READY uptime=<s> run=<nonce>`, runs the command in the project,
+ *    prints `NTSYNC-EXIT=<status> run=<nonce>` and powers off. The nonce is
+ *    random per run, so no test output can fake the result.
  * 5. qemu runs under TCG (`-cpu max`, no KVM), no network, serial console on
  *    stdout. The harness exits with the command's status, or non-zero with a
  *    message when the marker never came (124 on timeout).
@@ -69,7 +83,7 @@
  */
 
 import { join } from "node:path";
-import { parseArgs, USAGE } from "./args.ts";
+import { defaultCommand, parseArgs, USAGE } from "./args.ts";
 import { populateDenoDir } from "./deno_dir.ts";
 import { log, run } from "./exec.ts";
 import { ensureKernel } from "./fetch_kernel.ts";
@@ -135,7 +149,13 @@ const secs = (ms: number | undefined) =>
 async function main(): Promise<number> {
   let opts;
   try {
-    opts = parseArgs(Deno.args, (k) => Deno.env.get(k));
+    const denoJson = await Deno.readTextFile(join(HERE, "../../deno.json"))
+      .catch(() => undefined);
+    opts = parseArgs(
+      Deno.args,
+      (k) => Deno.env.get(k),
+      defaultCommand(denoJson),
+    );
   } catch (e) {
     console.error(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
