@@ -56,7 +56,7 @@ export class AddressSpace {
    */
   read(address: number, count: number, out: Int32Array): boolean {
     // Waits in a loop reuse one array: skip the map for the last address.
-    let mapping = address === this.#lastAddress
+    const mapping = address === this.#lastAddress
       ? this.#lastMapping
       : this.#byStart.get(address) ?? this.#containing(address);
     if (mapping === undefined) return false;

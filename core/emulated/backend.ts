@@ -34,6 +34,7 @@ import {
   PENDING,
   R_DEAD,
   R_STATE,
+  SLEEPING,
   WITHDRAWN,
 } from "./layout.ts";
 import { lock, unlock } from "./lock.ts";
@@ -80,6 +81,16 @@ function asView(arg: ArrayBufferView | null): DataView | null {
     lastView = view;
   }
   return view;
+}
+
+/**
+ * Announce that the waiter is going to sleep on the state word at `at`
+ * (so that a claim will notify it). Returns SLEEPING, or the final state if
+ * the wait was claimed or withdrawn meanwhile.
+ */
+function asleep(i32: Int32Array, at: number): number {
+  const state = Atomics.compareExchange(i32, at, PENDING, SLEEPING);
+  return state === PENDING ? SLEEPING : state;
 }
 
 function isFd(fd: number): boolean {
@@ -213,14 +224,14 @@ export class EmulatedBackend implements Backend {
     let state: number;
     try {
       for (;;) {
-        state = Atomics.load(i32, at);
-        if (state !== PENDING) break;
+        state = asleep(i32, at);
+        if (state !== SLEEPING) break;
         const left = deadlineMs - wallMs();
         if (left <= 0) {
           state = this.#giveUp(rec);
           break;
         }
-        const w = Atomics.waitAsync(i32, at, PENDING, left);
+        const w = Atomics.waitAsync(i32, at, SLEEPING, left);
         if (w.async) await w.value;
       }
     } finally {
@@ -319,20 +330,21 @@ export class EmulatedBackend implements Backend {
   #block(rec: number): number {
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     const deadlineMs = this.#waits.result.deadlineMs;
-    for (let spins = SPINS;;) {
-      const state = Atomics.load(i32, at);
-      if (state !== PENDING) return state;
-      if (spins > 0) {
-        spins--;
-        continue;
-      }
+    // A claim from a running peer usually lands within a short spin, and
+    // then costs neither side a futex call.
+    for (let spins = SPINS; spins > 0; spins--) {
+      if (Atomics.load(i32, at) !== PENDING) break;
+    }
+    for (;;) {
+      const state = asleep(i32, at);
+      if (state !== SLEEPING) return state;
       if (deadlineMs === Infinity) {
-        Atomics.wait(i32, at, PENDING);
+        Atomics.wait(i32, at, SLEEPING);
         continue;
       }
       const left = deadlineMs - wallMs();
       if (left <= 0) return this.#giveUp(rec);
-      Atomics.wait(i32, at, PENDING, left);
+      Atomics.wait(i32, at, SLEEPING, left);
     }
   }
 
@@ -357,17 +369,19 @@ export class EmulatedBackend implements Backend {
     state = 0,
     ticket = 0,
   ): number {
-    let index: number, dead: boolean;
     if (rec < 0) {
-      index = this.#waits.result.index;
-      dead = this.#waits.result.dead;
-    } else {
-      const st = this.#st;
-      dead = st.u32[st.r(rec) + R_DEAD] !== 0;
-      st.freeRecord(rec, ticket);
-      if (state === WITHDRAWN) fail(Errno.ETIMEDOUT, request);
-      index = state;
+      // Acquired at once: the view was checked a moment ago, on this thread.
+      const { result } = this.#waits;
+      view.setUint32(WAIT.index, result.index, LE);
+      if (result.dead) fail(Errno.EOWNERDEAD, request);
+      return 0;
     }
+    const st = this.#st;
+    const dead = st.u32[st.r(rec) + R_DEAD] !== 0;
+    st.freeRecord(rec, ticket);
+    if (state === WITHDRAWN) fail(Errno.ETIMEDOUT, request);
+    const index = state;
+    // The wait slept: the caller's buffer may have been detached meanwhile.
     if (
       (view.buffer as ArrayBuffer).detached ||
       view.byteLength < NTSYNC_WAIT_ARGS_SIZE

@@ -32,45 +32,50 @@ export const DEFAULT_CAPACITIES: Capacities = {
 /** Identifies a buffer laid out by this version of the engine. */
 export const MAGIC = 0x4e545301; // "NTS" v1
 
-// Header words.
+// Header words. The lock has a cache line (16 words) to itself, and so do
+// the counters that waiters update without it, so that taking the lock does
+// not bounce with them between cores.
 /** The device lock (0 free, 1 held, 2 held with sleepers). */
 export const H_LOCK = 0;
 /** {@linkcode MAGIC}. */
-export const H_MAGIC = 1;
+export const H_MAGIC = 16;
 /** Capacity: fds. */
-export const H_FD_CAP = 2;
+export const H_FD_CAP = 17;
 /** Capacity: objects. */
-export const H_OBJ_CAP = 3;
+export const H_OBJ_CAP = 18;
 /** Capacity: wait records. */
-export const H_REC_CAP = 4;
+export const H_REC_CAP = 19;
 /** Capacity: instances. */
-export const H_INST_CAP = 5;
+export const H_INST_CAP = 20;
 /** Head of the free object list (-1: none). */
-export const H_OBJ_FREE = 6;
+export const H_OBJ_FREE = 21;
 /** Objects ever handed out (slots above are untouched). */
-export const H_OBJ_HWM = 7;
-/** Rotating hint where the next free wait record is looked for. */
-export const H_REC_HINT = 8;
+export const H_OBJ_HWM = 22;
 /** Wait records ever handed out. */
-export const H_REC_HWM = 9;
+export const H_REC_HWM = 23;
 /** Head of the free instance list (-1: none). */
-export const H_INST_FREE = 10;
+export const H_INST_FREE = 24;
 /** Instances ever handed out. */
-export const H_INST_HWM = 11;
+export const H_INST_HWM = 25;
 /** No fd below this is free. */
-export const H_FD_HINT = 12;
-/** Wait records in use (for leak checks and ENOMEM). */
-export const H_RECS_LIVE = 13;
+export const H_FD_HINT = 26;
 /** Objects alive. */
-export const H_OBJS_LIVE = 14;
+export const H_OBJS_LIVE = 27;
 /** Instances alive. */
-export const H_INSTS_LIVE = 15;
-/** Float64 index of the monotonic clock's base (ms, epoch-relative). */
-export const H_CLOCK_BASE_F64 = 8; // bytes 64..71 = words 16..17
+export const H_INSTS_LIVE = 28;
 /** Thread ids handed out (1: the creating thread; one more per share()). */
-export const H_THREADS = 18;
+export const H_THREADS = 29;
+/** Wait records in use (for leak checks and ENOMEM); waiters decrement it. */
+export const H_RECS_LIVE = 32;
+/**
+ * Free wait records, a stack: top record + 1 (0: empty), linked through
+ * R_NEXT. Waiters push without the lock; only the lock holder pops.
+ */
+export const H_REC_FREE = 33;
+/** Float64 index of the monotonic clock's base (ms, epoch-relative). */
+export const H_CLOCK_BASE_F64 = 24; // words 48..49
 /** Header size in words. */
-export const HEADER_WORDS = 32;
+export const HEADER_WORDS = 64;
 
 /** Fds below this are never ntsync (stdin, stdout, stderr in a real process). */
 export const FIRST_FD = 3;
@@ -147,11 +152,18 @@ export const R_TOTAL = 4;
 export const R_DEAD = 5;
 /** Thread that owns the wait (see EmulatedBackend#reap). */
 export const R_THREAD = 6;
+/** Next record on the free stack (record + 1, 0: none). */
+export const R_NEXT = 7;
 
-/** R_STATE: nobody has claimed the wait yet. */
+/** R_STATE: nobody has claimed the wait yet (the waiter is spinning). */
 export const PENDING = -1;
 /** R_STATE: the waiter gave up (timeout, abort) and withdrew its entries. */
 export const WITHDRAWN = -2;
+/**
+ * R_STATE: pending, and the waiter is (about to be) asleep in Atomics.wait:
+ * only then does a claim pay for Atomics.notify.
+ */
+export const SLEEPING = -3;
 
 /** R_KIND values. */
 export const WAIT_KIND_ANY = 1;

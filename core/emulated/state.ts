@@ -42,7 +42,7 @@ import {
   H_OBJ_HWM,
   H_OBJS_LIVE,
   H_REC_CAP,
-  H_REC_HINT,
+  H_REC_FREE,
   H_REC_HWM,
   H_RECS_LIVE,
   INST_WORDS,
@@ -64,6 +64,7 @@ import {
   R_COUNT,
   R_DEAD,
   R_KIND,
+  R_NEXT,
   R_OWNER,
   R_STATE,
   R_THREAD,
@@ -71,6 +72,7 @@ import {
   REC_WORDS,
   type Sections,
   sections,
+  SLEEPING,
   T_EVENT,
   T_MUTEX,
   T_SEM,
@@ -342,23 +344,26 @@ export class SharedState {
   }
 
   /**
-   * Take a free record (call canStartWait first). Records are freed by their
-   * waiter without the lock (ticket kind 0), so they are found by scanning.
+   * Take a free record (call canStartWait first): the top of the free stack,
+   * else a never-used one. Only the lock holder pops, so a concurrent push
+   * can only make the compare-and-swap retry (no ABA).
    */
   allocRecord(): number {
-    const u32 = this.u32, hwm = u32[H_REC_HWM];
-    let rec = NONE;
-    for (let k = 0, at = u32[H_REC_HINT]; k < hwm; k++, at++) {
-      if (at >= hwm) at = 0;
-      if ((Atomics.load(this.i32, this.r(at) + R_KIND) & 3) === 0) {
-        rec = at;
+    const i32 = this.i32;
+    let rec: number;
+    for (;;) {
+      const top = Atomics.load(i32, H_REC_FREE);
+      if (top === 0) {
+        rec = this.u32[H_REC_HWM]++;
+        break;
+      }
+      const next = i32[this.r(top - 1) + R_NEXT];
+      if (Atomics.compareExchange(i32, H_REC_FREE, top, next) === top) {
+        rec = top - 1;
         break;
       }
     }
-    if (rec === NONE) rec = u32[H_REC_HWM]++;
-    u32[H_REC_HINT] = rec + 1;
-    // Waiters decrement it without the lock (freeRecord): atomically, then.
-    Atomics.add(u32, H_RECS_LIVE, 1);
+    Atomics.add(this.u32, H_RECS_LIVE, 1);
     return rec;
   }
 
@@ -446,8 +451,14 @@ export class SharedState {
     const at = this.r(rec);
     this.u32[at + R_DEAD] = dead ? 1 : 0;
     this.dequeue(rec);
-    Atomics.store(this.i32, at + R_STATE, index);
-    Atomics.notify(this.i32, at + R_STATE);
+    this.settle(at + R_STATE, index);
+  }
+
+  /** Store a final state; notify only a waiter that said it sleeps. */
+  private settle(stateAt: number, value: number): void {
+    if (Atomics.exchange(this.i32, stateAt, value) === SLEEPING) {
+      Atomics.notify(this.i32, stateAt);
+    }
   }
 
   /**
@@ -457,10 +468,9 @@ export class SharedState {
   withdraw(rec: number): number {
     const at = this.r(rec);
     const state = Atomics.load(this.i32, at + R_STATE);
-    if (state !== PENDING) return state;
+    if (state !== PENDING && state !== SLEEPING) return state;
     this.dequeue(rec);
-    Atomics.store(this.i32, at + R_STATE, WITHDRAWN);
-    Atomics.notify(this.i32, at + R_STATE);
+    this.settle(at + R_STATE, WITHDRAWN);
     return WITHDRAWN;
   }
 
@@ -469,12 +479,19 @@ export class SharedState {
    * Only the holder of the current `ticket` frees it, and only once.
    */
   freeRecord(rec: number, ticket: number): void {
-    // Free the slot before counting it free, so an allocator that sees room
-    // always finds a slot.
-    const at = this.r(rec) + R_KIND;
-    if (Atomics.compareExchange(this.i32, at, ticket, ticket & ~3) === ticket) {
-      Atomics.sub(this.u32, H_RECS_LIVE, 1);
+    const i32 = this.i32, at = this.r(rec);
+    if (
+      Atomics.compareExchange(i32, at + R_KIND, ticket, ticket & ~3) !== ticket
+    ) {
+      return;
     }
+    for (;;) {
+      const top = Atomics.load(i32, H_REC_FREE);
+      i32[at + R_NEXT] = top;
+      if (Atomics.compareExchange(i32, H_REC_FREE, top, rec + 1) === top) break;
+    }
+    // Counted free only once it can be popped: room implies a record.
+    Atomics.sub(this.u32, H_RECS_LIVE, 1);
   }
 
   /**

@@ -40,6 +40,9 @@ export class WaitStart {
 export class WaitStarter {
   #fds = new Int32Array(NTSYNC_MAX_WAIT_COUNT);
   #objs = new Int32Array(NTSYNC_MAX_WAIT_COUNT);
+  /** Per object: the wait-all that last named it, to find duplicates in O(n). */
+  #seen: Uint32Array;
+  #seenStamp = 0;
   readonly result: WaitStart = new WaitStart();
 
   constructor(
@@ -47,7 +50,9 @@ export class WaitStarter {
     private readonly addresses: AddressSpace,
     private readonly clock: DeviceClock,
     private readonly thread: number,
-  ) {}
+  ) {
+    this.#seen = new Uint32Array(st.objCap);
+  }
 
   /**
    * Check the args and read `objs` (no lock needed: caller memory only).
@@ -82,24 +87,22 @@ export class WaitStarter {
     const count = arg.getUint32(WAIT.count, LE);
     const owner = arg.getUint32(WAIT.owner, LE);
     const alertFd = arg.getUint32(WAIT.alert, LE);
-    const fds = this.#fds, objs = this.#objs;
+    const fds = this.#fds, objs = this.#objs, seen = this.#seen;
+    // WAIT_ALL refuses duplicates, the alert included (§2.9).
+    const stamp = all ? this.#nextStamp() : 0;
     for (let i = 0; i < count; i++) {
       const obj = this.#resolve(fds[i], instance);
       if (obj < 0) return -Errno.EINVAL;
       if (all) {
-        for (let j = 0; j < i; j++) if (objs[j] === obj) return -Errno.EINVAL;
+        if (seen[obj] === stamp) return -Errno.EINVAL;
+        seen[obj] = stamp;
       }
       objs[i] = obj;
     }
     let alert = -1;
     if (alertFd !== 0) {
       alert = this.#resolve(alertFd | 0, instance);
-      if (alert < 0) return -Errno.EINVAL;
-      if (all) {
-        for (let j = 0; j < count; j++) {
-          if (objs[j] === alert) return -Errno.EINVAL;
-        }
-      }
+      if (alert < 0 || (all && seen[alert] === stamp)) return -Errno.EINVAL;
     }
 
     const out = this.result;
@@ -147,6 +150,14 @@ export class WaitStarter {
     out.rec = rec;
     out.deadlineMs = deadlineMs;
     return 0;
+  }
+
+  #nextStamp(): number {
+    if (++this.#seenStamp === 0x1_0000_0000) {
+      this.#seen.fill(0);
+      this.#seenStamp = 1;
+    }
+    return this.#seenStamp;
   }
 
   #acquired(index: number, dead: boolean): number {
