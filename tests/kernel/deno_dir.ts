@@ -52,16 +52,33 @@ export async function populateDenoDir(i: DenoDirInputs): Promise<void> {
     env,
     allowFailure: true,
   });
-  if (batch.code === 0) return;
-  log(
-    `deno cache failed as a batch; caching module by module:\n${batch.stderr.trim()}`,
-  );
-  for (const m of modules) {
-    const one = await run(i.deno, args([m]), {
-      cwd: i.repoRoot,
-      env,
-      allowFailure: true,
-    });
-    if (one.code !== 0) log(`warning: deno cache ${m} failed`);
+  if (batch.code !== 0) {
+    log(
+      `deno cache failed as a batch; caching module by module:\n${batch.stderr.trim()}`,
+    );
+    for (const m of modules) {
+      const one = await run(i.deno, args([m]), {
+        cwd: i.repoRoot,
+        env,
+        allowFailure: true,
+      });
+      if (one.code !== 0) log(`warning: deno cache ${m} failed`);
+    }
+  }
+  // Resolving through a lockfile needs no npm package metadata, so deno
+  // stores none; but a guest command naming an npm version the lockfile
+  // does not pin (`deno eval 'import "npm:fast-check@3"'`) needs the
+  // metadata of every locked package. One unlocked pass stores it (from the
+  // cache once it is there, so later runs stay offline).
+  const unlocked = await run(i.deno, [
+    "cache",
+    "--allow-import",
+    "--no-lock",
+    ...modules,
+  ], { cwd: i.repoRoot, env, allowFailure: true });
+  if (unlocked.code !== 0) {
+    log(
+      "note: the unlocked deno cache pass failed (npm metadata may be missing)",
+    );
   }
 }
