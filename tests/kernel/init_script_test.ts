@@ -67,6 +67,8 @@ test("initScript is valid sh and runs the quoted command in the project", async 
   );
   assert.match(text, /^export NTSYNC_TEST_BACKENDS=native,emulated$/m);
   assert.match(text, /^export NO_COLOR=1$/m);
+  // Nothing may be mounted over /tmp: the project can live there.
+  assert.doesNotMatch(text, /mount .* \/tmp$/m);
 });
 
 test("initScript prints the markers of its own run", () => {
