@@ -19,6 +19,8 @@ export interface BootOptions {
   nonce: string;
   /** Where the console goes (the user's stdout). */
   out: { write(p: Uint8Array): Promise<number> };
+  /** Kills qemu when aborted (the harness got SIGINT or SIGTERM). */
+  signal?: AbortSignal;
 }
 
 /** How the boot ended. */
@@ -108,6 +110,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     kill();
   }, o.timeoutSeconds * 1000);
   let grace: ReturnType<typeof setTimeout> | undefined;
+  o.signal?.addEventListener("abort", kill, { once: true });
 
   const onEvent = (ev: GuestEvent) => {
     const now = performance.now();
@@ -147,6 +150,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     await child.status;
     throw e;
   } finally {
+    o.signal?.removeEventListener("abort", kill);
     clearTimeout(timeout);
     if (grace !== undefined) clearTimeout(grace);
   }

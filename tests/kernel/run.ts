@@ -74,7 +74,8 @@
  *    random per run, so no test output can fake the result.
  * 5. qemu runs under TCG (`-cpu max`, no KVM), no network, serial console on
  *    stdout. The harness exits with the command's status, or non-zero with a
- *    message when the marker never came (124 on timeout).
+ *    message when the marker never came (124 on timeout, 130 after SIGINT
+ *    or SIGTERM, which also stop qemu).
  *
  * Harness messages go to stderr, prefixed `[test:kernel]`; the guest's
  * console goes to stdout. Times inside TCG are not real time; semantics are.
@@ -105,6 +106,8 @@ const CACHE = join(HERE, ".cache");
 
 /** Exit status when the guest never reported (timeout). */
 const TIMEOUT_STATUS = 124;
+/** Exit status after SIGINT or SIGTERM. */
+const INTERRUPTED_STATUS = 130;
 
 /** Project files: tracked plus untracked-not-ignored, present on disk. */
 async function projectFiles(repoRoot: string): Promise<string[]> {
@@ -187,6 +190,14 @@ async function main(): Promise<number> {
   const image = join(stageDir, gzip ? "initramfs.cpio.gz" : "initramfs.cpio");
   const denoDir = join(CACHE, "deno_dir");
   let status = 1;
+  // On SIGINT/SIGTERM (a CI timeout, say): stop qemu, clean up, exit 130.
+  const abort = new AbortController();
+  const onSignal = () => {
+    log("interrupted: stopping qemu");
+    abort.abort();
+  };
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
   try {
     const deno = await denoBinary();
     const files = await projectFiles(repoRoot);
@@ -232,6 +243,7 @@ async function main(): Promise<number> {
         opts.command.join(" "),
     );
 
+    if (abort.signal.aborted) return INTERRUPTED_STATUS;
     const r = await boot({
       qemu: QEMU,
       vmlinuz: kernel.vmlinuz,
@@ -241,6 +253,7 @@ async function main(): Promise<number> {
       timeoutSeconds: opts.timeoutSeconds,
       nonce,
       out: Deno.stdout,
+      signal: abort.signal,
     });
     log(
       `guest ready after ${secs(r.readyMs)} (guest uptime ` +
@@ -250,7 +263,9 @@ async function main(): Promise<number> {
         `qemu exited ${r.qemuCode} after ${secs(r.totalMs)}; ` +
         `total ${secs(performance.now() - t0)}`,
     );
-    if (r.status !== undefined) {
+    if (abort.signal.aborted) {
+      status = INTERRUPTED_STATUS;
+    } else if (r.status !== undefined) {
       status = r.status;
       if (r.noDevice && status === NO_DEVICE_STATUS) {
         log("FAILED: /dev/ntsync did not appear in the guest (see above)");
@@ -269,6 +284,7 @@ async function main(): Promise<number> {
       );
     }
   } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
     if (opts.keep) {
       log(`kept staging tree ${root} and image ${image}`);
     } else {
