@@ -89,8 +89,9 @@ import { populateDenoDir } from "./deno_dir.ts";
 import { log, run } from "./exec.ts";
 import { ensureKernel } from "./fetch_kernel.ts";
 import { ensureHostTools, QEMU } from "./host_tools.ts";
-import { initScript, NO_DEVICE_STATUS } from "./init_script.ts";
+import { initScript } from "./init_script.ts";
 import { newNonce } from "./marker.ts";
+import { INTERRUPTED_STATUS, verdict } from "./outcome.ts";
 import { boot } from "./qemu.ts";
 import {
   buildStage,
@@ -103,11 +104,6 @@ import {
 const HERE = import.meta.dirname!;
 /** Everything fetched or built lives here (gitignored). */
 const CACHE = join(HERE, ".cache");
-
-/** Exit status when the guest never reported (timeout). */
-const TIMEOUT_STATUS = 124;
-/** Exit status after SIGINT or SIGTERM. */
-const INTERRUPTED_STATUS = 130;
 
 /** Project files: tracked plus untracked-not-ignored, present on disk. */
 async function projectFiles(repoRoot: string): Promise<string[]> {
@@ -255,34 +251,18 @@ async function main(): Promise<number> {
       out: Deno.stdout,
       signal: abort.signal,
     });
+    const guest = r.readyMs === undefined
+      ? "the guest never got ready"
+      : `guest ready after ${secs(r.readyMs)} ` +
+        `(guest uptime ${r.guestUptimeAtReady} s)`;
     log(
-      `guest ready after ${secs(r.readyMs)} (guest uptime ` +
-        `${r.guestUptimeAtReady ?? "?"} s); command ran ${
-          secs(r.commandMs)
-        }; ` +
-        `qemu exited ${r.qemuCode} after ${secs(r.totalMs)}; ` +
+      `${guest}; command ran ${secs(r.commandMs)}; qemu exited ` +
+        `${r.qemuCode} after ${secs(r.totalMs)}; ` +
         `total ${secs(performance.now() - t0)}`,
     );
-    if (abort.signal.aborted) {
-      status = INTERRUPTED_STATUS;
-    } else if (r.status !== undefined) {
-      status = r.status;
-      if (r.noDevice && status === NO_DEVICE_STATUS) {
-        log("FAILED: /dev/ntsync did not appear in the guest (see above)");
-      } else {
-        log(`command exited ${status}`);
-      }
-    } else if (r.timedOut) {
-      status = TIMEOUT_STATUS;
-      log(`FAILED: timed out after ${opts.timeoutSeconds} s, qemu killed`);
-    } else {
-      status = 1;
-      log(
-        `FAILED: the guest never reported an exit status` +
-          (r.panic ? ` (kernel panic: ${r.panic})` : "") +
-          `; qemu exited ${r.qemuCode}`,
-      );
-    }
+    const v = verdict(r, abort.signal.aborted, opts.timeoutSeconds);
+    status = v.status;
+    log(v.message);
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     if (opts.keep) {

@@ -99,7 +99,13 @@ export async function buildStage(s: StageInputs): Promise<void> {
 
   // deno and the glibc pieces it links against, at the paths ldd names.
   await put(root, GUEST_DENO, s.denoBin);
-  const ldd = await run("ldd", [s.denoBin]);
+  // ldd exits 1 for a static binary; parseLdd knows that answer.
+  const ldd = await run("ldd", [s.denoBin], { allowFailure: true });
+  if (
+    ldd.code !== 0 && !/not a dynamic executable/.test(ldd.stdout + ldd.stderr)
+  ) {
+    throw new Error(`ldd ${s.denoBin} failed: ${ldd.stderr.trim()}`);
+  }
   for (const lib of parseLdd(ldd.stdout)) {
     // Copy the content (follow symlinks: libc.so.6 may be a link).
     const dest = inRoot(root, lib);
