@@ -67,8 +67,9 @@
  *    newc cpio initramfs.
  * 4. The guest's /init mounts proc, sysfs, devtmpfs and tmpfs, runs
  *    `insmod ntsync.ko`, checks /dev/ntsync, exports HOME, DENO_DIR, PATH,
- *    NO_COLOR=1, DENO_NO_UPDATE_CHECK=1 and
- *    NTSYNC_TEST_BACKENDS=native,emulated, prints
+ *    NO_COLOR=1, DENO_NO_UPDATE_CHECK=1,
+ *    NTSYNC_TEST_BACKENDS=native,emulated and NTSYNC_KERNEL_VM=1 (for tests
+ *    that must scale iterations or timeouts to an emulated CPU), prints
  *    `NTSYNC-READY uptime=<s> run=<nonce>`, runs the command in the project,
  *    prints `NTSYNC-EXIT=<status> run=<nonce>` and powers off. The nonce is
  *    random per run, so no test output can fake the result.
@@ -210,6 +211,9 @@ async function main(): Promise<number> {
         DENO_NO_UPDATE_CHECK: "1",
         DENO_NO_PROMPT: "1",
         NTSYNC_TEST_BACKENDS: "native,emulated",
+        // Tests may scale iterations and timeouts down: the CPU is emulated
+        // (TCG), tens of times slower than the host.
+        NTSYNC_KERNEL_VM: "1",
       },
       requireDevice: opts.requireDevice,
     });
