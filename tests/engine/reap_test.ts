@@ -34,7 +34,8 @@ Deno.test("reap: a terminated Worker's wait leaves the queues and frees its reco
   nt.ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
   assert.deepEqual(semState(nt, s), { count: 1, max: 2 });
   assert.equal(nt.reap(token), 0, "reaping twice removes nothing more");
-  assert.deepEqual(said, ["blocking"]);
+  // ("blocking" itself may still be in flight: census saw the wait first.)
+  assert.ok(!said.includes("returned"), "the terminated waiter never returned");
   nt.close(s);
   nt.close(dev);
   assert.deepEqual(nt.census(), { waits: 0, objects: 0, instances: 0 });
