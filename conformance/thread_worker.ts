@@ -10,8 +10,6 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import type { Backend } from "../core/backend.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { attachBackend } from "../core/registry.ts";
@@ -29,6 +27,9 @@ import type {
   ToWorker,
   WaitJob,
 } from "./protocol.ts";
+import { workerScope } from "./worker_scope.ts";
+
+const self = workerScope<ToWorker>();
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 

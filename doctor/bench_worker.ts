@@ -5,8 +5,6 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import type { ShareToken } from "../core/backend.ts";
 import { attachBackend } from "../core/registry.ts";
 import {
@@ -14,6 +12,9 @@ import {
   NTSYNC_IOC_WAIT_ANY,
   WaitArgs,
 } from "../uapi/mod.ts";
+import { workerScope } from "../conformance/worker_scope.ts";
+
+const self = workerScope<HandoffJob>();
 
 /** What the main thread sends: the shared backend, the events, a stop flag. */
 export interface HandoffJob {

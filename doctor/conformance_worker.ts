@@ -6,12 +6,13 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import type { BackendKind } from "../core/backend.ts";
 import { getBackend } from "../core/registry.ts";
 import { SELFTESTS } from "../conformance/selftests.ts";
 import { type ConformanceEvent, runChecks } from "./conformance_run.ts";
+import { workerScope } from "../conformance/worker_scope.ts";
+
+const self = workerScope<ConformanceJob>();
 
 /** What the main thread asks for: a backend and the checks to run, in order. */
 export interface ConformanceJob {
