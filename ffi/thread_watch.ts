@@ -42,27 +42,31 @@ export class ThreadWatch {
    */
   asleepInIoctl(): boolean | undefined {
     if (this.#ioctlNr === undefined) return undefined;
-    const stat = this.#read(this.#stat);
-    if (stat === undefined) return undefined;
+    const buf = this.#buf;
+    let n = this.#read(this.#stat);
+    if (n < 0) return undefined;
     // "tid (comm) S ...": comm may hold spaces and parentheses, so look for
     // the state after the last ')'.
-    const close = stat.lastIndexOf(")");
-    if (close < 0 || stat[close + 2] !== "S") return false;
-    const sys = this.#read(this.#syscall);
-    if (sys === undefined) return undefined;
+    let close = n - 1;
+    while (close >= 0 && buf[close] !== 0x29) close--;
+    if (close < 0 || buf[close + 2] !== 0x53 /* S */) return false;
+    n = this.#read(this.#syscall);
+    if (n < 0) return undefined;
     // "16 0x3 0xc0284e82 ..." while blocked in a syscall, "running" if not.
-    return Number.parseInt(sys, 10) === this.#ioctlNr;
+    let nr = 0, i = 0;
+    for (; i < n && buf[i] >= 0x30 && buf[i] <= 0x39; i++) {
+      nr = nr * 10 + buf[i] - 0x30;
+    }
+    return i > 0 && nr === this.#ioctlNr;
   }
 
-  #read(path: Uint8Array<ArrayBuffer>): string | undefined {
+  /** Read `path` into the buffer; the byte count, or -1. */
+  #read(path: Uint8Array<ArrayBuffer>): number {
     const s = this.#libc.symbols;
     const fd = s.open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return undefined;
+    if (fd < 0) return -1;
     const n = Number(s.read(fd, this.#buf, BigInt(this.#buf.length)));
     s.close(fd);
-    if (n <= 0) return undefined;
-    let text = "";
-    for (let i = 0; i < n; i++) text += String.fromCharCode(this.#buf[i]);
-    return text;
+    return n > 0 ? n : -1;
   }
 }
