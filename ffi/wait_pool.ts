@@ -286,8 +286,10 @@ export class WaitPool {
     };
     slot.pending = undefined;
     p.settled = true;
-    this.#release(slot);
+    // Settle before the slot takes the next job: that job may finish (and
+    // settle) synchronously inside #release.
     p.resolve(outcome);
+    this.#release(slot);
   }
 
   #release(slot: Slot): void {
