@@ -19,6 +19,10 @@
 
 export * from "./uapi/mod.ts";
 export { NtsyncError } from "./core/errors.ts";
+export {
+  NativeUnavailableError,
+  type NativeUnavailableReason,
+} from "./ffi/errors.ts";
 export type {
   Backend,
   BackendChoice,
