@@ -1,8 +1,16 @@
 // A Worker that attaches to a shared emulated device and blocks forever in a
 // WAIT_ANY on the fds it is given (used to test terminate + reap).
-import { attachBackend, NTSYNC_IOC_WAIT_ANY, WaitArgs } from "../../mod.ts";
+import {
+  attachBackend,
+  NTSYNC_IOC_WAIT_ANY,
+  type ShareToken,
+  WaitArgs,
+} from "../../mod.ts";
+import { workerScope } from "../../conformance/worker_scope.ts";
 
-self.onmessage = (e: MessageEvent) => {
+const self = workerScope<{ token: ShareToken; dev: number; fds: number[] }>();
+
+self.onmessage = (e) => {
   const { token, dev, fds } = e.data;
   const nt = attachBackend(token);
   const objs = new Int32Array(fds);

@@ -18,48 +18,13 @@ import {
 import type { Backend } from "../../mod.ts";
 import assert from "node:assert/strict";
 
-/** Create a semaphore. */
-export function sem(
-  nt: Backend,
-  dev: number,
-  count: number,
-  max: number,
-): number {
-  return nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, SemArgs.alloc({ count, max }));
-}
-
-/** Create a mutex. */
-export function mutex(nt: Backend, dev: number, owner = 0, count = 0): number {
-  return nt.ioctl(
-    dev,
-    NTSYNC_IOC_CREATE_MUTEX,
-    MutexArgs.alloc({ owner, count }),
-  );
-}
-
-/** Create an event. */
-export function event(
-  nt: Backend,
-  dev: number,
-  manual: boolean,
-  signaled: boolean,
-): number {
-  return nt.ioctl(
-    dev,
-    NTSYNC_IOC_CREATE_EVENT,
-    EventArgs.alloc({ manual: +manual, signaled: +signaled }),
-  );
-}
-
-/** A semaphore's {count, max}. */
-export function semState(
-  nt: Backend,
-  fd: number,
-): { count: number; max: number } {
-  const v = SemArgs.alloc();
-  nt.ioctl(fd, NTSYNC_IOC_SEM_READ, v);
-  return SemArgs.read(v);
-}
+// Object creation and reads are the stress tests' helpers, under short names.
+export {
+  createEvent as event,
+  createMutex as mutex,
+  createSem as sem,
+  readSem as semState,
+} from "../stress/_surface.ts";
 
 /** Wait args for `fds`, timing out `ms` from now (0: poll; Infinity: never). */
 export function waitArgs(
