@@ -20,6 +20,10 @@
 export * from "./uapi/mod.ts";
 export { NtsyncError } from "./core/errors.ts";
 export {
+  EmulatedBackend,
+  type EmulatedOptions,
+} from "./core/emulated/backend.ts";
+export {
   NativeUnavailableError,
   type NativeUnavailableReason,
 } from "./ffi/errors.ts";

@@ -43,7 +43,14 @@ import { SharedState } from "./state.ts";
 import { WaitStarter } from "./wait.ts";
 
 /** Options for a new emulated device. */
-export type EmulatedOptions = Partial<Capacities>;
+export interface EmulatedOptions {
+  /** fds, including the reserved 0..2 (default 4096); EMFILE beyond. */
+  maxFds?: number;
+  /** Live objects (default 4096); ENOMEM beyond. */
+  maxObjects?: number;
+  /** Waits in progress at once, across all threads (default 4096); ENOMEM beyond. */
+  maxWaits?: number;
+}
 
 /** Polls of a wait's state word before sleeping: cheap, and a hand-off from a
  * running peer usually lands within them. */
@@ -147,7 +154,7 @@ export class EmulatedBackend implements Backend {
       new EmulatedBackend(SharedState.attach(buffer), thread);
   }
 
-  /** @inheritdoc */
+  /** Open a new instance, like `open("/dev/ntsync")`: its fd (EMFILE when the fd table is full). */
   open(): number {
     const st = this.#st;
     lock(st.i32, H_LOCK);
@@ -158,7 +165,7 @@ export class EmulatedBackend implements Backend {
     return fd;
   }
 
-  /** @inheritdoc */
+  /** Close an fd, like `close(2)` (EBADF for anything not open here). */
   close(fd: number): void {
     if (!isFd(fd)) fail(Errno.EBADF, "close");
     const st = this.#st;
@@ -168,7 +175,7 @@ export class EmulatedBackend implements Backend {
     if (!ok) fail(Errno.EBADF, "close");
   }
 
-  /** @inheritdoc */
+  /** Run `request` on `fd` as `ioctl(2)` would; a wait blocks this thread. */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const view = asView(arg);
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
@@ -193,7 +200,7 @@ export class EmulatedBackend implements Backend {
     return r;
   }
 
-  /** @inheritdoc */
+  /** As `ioctl`, but a wait sleeps with `Atomics.waitAsync`: the event loop runs on. */
   async ioctlAsync(
     fd: number,
     request: number,
@@ -245,12 +252,12 @@ export class EmulatedBackend implements Backend {
     return this.#finish(view!, request, rec, state, ticket);
   }
 
-  /** @inheritdoc */
+  /** A made-up user address for `objs`, valid while the view lives. */
   addressOf(objs: Int32Array | Uint32Array): bigint {
     return this.#addresses.addressOf(objs);
   }
 
-  /** @inheritdoc */
+  /** Now, in ns, on this device's MONOTONIC or REALTIME clock. */
   now(clock: ClockName = "monotonic"): bigint {
     if (clock === "monotonic") return this.#clock.monotonicNs();
     if (clock === "realtime") return this.#clock.realtimeNs();
