@@ -23,7 +23,6 @@ import { WAIT } from "../../uapi/structs.ts";
 import { AddressSpace } from "./addresses.ts";
 import { DeviceClock, wallMs } from "./clock.ts";
 import {
-  type Capacities,
   DEFAULT_CAPACITIES,
   FD_DEVICE,
   FD_FREE,

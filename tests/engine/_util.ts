@@ -4,17 +4,7 @@
  * @module
  */
 
-import {
-  EventArgs,
-  MutexArgs,
-  NTSYNC_IOC_CREATE_EVENT,
-  NTSYNC_IOC_CREATE_MUTEX,
-  NTSYNC_IOC_CREATE_SEM,
-  NTSYNC_IOC_SEM_READ,
-  NtsyncError,
-  SemArgs,
-  WaitArgs,
-} from "../../mod.ts";
+import { NtsyncError, WaitArgs } from "../../mod.ts";
 import type { Backend } from "../../mod.ts";
 import assert from "node:assert/strict";
 
