@@ -68,7 +68,7 @@ import {
   NTSYNC_SEM_ARGS_SIZE,
   NTSYNC_WAIT_ARGS_SIZE,
   NTSYNC_WAIT_REALTIME,
-  requestName,
+  requestLabel,
 } from "../uapi/ioctl.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
 import { WAIT } from "../uapi/structs.ts";
@@ -120,19 +120,6 @@ const UNKNOWN_ARG_BYTES = 16384;
 const F_GETFD = 1;
 /** Timeouts at or above 2^63 never expire (spec §3.10). */
 const NEVER = 1n << 63n;
-
-/** errno names `open(2)` can give that the uapi table does not list. */
-const OPEN_ERRNO: Readonly<Record<number, string>> = {
-  2: "ENOENT",
-  6: "ENXIO",
-  13: "EACCES",
-  30: "EROFS",
-};
-
-function opName(request: number): string {
-  return requestName(request) ??
-    `ioctl 0x${(request >>> 0).toString(16).padStart(8, "0")}`;
-}
 
 function isFd(fd: unknown): fd is number {
   return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 &&
@@ -225,7 +212,7 @@ export class NativeBackend implements Backend {
     );
     if (r === -1) {
       const e = this.#errno[0];
-      throw new NtsyncError(e, opName(req));
+      throw new NtsyncError(e, requestLabel(req));
     }
     return r;
   }
@@ -278,7 +265,7 @@ export class NativeBackend implements Backend {
       ? "realtime"
       : "monotonic";
     if (timeout < NEVER && timeout <= this.now(clock)) {
-      throw new NtsyncError(Errno.ETIMEDOUT, opName(req));
+      throw new NtsyncError(Errno.ETIMEDOUT, requestLabel(req));
     }
     return await this.#waitOnWorker(fd, req, user, held?.fds, signal);
   }
@@ -322,7 +309,9 @@ export class NativeBackend implements Backend {
 
   /** Normalized request, after the fd check (the kernel looks up the fd first). */
   #request(fd: number, request: number): number {
-    if (!isFd(fd)) throw new NtsyncError(Errno.EBADF, opName(Number(request)));
+    if (!isFd(fd)) {
+      throw new NtsyncError(Errno.EBADF, requestLabel(Number(request)));
+    }
     const req = requestValue(request);
     if (req !== undefined) return req;
     const name = `ioctl ${String(request)}`;
@@ -337,7 +326,7 @@ export class NativeBackend implements Backend {
     const r = this.#s.ioctl(fd, BigInt(req), mem);
     if (r === -1) {
       const e = this.#errno[0];
-      throw new NtsyncError(e, opName(req));
+      throw new NtsyncError(e, requestLabel(req));
     }
     return r;
   }
@@ -354,7 +343,7 @@ export class NativeBackend implements Backend {
     const r = this.#s.ioctl(fd, BigInt(req), buf);
     const e = r === -1 ? this.#errno[0] : 0;
     user.set(buf.subarray(0, n));
-    if (r === -1) throw new NtsyncError(e, opName(req));
+    if (r === -1) throw new NtsyncError(e, requestLabel(req));
     return r;
   }
 
@@ -403,7 +392,7 @@ export class NativeBackend implements Backend {
       new DataView(user.buffer, user.byteOffset, NTSYNC_WAIT_ARGS_SIZE)
         .setUint32(WAIT.index, index, LE);
     }
-    if (r === -1) throw new NtsyncError(e, opName(req));
+    if (r === -1) throw new NtsyncError(e, requestLabel(req));
     return r;
   }
 
@@ -485,14 +474,14 @@ export class NativeBackend implements Backend {
         if (viewLength(user) < NTSYNC_WAIT_ARGS_SIZE) {
           // Acquired, but the caller's memory is gone: the kernel's failed
           // copy of `index` (the objects stay acquired).
-          throw new NtsyncError(Errno.EFAULT, opName(req));
+          throw new NtsyncError(Errno.EFAULT, requestLabel(req));
         }
         new DataView(user.buffer, user.byteOffset, NTSYNC_WAIT_ARGS_SIZE)
           .setUint32(WAIT.index, index, LE);
         if (result === 0) return 0;
       }
       if (errno === Errno.ETIMEDOUT && signal?.aborted) throw signal.reason;
-      throw new NtsyncError(errno, opName(req));
+      throw new NtsyncError(errno, requestLabel(req));
     } finally {
       for (const d of dups) s.close(d);
       if (priv >= 0) s.close(priv);
@@ -523,7 +512,7 @@ function threadBackend(): NativeBackend {
  * else `"other"`.
  */
 export function openFailure(e: number): NativeUnavailableError {
-  const name = OPEN_ERRNO[e] ?? errnoName(e);
+  const name = errnoName(e);
   const what = `ntsync: cannot open ${NTSYNC_DEVICE_PATH} (${name})`;
   if (e === 2 || e === 6 || e === Errno.ENODEV) {
     return new NativeUnavailableError(

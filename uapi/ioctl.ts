@@ -119,6 +119,15 @@ export const NTSYNC_IOC: Readonly<Record<string, number>> = Object.freeze({
 });
 
 /**
+ * What to call `request` in an error message: its header name, or
+ * `ioctl 0x…` for a code ntsync does not define.
+ */
+export function requestLabel(request: number): string {
+  return requestName(request) ??
+    `ioctl 0x${(request >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+/**
  * The header name of a request code, or `undefined` for a code the driver
  * does not know (which it answers with ENOTTY).
  */

@@ -17,7 +17,7 @@ import {
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
   NTSYNC_WAIT_ARGS_SIZE,
-  requestName,
+  requestLabel,
 } from "../../uapi/ioctl.ts";
 import { WAIT } from "../../uapi/structs.ts";
 import { AddressSpace } from "./addresses.ts";
@@ -62,8 +62,7 @@ const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
 function fail(errno: number, request: number | string): never {
   throw new NtsyncError(
     errno,
-    typeof request === "string" ? request : requestName(request) ??
-      `ioctl 0x${(request >>> 0).toString(16)}`,
+    typeof request === "string" ? request : requestLabel(request),
   );
 }
 
