@@ -51,9 +51,17 @@ export interface EmulatedOptions {
   maxWaits?: number;
 }
 
-/** Polls of a wait's state word before sleeping: cheap, and a hand-off from a
- * running peer usually lands within them. */
+/**
+ * Polls of a blocking wait's objects before it starts (WaitStarter#spin):
+ * a hand-off from a running peer usually lands within them. The same budget
+ * as the raw floor's spin in bench/_raw.ts.
+ */
 const SPINS = 2000;
+/**
+ * Polls of a queued wait's state word before sleeping: the objects were
+ * just polled, so this only covers a claim racing with the queueing.
+ */
+const QUEUED_SPINS = 100;
 const KEEPALIVE_MS = 1e9;
 
 /** One backend object per device per thread. */
@@ -177,7 +185,7 @@ export class EmulatedBackend implements Backend {
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const view = asView(arg);
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
-      const rec = this.#startWait(fd, request, view);
+      const rec = this.#startWait(fd, request, view, SPINS);
       if (rec < 0) return this.#finish(view!, request);
       const { ticket } = this.#waits.result;
       return this.#finish(view!, request, rec, this.#block(rec), ticket);
@@ -211,7 +219,7 @@ export class EmulatedBackend implements Backend {
     const { signal } = options;
     signal?.throwIfAborted();
     const view = asView(arg);
-    const rec = this.#startWait(fd, request, view);
+    const rec = this.#startWait(fd, request, view, 0);
     if (rec < 0) return this.#finish(view!, request);
 
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
@@ -313,19 +321,26 @@ export class EmulatedBackend implements Backend {
    * Checks, fd resolution and the attempt at wait start. Returns the queued
    * record, or -1 when the wait finished at once (see the starter's result).
    */
-  #startWait(fd: number, request: number, view: DataView | null): number {
+  #startWait(
+    fd: number,
+    request: number,
+    view: DataView | null,
+    spins: number,
+  ): number {
     if (!isFd(fd)) fail(Errno.EBADF, request);
     const st = this.#st, waits = this.#waits;
+    const all = request === NTSYNC_IOC_WAIT_ALL;
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
     const checked = waits.check(view);
+    if (checked === 0 && spins > 0) waits.spin(fd, all, view!, spins);
     lock(st.i32, H_LOCK);
     const kind = st.fdKind(fd);
     const r = kind !== FD_DEVICE
       ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
       : checked < 0
       ? checked
-      : waits.start(st.fdRef(fd), request === NTSYNC_IOC_WAIT_ALL, view!);
+      : waits.start(st.fdRef(fd), all, view!);
     unlock(st.i32, H_LOCK);
     if (r < 0) fail(-r, request);
     return waits.result.queued ? waits.result.rec : -1;
@@ -335,9 +350,7 @@ export class EmulatedBackend implements Backend {
   #block(rec: number): number {
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     const deadlineMs = this.#waits.result.deadlineMs;
-    // A claim from a running peer usually lands within a short spin, and
-    // then costs neither side a futex call.
-    for (let spins = SPINS; spins > 0; spins--) {
+    for (let spins = QUEUED_SPINS; spins > 0; spins--) {
       if (Atomics.load(i32, at) !== PENDING) break;
     }
     for (;;) {

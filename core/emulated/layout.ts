@@ -96,9 +96,16 @@ export const FD_RESERVED = 3;
 /** Words per instance slot. */
 export const INST_WORDS = 2;
 
-// Objects.
+/**
+ * A cache line in words. Objects and wait records each take whole lines, and
+ * sections start on one, so that two threads working on different objects
+ * (a ping event and its pong) never bounce the same line between cores.
+ */
+export const LINE_WORDS = 16;
+
+// Objects: 12 words used, padded to a line.
 /** Words per object slot. */
-export const OBJ_WORDS = 12;
+export const OBJ_WORDS = LINE_WORDS;
 /** Object type (0 free). */
 export const O_TYPE = 0;
 /** Owning instance id. */
@@ -131,9 +138,9 @@ export const T_MUTEX = 2;
 /** Object type: event. */
 export const T_EVENT = 3;
 
-// Wait records.
+// Wait records: 8 words used, padded to a line.
 /** Words per wait record. */
-export const REC_WORDS = 8;
+export const REC_WORDS = LINE_WORDS;
 /** The word waiters sleep on: -1 pending, >= 0 claimed with that index. */
 export const R_STATE = 0;
 /**
@@ -202,10 +209,15 @@ export function sections(
   instCap: number,
 ): Sections {
   const fd = HEADER_WORDS;
-  const inst = fd + fdCap * FD_WORDS;
-  const obj = inst + instCap * INST_WORDS;
-  const rec = obj + objCap * OBJ_WORDS;
-  const ent = rec + recCap * REC_WORDS;
+  const inst = toLine(fd + fdCap * FD_WORDS);
+  const obj = toLine(inst + instCap * INST_WORDS);
+  const rec = toLine(obj + objCap * OBJ_WORDS);
+  const ent = toLine(rec + recCap * REC_WORDS);
   const totalWords = ent + recCap * ENTRIES_PER_REC * ENT_WORDS;
   return { fd, inst, obj, rec, ent, totalWords };
+}
+
+/** `words` rounded up to a whole cache line. */
+function toLine(words: number): number {
+  return Math.ceil(words / LINE_WORDS) * LINE_WORDS;
 }

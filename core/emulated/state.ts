@@ -306,6 +306,28 @@ export class SharedState {
     }
   }
 
+  /**
+   * `isSignaled` read without the lock, for a spinning waiter: a hint that
+   * may already be stale, never a decision. Atomic loads, so that a polling
+   * loop sees other threads' stores.
+   */
+  looksSignaled(obj: number, owner: number): boolean {
+    const u32 = this.u32, at = this.o(obj);
+    switch (Atomics.load(u32, at + O_TYPE)) {
+      case T_SEM:
+        return Atomics.load(u32, at + O_A) !== 0;
+      case T_MUTEX: {
+        const holder = Atomics.load(u32, at + O_A);
+        return (holder === 0 || holder === owner) &&
+          Atomics.load(u32, at + O_B) !== U32_MAX;
+      }
+      case T_EVENT:
+        return Atomics.load(u32, at + O_B) !== 0;
+      default:
+        return false; // freed meanwhile: start() will see why
+    }
+  }
+
   /** Acquire a signaled `obj` for `owner`; true if it was an abandoned mutex. */
   acquire(obj: number, owner: number): boolean {
     const u32 = this.u32, at = this.o(obj);

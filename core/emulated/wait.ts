@@ -17,7 +17,13 @@ import { WAIT } from "../../uapi/structs.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
 import { wallMs } from "./clock.ts";
-import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
+import {
+  FD_DEVICE,
+  FD_OBJECT,
+  O_INST,
+  WAIT_KIND_ALL,
+  WAIT_KIND_ANY,
+} from "./layout.ts";
 import type { SharedState } from "./state.ts";
 
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
@@ -122,20 +128,8 @@ export class WaitStarter {
     }
 
     // Nothing to take. A deadline already past never sleeps (§3.10).
-    const lo = arg.getUint32(WAIT.timeout, LE);
-    const hi = arg.getUint32(WAIT.timeout + 4, LE);
-    const realtime =
-      (arg.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME) !== 0;
-    let deadlineMs = Infinity; // U64_MAX, and on MONOTONIC anything from 2^63
-    if (hi < 0x8000_0000) {
-      const timeout = arg.getBigUint64(WAIT.timeout, LE);
-      deadlineMs = this.clock.deadlineMs(timeout, realtime);
-      if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
-    } else if (realtime && (hi !== 0xffff_ffff || lo !== 0xffff_ffff)) {
-      // Measured on Linux 7.2.13: on CLOCK_REALTIME, 2^63 .. 2^64-2 is a
-      // negative ktime, i.e. long past (tests/fuzz/probe_timeouts.ts).
-      return -Errno.ETIMEDOUT;
-    }
+    const deadlineMs = this.#deadlineMs(arg);
+    if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
     const rec = st.allocRecord();
     out.ticket = st.enqueue(
       rec,
@@ -150,6 +144,85 @@ export class WaitStarter {
     out.rec = rec;
     out.deadlineMs = deadlineMs;
     return 0;
+  }
+
+  /**
+   * Before the wait starts, without the lock: poll its objects until one
+   * (wait-any) or all (wait-all) look signaled, for at most `spins` rounds.
+   * Skipped for a poll, whose deadline has passed. Call after `check`
+   * passed; what the fds name here is only a hint, and `start` decides.
+   *
+   * A hand-off from a running peer then lands on the object itself, and
+   * neither side pays for a wait record, its queue links or a futex call.
+   * Nobody can tell a wait that spins here from one whose thread has not
+   * been scheduled yet: it holds nothing and is in no queue, so FIFO order,
+   * pulses and close-during-wait all apply from `start` on, as if the
+   * ioctl had been called a moment later.
+   */
+  spin(deviceFd: number, all: boolean, arg: DataView, spins: number): void {
+    const st = this.st;
+    if (st.fdKind(deviceFd) !== FD_DEVICE) return;
+    const count = arg.getUint32(WAIT.count, LE);
+    const owner = arg.getUint32(WAIT.owner, LE);
+    const alertFd = arg.getUint32(WAIT.alert, LE);
+    const fds = this.#fds, objs = this.#objs;
+    for (let i = 0; i < count; i++) {
+      if (st.fdKind(fds[i]) !== FD_OBJECT) return;
+      objs[i] = st.fdRef(fds[i]);
+    }
+    let alert = -1;
+    if (alertFd !== 0) {
+      if (st.fdKind(alertFd | 0) !== FD_OBJECT) return;
+      alert = st.fdRef(alertFd | 0);
+    }
+    if (this.#looksReady(all, objs, count, alert, owner)) return;
+    if (this.#deadlineMs(arg) <= wallMs()) return;
+    for (let n = spins; n > 0; n--) {
+      if (this.#looksReady(all, objs, count, alert, owner)) return;
+    }
+  }
+
+  #looksReady(
+    all: boolean,
+    objs: Int32Array,
+    count: number,
+    alert: number,
+    owner: number,
+  ): boolean {
+    const st = this.st;
+    if (alert >= 0 && st.looksSignaled(alert, owner)) return true;
+    if (all) {
+      for (let i = 0; i < count; i++) {
+        if (!st.looksSignaled(objs[i], owner)) return false;
+      }
+      return count > 0;
+    }
+    for (let i = 0; i < count; i++) {
+      if (st.looksSignaled(objs[i], owner)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The wait's absolute timeout as a wall-clock deadline in ms: Infinity for
+   * none (U64_MAX, and on MONOTONIC anything from 2^63), -Infinity for a
+   * REALTIME timeout that is long past by definition.
+   */
+  #deadlineMs(arg: DataView): number {
+    const lo = arg.getUint32(WAIT.timeout, LE);
+    const hi = arg.getUint32(WAIT.timeout + 4, LE);
+    const realtime =
+      (arg.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME) !== 0;
+    if (hi < 0x8000_0000) {
+      const timeout = arg.getBigUint64(WAIT.timeout, LE);
+      return this.clock.deadlineMs(timeout, realtime);
+    }
+    // Measured on Linux 7.2.13: on CLOCK_REALTIME, 2^63 .. 2^64-2 is a
+    // negative ktime, i.e. long past (tests/fuzz/probe_timeouts.ts).
+    if (realtime && (hi !== 0xffff_ffff || lo !== 0xffff_ffff)) {
+      return -Infinity;
+    }
+    return Infinity;
   }
 
   #nextStamp(): number {
