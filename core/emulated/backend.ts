@@ -28,7 +28,6 @@ import {
   FD_FREE,
   FD_OBJECT,
   H_CLOCK_BASE_F64,
-  H_LOCK,
   H_THREADS,
   PENDING,
   R_DEAD,
@@ -36,8 +35,8 @@ import {
   SLEEPING,
   WITHDRAWN,
 } from "./layout.ts";
-import { lock, unlock } from "./lock.ts";
 import { deviceIoctl, objectIoctl } from "./ops.ts";
+import { EventFastPath, SLOW } from "./fast.ts";
 import { SharedState } from "./state.ts";
 import { WaitStarter } from "./wait.ts";
 
@@ -122,6 +121,7 @@ export class EmulatedBackend implements Backend {
   readonly #clock: DeviceClock;
   readonly #addresses = new AddressSpace();
   readonly #waits: WaitStarter;
+  readonly #fast: EventFastPath;
   /** This thread's id on the device: its waits carry it, for reap(). */
   readonly #thread: number;
 
@@ -129,7 +129,14 @@ export class EmulatedBackend implements Backend {
     this.#st = st;
     this.#thread = thread;
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
-    this.#waits = new WaitStarter(st, this.#addresses, this.#clock, thread);
+    this.#fast = new EventFastPath(st);
+    this.#waits = new WaitStarter(
+      st,
+      this.#addresses,
+      this.#clock,
+      thread,
+      this.#fast,
+    );
     attached.set(st.buffer, this);
   }
 
@@ -163,9 +170,9 @@ export class EmulatedBackend implements Backend {
   /** Open a new instance, like `open("/dev/ntsync")`: its fd (EMFILE when the fd table is full). */
   open(): number {
     const st = this.#st;
-    lock(st.i32, H_LOCK);
+    st.lockDevice();
     const fd = st.openInstance();
-    unlock(st.i32, H_LOCK);
+    st.unlockDevice();
     if (fd === -1) fail(Errno.EMFILE, "open");
     if (fd === -2) fail(Errno.ENOMEM, "open");
     return fd;
@@ -175,9 +182,9 @@ export class EmulatedBackend implements Backend {
   close(fd: number): void {
     if (!isFd(fd)) fail(Errno.EBADF, "close");
     const st = this.#st;
-    lock(st.i32, H_LOCK);
+    st.lockDevice();
     const ok = st.closeFd(fd);
-    unlock(st.i32, H_LOCK);
+    st.unlockDevice();
     if (!ok) fail(Errno.EBADF, "close");
   }
 
@@ -192,7 +199,12 @@ export class EmulatedBackend implements Backend {
     }
     const st = this.#st;
     if (!isFd(fd)) fail(Errno.EBADF, request);
-    lock(st.i32, H_LOCK);
+    const fast = this.#fast.ioctl(fd, request, view);
+    if (fast !== SLOW) {
+      if (fast < 0) fail(-fast, request);
+      return fast;
+    }
+    st.lockDevice();
     const kind = st.fdKind(fd);
     const r = kind === FD_OBJECT
       ? objectIoctl(st, st.fdRef(fd), request, view)
@@ -201,7 +213,7 @@ export class EmulatedBackend implements Backend {
       : kind === FD_FREE
       ? -Errno.EBADF
       : -Errno.ENOTTY; // stdin/stdout/stderr: not ours, not ntsync
-    unlock(st.i32, H_LOCK);
+    st.unlockDevice();
     if (r < 0) fail(-r, request);
     return r;
   }
@@ -227,9 +239,9 @@ export class EmulatedBackend implements Backend {
     let aborted = false;
     const onAbort = () => {
       aborted = true;
-      lock(i32, H_LOCK);
+      st.lockDevice();
       st.withdraw(rec); // wakes the waitAsync below unless already claimed
-      unlock(i32, H_LOCK);
+      st.unlockDevice();
     };
     // Atomics.waitAsync alone does not keep Deno's event loop alive.
     const keepAlive = setInterval(() => {}, KEEPALIVE_MS);
@@ -298,9 +310,9 @@ export class EmulatedBackend implements Backend {
       throw new RangeError("reap: a thread cannot reap its own waits");
     }
     const st = this.#st;
-    lock(st.i32, H_LOCK);
+    st.lockDevice();
     const n = st.reapThread(thread);
-    unlock(st.i32, H_LOCK);
+    st.unlockDevice();
     return n;
   }
 
@@ -311,9 +323,9 @@ export class EmulatedBackend implements Backend {
    */
   census(): { waits: number; objects: number; instances: number } {
     const st = this.#st;
-    lock(st.i32, H_LOCK);
+    st.lockDevice();
     const c = st.census();
-    unlock(st.i32, H_LOCK);
+    st.unlockDevice();
     return c;
   }
 
@@ -333,15 +345,21 @@ export class EmulatedBackend implements Backend {
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
     const checked = waits.check(view);
-    if (checked === 0 && spins > 0) waits.spin(fd, all, view!, spins);
-    lock(st.i32, H_LOCK);
+    if (checked === 0) {
+      const r = waits.tryFast(fd, all, view!, spins);
+      if (r !== SLOW) {
+        if (r < 0) fail(-r, request);
+        return -1;
+      }
+    }
+    st.lockDevice();
     const kind = st.fdKind(fd);
     const r = kind !== FD_DEVICE
       ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
       : checked < 0
       ? checked
       : waits.start(st.fdRef(fd), all, view!);
-    unlock(st.i32, H_LOCK);
+    st.unlockDevice();
     if (r < 0) fail(-r, request);
     return waits.result.queued ? waits.result.rec : -1;
   }
@@ -369,9 +387,9 @@ export class EmulatedBackend implements Backend {
   /** Timed out: withdraw unless claimed meanwhile. */
   #giveUp(rec: number): number {
     const st = this.#st;
-    lock(st.i32, H_LOCK);
+    st.lockDevice();
     const state = st.withdraw(rec);
-    unlock(st.i32, H_LOCK);
+    st.unlockDevice();
     return state;
   }
 

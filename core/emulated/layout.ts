@@ -103,7 +103,7 @@ export const INST_WORDS = 2;
  */
 export const LINE_WORDS = 16;
 
-// Objects: 12 words used, padded to a line.
+// Objects: 13 words used, padded to a line.
 /** Words per object slot. */
 export const OBJ_WORDS = LINE_WORDS;
 /** Object type (0 free). */
@@ -114,7 +114,7 @@ export const O_INST = 1;
 export const O_REFS = 2;
 /** sem count / mutex owner / event manual. */
 export const O_A = 3;
-/** sem max / mutex count / event signaled. */
+/** sem max / mutex count (events: see O_EVENT). */
 export const O_B = 4;
 /** Mutex abandoned (owner died). */
 export const O_DEAD = 5;
@@ -130,6 +130,19 @@ export const O_ALL_HEAD = 9;
 export const O_ALL_TAIL = 10;
 /** Next free object. */
 export const O_NEXT = 11;
+/**
+ * An event's signaled state, in a word that fast paths (fast.ts) change
+ * with compare-and-swap: bit 0 signaled, bit 1 pinned by the device lock's
+ * holder, bits 2.. a version bumped whenever a holder lets go of it, or the
+ * slot is reused. Every object has the word; only events keep state in it.
+ */
+export const O_EVENT = 12;
+/** O_EVENT: signaled. */
+export const EV_SIGNALED = 1;
+/** O_EVENT: pinned by the device lock's holder; fast paths stay away. */
+export const EV_PINNED = 2;
+/** O_EVENT: one version step. */
+export const EV_VERSION = 4;
 
 /** Object type: semaphore. */
 export const T_SEM = 1;

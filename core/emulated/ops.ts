@@ -124,13 +124,13 @@ export function objectIoctl(
     case NTSYNC_IOC_EVENT_RESET:
     case NTSYNC_IOC_EVENT_PULSE: {
       if (type !== T_EVENT) return EINVAL;
-      const prev = u32[at + O_B];
+      const prev = st.eventSignaled(at) ? 1 : 0;
       if (request === NTSYNC_IOC_EVENT_RESET) {
-        u32[at + O_B] = 0;
+        st.setEventSignaled(at, false);
       } else {
-        u32[at + O_B] = 1;
+        st.setEventSignaled(at, true);
         st.wake(obj);
-        if (request === NTSYNC_IOC_EVENT_PULSE) u32[at + O_B] = 0;
+        if (request === NTSYNC_IOC_EVENT_PULSE) st.setEventSignaled(at, false);
       }
       // The state has changed already: a bad pointer now only costs the caller
       // the previous state (spec §2.7).
@@ -143,7 +143,7 @@ export function objectIoctl(
       return writePair(arg, u32[at + O_A], u32[at + O_B]);
     case NTSYNC_IOC_EVENT_READ:
       if (type !== T_EVENT) return EINVAL;
-      return writePair(arg, u32[at + O_A], u32[at + O_B]);
+      return writePair(arg, u32[at + O_A], st.eventSignaled(at) ? 1 : 0);
     case NTSYNC_IOC_MUTEX_READ: {
       if (type !== T_MUTEX) return EINVAL;
       const r = writePair(arg, u32[at + O_A], u32[at + O_B]);

@@ -1,7 +1,8 @@
 /**
  * The emulated device's shared state and the kernel's wake algorithm.
  *
- * Every method here runs with the device lock held (see lock.ts), which
+ * Every method here runs with the device lock held (see `lockDevice`),
+ * except `looksSignaled` and the event accessors fast.ts uses. The lock
  * plays the part of the kernel's object spinlocks and instance wait-all lock
  * at once: operations on one object are totally ordered, and wait-all
  * acquisitions are atomic over all their objects.
@@ -23,6 +24,9 @@ import {
   E_QUEUE,
   ENT_WORDS,
   ENTRIES_PER_REC,
+  EV_PINNED,
+  EV_SIGNALED,
+  EV_VERSION,
   FD_DEVICE,
   FD_FREE,
   FD_OBJECT,
@@ -36,6 +40,7 @@ import {
   H_INST_FREE,
   H_INST_HWM,
   H_INSTS_LIVE,
+  H_LOCK,
   H_MAGIC,
   H_OBJ_CAP,
   H_OBJ_FREE,
@@ -55,6 +60,7 @@ import {
   O_ANY_TAIL,
   O_B,
   O_DEAD,
+  O_EVENT,
   O_INST,
   O_NEXT,
   O_REFS,
@@ -79,6 +85,7 @@ import {
   WAIT_KIND_ALL,
   WITHDRAWN,
 } from "./layout.ts";
+import { lock, unlock } from "./lock.ts";
 
 const U32_MAX = 0xffffffff;
 const NONE = -1;
@@ -105,6 +112,11 @@ export class SharedState {
   readonly recCap: number;
   /** Instance capacity. */
   readonly instCap: number;
+
+  /** This thread holds the device lock (see lockDevice). */
+  #locked = false;
+  /** Events this thread pinned while holding the device lock. */
+  #pinned: number[] = [];
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -146,6 +158,41 @@ export class SharedState {
   /** Views over a device another thread created. */
   static attach(buffer: SharedArrayBuffer): SharedState {
     return new SharedState(buffer);
+  }
+
+  // ---- the device lock ------------------------------------------------
+
+  /**
+   * Take the device lock. Until `unlockDevice`, each event this thread
+   * reaches through `o` is pinned first, so that no fast path (fast.ts)
+   * changes it while the holder looks at it: the device lock then covers
+   * every object it touches.
+   */
+  lockDevice(): void {
+    lock(this.i32, H_LOCK);
+    this.#locked = true;
+  }
+
+  /** Unpin what was pinned (a new version each) and release the lock. */
+  unlockDevice(): void {
+    const i32 = this.i32, pinned = this.#pinned;
+    for (let i = 0; i < pinned.length; i++) {
+      const at = this.sec.obj + pinned[i] * OBJ_WORDS + O_EVENT;
+      Atomics.store(i32, at, ((i32[at] & ~EV_PINNED) + EV_VERSION) | 0);
+    }
+    pinned.length = 0;
+    this.#locked = false;
+    unlock(i32, H_LOCK);
+  }
+
+  #pin(obj: number, at: number): void {
+    const i32 = this.i32;
+    for (;;) {
+      const v = Atomics.load(i32, at);
+      if (v & EV_PINNED) return; // pinned already, by this holder
+      if (Atomics.compareExchange(i32, at, v, v | EV_PINNED) === v) break;
+    }
+    this.#pinned.push(obj);
   }
 
   // ---- fd table -------------------------------------------------------
@@ -236,9 +283,27 @@ export class SharedState {
 
   // ---- objects --------------------------------------------------------
 
-  /** Word offset of object `obj`. */
+  /**
+   * Word offset of object `obj`. Under the device lock, an event is pinned
+   * first (see lockDevice).
+   */
   o(obj: number): number {
-    return this.sec.obj + obj * OBJ_WORDS;
+    const at = this.sec.obj + obj * OBJ_WORDS;
+    if (this.#locked && this.u32[at + O_TYPE] === T_EVENT) {
+      this.#pin(obj, at + O_EVENT);
+    }
+    return at;
+  }
+
+  /** Is the event at word offset `at` signaled? */
+  eventSignaled(at: number): boolean {
+    return (this.i32[at + O_EVENT] & EV_SIGNALED) !== 0;
+  }
+
+  /** Signal or reset the (pinned) event at word offset `at`. */
+  setEventSignaled(at: number, signaled: boolean): void {
+    const v = this.i32[at + O_EVENT] & ~EV_SIGNALED;
+    Atomics.store(this.i32, at + O_EVENT, signaled ? v | EV_SIGNALED : v);
   }
 
   /**
@@ -262,11 +327,16 @@ export class SharedState {
       return -1;
     }
     const at = this.o(obj);
+    // A new version for a new object: whatever a fast path remembers of the
+    // slot's last object (freeing it gave a new version already) never
+    // matches it.
+    const ev = (Atomics.load(i32, at + O_EVENT) & ~3) + EV_VERSION;
+    Atomics.store(i32, at + O_EVENT, type === T_EVENT && b ? ev | 1 : ev | 0);
     u32[at + O_TYPE] = type;
     u32[at + O_INST] = instance;
     u32[at + O_REFS] = 1;
     u32[at + O_A] = a;
-    u32[at + O_B] = b;
+    u32[at + O_B] = type === T_EVENT ? 0 : b;
     u32[at + O_DEAD] = 0;
     u32[at + O_ALLN] = 0;
     i32[at + O_ANY_HEAD] = NONE;
@@ -302,7 +372,7 @@ export class SharedState {
         return (holder === 0 || holder === owner) && u32[at + O_B] !== U32_MAX;
       }
       default:
-        return u32[at + O_B] !== 0;
+        return this.eventSignaled(at);
     }
   }
 
@@ -322,7 +392,7 @@ export class SharedState {
           Atomics.load(u32, at + O_B) !== U32_MAX;
       }
       case T_EVENT:
-        return Atomics.load(u32, at + O_B) !== 0;
+        return (Atomics.load(this.i32, at + O_EVENT) & EV_SIGNALED) !== 0;
       default:
         return false; // freed meanwhile: start() will see why
     }
@@ -343,7 +413,7 @@ export class SharedState {
         return true;
       }
       default:
-        if (u32[at + O_A] === 0) u32[at + O_B] = 0; // auto-reset
+        if (u32[at + O_A] === 0) this.setEventSignaled(at, false); // auto-reset
         return false;
     }
   }
@@ -596,7 +666,7 @@ export class SharedState {
       if (type === T_SEM) {
         if (u32[o + O_A] === 0) break;
       } else if (type === T_EVENT) {
-        if (u32[o + O_B] === 0) break;
+        if (!this.eventSignaled(o)) break;
       } else {
         if (u32[o + O_B] === U32_MAX) break;
         const holder = u32[o + O_A];

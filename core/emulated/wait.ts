@@ -25,6 +25,7 @@ import {
   WAIT_KIND_ANY,
 } from "./layout.ts";
 import type { SharedState } from "./state.ts";
+import { type EventFastPath, NOT_SIGNALED, SLOW } from "./fast.ts";
 
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
 export class WaitStart {
@@ -56,6 +57,7 @@ export class WaitStarter {
     private readonly addresses: AddressSpace,
     private readonly clock: DeviceClock,
     private readonly thread: number,
+    private readonly fast: EventFastPath,
   ) {
     this.#seen = new Uint32Array(st.objCap);
   }
@@ -144,6 +146,50 @@ export class WaitStarter {
     out.rec = rec;
     out.deadlineMs = deadlineMs;
     return 0;
+  }
+
+  /**
+   * Try to finish the wait without the device lock (call after `check`
+   * passed): a wait-any on one event and no alert, acquired at once, after
+   * polling it for up to `spins` rounds, or a poll that times out. Else
+   * poll the objects for up to `spins` rounds (`spin`). Returns 0 (see
+   * `result`), -errno, or SLOW: then `start` decides, under the lock.
+   */
+  tryFast(
+    deviceFd: number,
+    all: boolean,
+    arg: DataView,
+    spins: number,
+  ): number {
+    const st = this.st;
+    const fd = this.#fds[0];
+    if (
+      all || arg.getUint32(WAIT.count, LE) !== 1 ||
+      arg.getUint32(WAIT.alert, LE) !== 0 || st.fdKind(fd) !== FD_OBJECT
+    ) {
+      if (spins > 0) this.spin(deviceFd, all, arg, spins);
+      return SLOW;
+    }
+    // Look before swapping: a swap takes the event's cache line from the
+    // peer that is about to signal it.
+    const obj = st.fdRef(fd), owner = arg.getUint32(WAIT.owner, LE);
+    let r = st.looksSignaled(obj, owner)
+      ? this.fast.acquire(deviceFd, fd)
+      : NOT_SIGNALED;
+    if (r === NOT_SIGNALED) {
+      if (this.#deadlineMs(arg) <= wallMs()) {
+        // A poll: not signaled when looked at is the answer (§3.10).
+        r = this.fast.acquire(deviceFd, fd);
+        if (r === NOT_SIGNALED) return -Errno.ETIMEDOUT;
+      } else {
+        for (let n = spins; n > 0 && r === NOT_SIGNALED; n--) {
+          if (st.looksSignaled(obj, owner)) r = this.fast.acquire(deviceFd, fd);
+        }
+      }
+    }
+    if (r === 0) return this.#acquired(0, false);
+    if (r === SLOW && spins > 0) this.spin(deviceFd, all, arg, spins);
+    return SLOW;
   }
 
   /**

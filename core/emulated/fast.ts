@@ -1,0 +1,218 @@
+/**
+ * Fast paths that skip the device lock for events: EVENT_SET, RESET, PULSE
+ * and READ on an event nobody waits on, and a wait on one event that can be
+ * acquired at once. A hand-off between two running threads then costs one
+ * compare-and-swap on the event's own cache line per side, as a raw
+ * `Atomics` event does, instead of moving the device lock's line as well.
+ *
+ * An event keeps its state in one word, O_EVENT: signaled bit, pinned bit,
+ * version (layout.ts). The device lock's holder pins every event it touches
+ * before it looks at it (SharedState#o) and gives it a new version when it
+ * lets go; freeing the object and reusing its slot do too. So while the
+ * word keeps its version and is not pinned, nothing but the signaled bit
+ * has changed: the fd still names the object (closing it touches the
+ * object), the object is still that event, and no wait has been queued on
+ * it.
+ *
+ * A fast path therefore checks the object once, by the rules below, and
+ * remembers the word it saw, per fd. After that it commits with a single
+ * compare-and-swap against the remembered word (the swap also proves the
+ * version), so a hand-off moves nothing but the event's line:
+ *
+ * - usable: not pinned, an event, no wait queued on it (nothing to wake),
+ *   and the fd names it when looked at after the word was read;
+ * - anything else (a waiter to wake, a pinned event, an error to report in
+ *   the kernel's order) is the slow path's: `SLOW`.
+ *
+ * The ioctl takes effect at the swap, as one that raced a close(2) and won.
+ *
+ * @module
+ */
+
+import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
+import {
+  NTSYNC_IOC_EVENT_PULSE,
+  NTSYNC_IOC_EVENT_READ,
+  NTSYNC_IOC_EVENT_RESET,
+  NTSYNC_IOC_EVENT_SET,
+} from "../../uapi/ioctl.ts";
+import { Errno } from "../../uapi/errno.ts";
+import {
+  EV_PINNED,
+  EV_SIGNALED,
+  FD_DEVICE,
+  FD_OBJECT,
+  O_A,
+  O_ALLN,
+  O_ANY_HEAD,
+  O_EVENT,
+  O_INST,
+  O_TYPE,
+  T_EVENT,
+} from "./layout.ts";
+import type { SharedState } from "./state.ts";
+
+/** "Take the slow path": not a result any ioctl can have. */
+export const SLOW = -0x8000_0000;
+/** acquire(): the event is not signaled. */
+export const NOT_SIGNALED = -1;
+
+// What a fast path does to the signaled bit.
+const KEEP = 0;
+const SIGNAL = 1;
+const RESET = 2;
+const TAKE = 3; // reset unless manual: a wait acquiring it
+
+/** Swaps lost to other fast paths before giving way to the slow path. */
+const TRIES = 16;
+const NONE = -1;
+
+/** One thread's fast paths for one device, with what it checked, per fd. */
+export class EventFastPath {
+  readonly #st: SharedState;
+  /** Per fd: the event last checked through it, or -1. */
+  #obj = new Int32Array(0);
+  /** Per fd: that event's word as this thread last saw or left it. */
+  #word = new Int32Array(0);
+  /** Per fd: the event's instance, and bit 31 set if it is manual-reset. */
+  #info = new Int32Array(0);
+
+  /** @param st the device, as this thread sees it */
+  constructor(st: SharedState) {
+    this.#st = st;
+  }
+
+  /**
+   * EVENT_SET, EVENT_RESET, EVENT_PULSE or EVENT_READ on `fd` (any number).
+   * The ioctl's result or -errno, or SLOW.
+   */
+  ioctl(fd: number, request: number, arg: DataView | null): number {
+    let op: number;
+    switch (request) {
+      case NTSYNC_IOC_EVENT_SET:
+        op = SIGNAL;
+        break;
+      case NTSYNC_IOC_EVENT_RESET:
+      case NTSYNC_IOC_EVENT_PULSE: // with nobody to wake, a pulse resets
+        op = RESET;
+        break;
+      case NTSYNC_IOC_EVENT_READ:
+        op = KEEP;
+        break;
+      default:
+        return SLOW;
+    }
+    const seen = this.#update(fd, op);
+    if (seen === SLOW) return SLOW;
+    const prev = seen & EV_SIGNALED;
+    if (op === KEEP) {
+      if (arg === null || arg.byteLength < 8) return -Errno.EFAULT;
+      arg.setUint32(0, this.#info[fd] >>> 31, LE);
+      arg.setUint32(4, prev, LE);
+      return 0;
+    }
+    // The state has changed already: a bad pointer now only costs the caller
+    // the previous state (spec §2.7), as on the slow path.
+    if (arg === null || arg.byteLength < 4) return -Errno.EFAULT;
+    arg.setUint32(0, prev, LE);
+    return 0;
+  }
+
+  /**
+   * Start a wait on the one object `fd` (any number; no alert) from device
+   * `deviceFd`:
+   * 0 acquired, NOT_SIGNALED, or SLOW (not an event, or an error or no room
+   * for a wait, which the slow path reports in the kernel's order).
+   */
+  acquire(deviceFd: number, fd: number): number {
+    const st = this.#st;
+    if (!st.canStartWait() || st.fdKind(deviceFd) !== FD_DEVICE) return SLOW;
+    const seen = this.#update(fd, TAKE, st.fdRef(deviceFd));
+    if (seen === SLOW) return SLOW;
+    return seen & EV_SIGNALED ? 0 : NOT_SIGNALED;
+  }
+
+  /**
+   * Apply `op` to the event `fd` names, if it belongs to `instance` (-1:
+   * any): the word it had before, or SLOW.
+   */
+  #update(fd: number, op: number, instance = -1): number {
+    const st = this.#st, i32 = st.i32;
+    // Out of the table: EBADF, from the slow path (and never an index here).
+    if (!(fd >= 0 && fd < st.fdCap)) return SLOW;
+    if (fd >= this.#obj.length) this.#grow(fd);
+    let obj = this.#obj[fd];
+    // Guess the word from last time, with the bit flipped the way a peer
+    // would have flipped it: right, the swap is all it takes.
+    let seen = op === TAKE
+      ? this.#word[fd] | EV_SIGNALED
+      : this.#word[fd] & ~EV_SIGNALED;
+    for (let n = TRIES; n > 0; n--) {
+      if (obj < 0) {
+        obj = this.#check(fd);
+        if (obj < 0) return SLOW;
+        seen = this.#word[fd];
+      }
+      // Another instance's event: EINVAL, the slow path's to report.
+      if (instance >= 0 && (this.#info[fd] & 0x7fff_ffff) !== instance) {
+        return SLOW;
+      }
+      const at = st.o(obj) + O_EVENT;
+      const next = this.#apply(fd, op, seen);
+      const got = next === seen
+        ? Atomics.load(i32, at) // nothing to change: a look proves as much
+        : Atomics.compareExchange(i32, at, seen, next);
+      if (got === seen) {
+        this.#word[fd] = next;
+        return seen;
+      }
+      // Only the signaled bit moved: still the same event, try again.
+      // Anything else: check it again.
+      if (((got ^ seen) & ~EV_SIGNALED) === 0) seen = got;
+      else obj = this.#obj[fd] = -1;
+    }
+    return SLOW;
+  }
+
+  #apply(fd: number, op: number, word: number): number {
+    switch (op) {
+      case SIGNAL:
+        return word | EV_SIGNALED;
+      case RESET:
+        return word & ~EV_SIGNALED;
+      case TAKE:
+        return this.#info[fd] >>> 31 ? word : word & ~EV_SIGNALED;
+      default:
+        return word;
+    }
+  }
+
+  /** Check the object `fd` names (see `usable` above): its id, or -1. */
+  #check(fd: number): number {
+    const st = this.#st, u32 = st.u32;
+    if (st.fdKind(fd) !== FD_OBJECT) return -1;
+    const obj = st.fdRef(fd), at = st.o(obj);
+    const word = Atomics.load(st.i32, at + O_EVENT);
+    if (
+      (word & EV_PINNED) !== 0 || Atomics.load(u32, at + O_TYPE) !== T_EVENT ||
+      st.i32[at + O_ANY_HEAD] !== NONE || u32[at + O_ALLN] !== 0 ||
+      st.fdKind(fd) !== FD_OBJECT || st.fdRef(fd) !== obj
+    ) return -1;
+    this.#obj[fd] = obj;
+    this.#word[fd] = word;
+    this.#info[fd] = (u32[at + O_A] !== 0 ? 0x8000_0000 : 0) | u32[at + O_INST];
+    return obj;
+  }
+
+  #grow(fd: number): void {
+    const length = Math.min(Math.max(64, (fd + 1) * 2), this.#st.fdCap);
+    const obj = new Int32Array(length).fill(-1);
+    obj.set(this.#obj);
+    const word = new Int32Array(length), info = new Int32Array(length);
+    word.set(this.#word);
+    info.set(this.#info);
+    this.#obj = obj;
+    this.#word = word;
+    this.#info = info;
+  }
+}
