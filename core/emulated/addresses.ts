@@ -26,6 +26,13 @@ export class AddressSpace {
   #byStart = new Map<number, Mapping>();
   #lastAddress = -1;
   #lastMapping: Mapping | undefined;
+  /**
+   * The view behind #lastAddress, held strongly: a loop that waits on the
+   * same array skips `WeakRef#deref` (which also pins its target until the
+   * end of the job). It keeps one array alive a little longer, never a
+   * mapping that is gone: an address maps to one view for good.
+   */
+  #lastView: Int32Array | Uint32Array | undefined;
   #finalizer = new FinalizationRegistry<number>((start) => {
     this.#byStart.delete(start);
   });
@@ -56,14 +63,20 @@ export class AddressSpace {
    */
   read(address: number, count: number, out: Int32Array): boolean {
     // Waits in a loop reuse one array: skip the map for the last address.
-    const mapping = address === this.#lastAddress
-      ? this.#lastMapping
-      : this.#byStart.get(address) ?? this.#containing(address);
-    if (mapping === undefined) return false;
-    this.#lastAddress = address;
-    this.#lastMapping = mapping;
-    const view = mapping.view.deref();
-    if (view === undefined) return false;
+    let mapping: Mapping | undefined,
+      view: Int32Array | Uint32Array | undefined;
+    if (address === this.#lastAddress) {
+      mapping = this.#lastMapping!;
+      view = this.#lastView!;
+    } else {
+      mapping = this.#byStart.get(address) ?? this.#containing(address);
+      if (mapping === undefined) return false;
+      view = mapping.view.deref();
+      if (view === undefined) return false;
+      this.#lastAddress = address;
+      this.#lastMapping = mapping;
+      this.#lastView = view;
+    }
     const offset = address - mapping.start;
     if (offset + count * 4 > view.byteLength) return false;
     if (offset === 0 && view instanceof Int32Array) {

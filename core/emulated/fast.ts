@@ -120,7 +120,8 @@ export class EventFastPath {
 
   /**
    * Start a wait on the one object `fd` (any number; no alert) from device
-   * `deviceFd`:
+   * `deviceFd`, looking before it swaps (a swap would take the line from a
+   * peer about to signal it):
    * 0 acquired, NOT_SIGNALED, or SLOW (not an event, or an error or no room
    * for a wait, which the slow path reports in the kernel's order).
    */
@@ -133,6 +134,23 @@ export class EventFastPath {
   }
 
   /**
+   * After `acquire` found the event `fd` names not signaled: poll it for up
+   * to `spins` rounds, as a raw spin polls its word (one load a round, the
+   * line only read), and acquire it as soon as it looks signaled. 0,
+   * NOT_SIGNALED (gave up), or SLOW.
+   */
+  spinAcquire(deviceFd: number, fd: number, spins: number): number {
+    const st = this.#st, i32 = st.i32, at = st.o(this.#obj[fd]) + O_EVENT;
+    for (let n = spins; n > 0; n--) {
+      if ((Atomics.load(i32, at) & EV_SIGNALED) !== 0) {
+        const r = this.acquire(deviceFd, fd);
+        if (r !== NOT_SIGNALED) return r;
+      }
+    }
+    return NOT_SIGNALED;
+  }
+
+  /**
    * Apply `op` to the event `fd` names, if it belongs to `instance` (-1:
    * any): the word it had before, or SLOW.
    */
@@ -141,12 +159,20 @@ export class EventFastPath {
     // Out of the table: EBADF, from the slow path (and never an index here).
     if (!(fd >= 0 && fd < st.fdCap)) return SLOW;
     if (fd >= this.#obj.length) this.#grow(fd);
-    let obj = this.#obj[fd];
-    // Guess the word from last time, with the bit flipped the way a peer
-    // would have flipped it: right, the swap is all it takes.
-    let seen = op === TAKE
-      ? this.#word[fd] | EV_SIGNALED
-      : this.#word[fd] & ~EV_SIGNALED;
+    let obj = this.#obj[fd], seen = this.#word[fd];
+    if (obj < 0) {
+      // Not checked yet: the loop does.
+    } else if (op === SIGNAL || op === RESET) {
+      // Guess the word from last time, with the bit flipped the way a peer
+      // would have flipped it: if right, the swap is all the line moves for.
+      seen = op === SIGNAL ? seen & ~EV_SIGNALED : seen | EV_SIGNALED;
+    } else {
+      // A wait (or read) has usually just polled the word: look again, and
+      // swap only if there is something to take, leaving the line shared.
+      const now = Atomics.load(i32, st.o(obj) + O_EVENT);
+      if (((now ^ seen) & ~EV_SIGNALED) !== 0) obj = this.#obj[fd] = -1;
+      seen = now;
+    }
     for (let n = TRIES; n > 0; n--) {
       if (obj < 0) {
         obj = this.#check(fd);

@@ -161,31 +161,19 @@ export class WaitStarter {
     arg: DataView,
     spins: number,
   ): number {
-    const st = this.st;
     const fd = this.#fds[0];
     if (
       all || arg.getUint32(WAIT.count, LE) !== 1 ||
-      arg.getUint32(WAIT.alert, LE) !== 0 || st.fdKind(fd) !== FD_OBJECT
+      arg.getUint32(WAIT.alert, LE) !== 0
     ) {
       if (spins > 0) this.spin(deviceFd, all, arg, spins);
       return SLOW;
     }
-    // Look before swapping: a swap takes the event's cache line from the
-    // peer that is about to signal it.
-    const obj = st.fdRef(fd), owner = arg.getUint32(WAIT.owner, LE);
-    let r = st.looksSignaled(obj, owner)
-      ? this.fast.acquire(deviceFd, fd)
-      : NOT_SIGNALED;
+    let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
-      if (this.#deadlineMs(arg) <= wallMs()) {
-        // A poll: not signaled when looked at is the answer (§3.10).
-        r = this.fast.acquire(deviceFd, fd);
-        if (r === NOT_SIGNALED) return -Errno.ETIMEDOUT;
-      } else {
-        for (let n = spins; n > 0 && r === NOT_SIGNALED; n--) {
-          if (st.looksSignaled(obj, owner)) r = this.fast.acquire(deviceFd, fd);
-        }
-      }
+      // Not signaled when looked at: that is a poll's answer (§3.10).
+      if (this.#deadlineMs(arg) <= wallMs()) return -Errno.ETIMEDOUT;
+      if (spins > 0) r = this.fast.spinAcquire(deviceFd, fd, spins);
     }
     if (r === 0) return this.#acquired(0, false);
     if (r === SLOW && spins > 0) this.spin(deviceFd, all, arg, spins);
