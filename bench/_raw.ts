@@ -5,12 +5,14 @@
  * @module
  */
 
+import { SPIN_US, SpinClock } from "../core/emulated/spin.ts";
+
 /**
- * Polls before sleeping in a raw wait: the same budget as the emulated
- * engine's blocking wait (core/emulated/backend.ts SPINS), so "spin then
- * sleep" means the same on both sides.
+ * Microseconds a raw wait polls before it sleeps: the emulated engine's
+ * budget (core/emulated/spin.ts), so "spin then sleep" means the same on
+ * both sides.
  */
-export const RAW_SPINS = 2000;
+export const RAW_SPIN_US = SPIN_US;
 
 /**
  * An auto-reset event for one waiter on one shared word: 0 unsignaled,
@@ -20,6 +22,7 @@ export const RAW_SPINS = 2000;
 export class RawEvent {
   readonly #w: Int32Array;
   readonly #at: number;
+  readonly #clock = new SpinClock();
 
   /**
    * @param words the shared words
@@ -37,10 +40,11 @@ export class RawEvent {
     }
   }
 
-  /** Take the signal: poll up to `spins` times, then sleep until signaled. */
-  wait(spins: number): void {
-    const w = this.#w, at = this.#at;
-    for (let i = 0; i < spins; i++) {
+  /** Take the signal: poll for `spinUs` microseconds, then sleep until signaled. */
+  wait(spinUs: number): void {
+    const w = this.#w, at = this.#at, clock = this.#clock;
+    clock.start(spinUs);
+    for (let polls = 1; !clock.over(polls); polls++) {
       if (
         Atomics.load(w, at) === 1 && Atomics.compareExchange(w, at, 1, 0) === 1
       ) return;

@@ -39,6 +39,7 @@ import { deviceIoctl, objectIoctl } from "./ops.ts";
 import { EventFastPath, SLOW } from "./fast.ts";
 import { SharedState } from "./state.ts";
 import { WaitStarter } from "./wait.ts";
+import { SPIN_US } from "./spin.ts";
 
 /** Options for a new emulated device. */
 export interface EmulatedOptions {
@@ -51,14 +52,9 @@ export interface EmulatedOptions {
 }
 
 /**
- * Polls of a blocking wait's objects before it starts (WaitStarter#spin):
- * a hand-off from a running peer usually lands within them. The same budget
- * as the raw floor's spin in bench/_raw.ts.
- */
-const SPINS = 2000;
-/**
  * Polls of a queued wait's state word before sleeping: the objects were
- * just polled, so this only covers a claim racing with the queueing.
+ * just polled for SPIN_US (before the wait started, see
+ * WaitStarter#spin), so this only covers a claim racing with the queueing.
  */
 const QUEUED_SPINS = 100;
 const KEEPALIVE_MS = 1e9;
@@ -192,7 +188,7 @@ export class EmulatedBackend implements Backend {
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const view = asView(arg);
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
-      const rec = this.#startWait(fd, request, view, SPINS);
+      const rec = this.#startWait(fd, request, view, SPIN_US);
       if (rec < 0) return this.#finish(view!, request);
       const { ticket } = this.#waits.result;
       return this.#finish(view!, request, rec, this.#block(rec), ticket);
@@ -337,7 +333,7 @@ export class EmulatedBackend implements Backend {
     fd: number,
     request: number,
     view: DataView | null,
-    spins: number,
+    spinUs: number,
   ): number {
     if (!isFd(fd)) fail(Errno.EBADF, request);
     const st = this.#st, waits = this.#waits;
@@ -346,7 +342,7 @@ export class EmulatedBackend implements Backend {
     // fd checks, as in the kernel.
     const checked = waits.check(view);
     if (checked === 0) {
-      const r = waits.tryFast(fd, all, view!, spins);
+      const r = waits.tryFast(fd, all, view!, spinUs);
       if (r !== SLOW) {
         if (r < 0) fail(-r, request);
         return -1;

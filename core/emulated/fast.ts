@@ -51,6 +51,7 @@ import {
   T_EVENT,
 } from "./layout.ts";
 import type { SharedState } from "./state.ts";
+import { SpinClock } from "./spin.ts";
 
 /** "Take the slow path": not a result any ioctl can have. */
 export const SLOW = -0x8000_0000;
@@ -70,6 +71,7 @@ const NONE = -1;
 /** One thread's fast paths for one device, with what it checked, per fd. */
 export class EventFastPath {
   readonly #st: SharedState;
+  readonly #clock = new SpinClock();
   /** Per fd: the event last checked through it, or -1. */
   #obj = new Int32Array(0);
   /** Per fd: that event's word as this thread last saw or left it. */
@@ -134,14 +136,16 @@ export class EventFastPath {
   }
 
   /**
-   * After `acquire` found the event `fd` names not signaled: poll it for up
-   * to `spins` rounds, as a raw spin polls its word (one load a round, the
-   * line only read), and acquire it as soon as it looks signaled. 0,
+   * After `acquire` found the event `fd` names not signaled: poll it for
+   * `spinUs` microseconds, as a raw spin polls its word (one load a round,
+   * the line only read), and acquire it as soon as it looks signaled. 0,
    * NOT_SIGNALED (gave up), or SLOW.
    */
-  spinAcquire(deviceFd: number, fd: number, spins: number): number {
+  spinAcquire(deviceFd: number, fd: number, spinUs: number): number {
     const st = this.#st, i32 = st.i32, at = st.o(this.#obj[fd]) + O_EVENT;
-    for (let n = spins; n > 0; n--) {
+    const clock = this.#clock;
+    clock.start(spinUs);
+    for (let polls = 1; !clock.over(polls); polls++) {
       if ((Atomics.load(i32, at) & EV_SIGNALED) !== 0) {
         const r = this.acquire(deviceFd, fd);
         if (r !== NOT_SIGNALED) return r;

@@ -382,8 +382,8 @@ export class SharedState {
    * loop sees other threads' stores.
    */
   looksSignaled(obj: number, owner: number): boolean {
-    const u32 = this.u32, at = this.o(obj);
-    switch (Atomics.load(u32, at + O_TYPE)) {
+    const u32 = this.u32, at = this.sec.obj + obj * OBJ_WORDS;
+    switch (u32[at + O_TYPE]) { // stale only if freed: then start() decides
       case T_SEM:
         return Atomics.load(u32, at + O_A) !== 0;
       case T_MUTEX: {

@@ -26,6 +26,7 @@ import {
 } from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import { type EventFastPath, NOT_SIGNALED, SLOW } from "./fast.ts";
+import { SpinClock } from "./spin.ts";
 
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
 export class WaitStart {
@@ -51,6 +52,7 @@ export class WaitStarter {
   #seen: Uint32Array;
   #seenStamp = 0;
   readonly result: WaitStart = new WaitStart();
+  #clock = new SpinClock();
 
   constructor(
     private readonly st: SharedState,
@@ -151,38 +153,38 @@ export class WaitStarter {
   /**
    * Try to finish the wait without the device lock (call after `check`
    * passed): a wait-any on one event and no alert, acquired at once, after
-   * polling it for up to `spins` rounds, or a poll that times out. Else
-   * poll the objects for up to `spins` rounds (`spin`). Returns 0 (see
-   * `result`), -errno, or SLOW: then `start` decides, under the lock.
+   * polling it for `spinUs` microseconds, or a poll that times out. Else
+   * poll the objects for `spinUs` (`spin`). Returns 0 (see `result`),
+   * -errno, or SLOW: then `start` decides, under the lock.
    */
   tryFast(
     deviceFd: number,
     all: boolean,
     arg: DataView,
-    spins: number,
+    spinUs: number,
   ): number {
     const fd = this.#fds[0];
     if (
       all || arg.getUint32(WAIT.count, LE) !== 1 ||
       arg.getUint32(WAIT.alert, LE) !== 0
     ) {
-      if (spins > 0) this.spin(deviceFd, all, arg, spins);
+      if (spinUs > 0) this.spin(deviceFd, all, arg, spinUs);
       return SLOW;
     }
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer (§3.10).
       if (this.#deadlineMs(arg) <= wallMs()) return -Errno.ETIMEDOUT;
-      if (spins > 0) r = this.fast.spinAcquire(deviceFd, fd, spins);
+      if (spinUs > 0) r = this.fast.spinAcquire(deviceFd, fd, spinUs);
     }
     if (r === 0) return this.#acquired(0, false);
-    if (r === SLOW && spins > 0) this.spin(deviceFd, all, arg, spins);
+    if (r === SLOW && spinUs > 0) this.spin(deviceFd, all, arg, spinUs);
     return SLOW;
   }
 
   /**
    * Before the wait starts, without the lock: poll its objects until one
-   * (wait-any) or all (wait-all) look signaled, for at most `spins` rounds.
+   * (wait-any) or all (wait-all) look signaled, for at most `spinUs` µs.
    * Skipped for a poll, whose deadline has passed. Call after `check`
    * passed; what the fds name here is only a hint, and `start` decides.
    *
@@ -193,7 +195,7 @@ export class WaitStarter {
    * pulses and close-during-wait all apply from `start` on, as if the
    * ioctl had been called a moment later.
    */
-  spin(deviceFd: number, all: boolean, arg: DataView, spins: number): void {
+  spin(deviceFd: number, all: boolean, arg: DataView, spinUs: number): void {
     const st = this.st;
     if (st.fdKind(deviceFd) !== FD_DEVICE) return;
     const count = arg.getUint32(WAIT.count, LE);
@@ -211,7 +213,9 @@ export class WaitStarter {
     }
     if (this.#looksReady(all, objs, count, alert, owner)) return;
     if (this.#deadlineMs(arg) <= wallMs()) return;
-    for (let n = spins; n > 0; n--) {
+    const clock = this.#clock;
+    clock.start(spinUs);
+    for (let polls = 1; !clock.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) return;
     }
   }
