@@ -38,7 +38,7 @@ import {
 import { deviceIoctl, objectIoctl } from "./ops.ts";
 import { EventFastPath, SLOW } from "./fast.ts";
 import { SharedState } from "./state.ts";
-import { WaitStarter } from "./wait.ts";
+import { SPUN, WaitStarter, WOULD_QUEUE } from "./wait.ts";
 import { SPIN_US } from "./spin.ts";
 
 /** Options for a new emulated device. */
@@ -341,22 +341,30 @@ export class EmulatedBackend implements Backend {
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
     const checked = waits.check(view);
+    let spin = spinUs;
     if (checked === 0) {
       const r = waits.tryFast(fd, all, view!, spinUs);
-      if (r !== SLOW) {
+      if (r === SPUN) spin = 0;
+      else if (r !== SLOW) {
         if (r < 0) fail(-r, request);
         return -1;
       }
     }
-    st.lockDevice();
-    const kind = st.fdKind(fd);
-    const r = kind !== FD_DEVICE
-      ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
-      : checked < 0
-      ? checked
-      : waits.start(st.fdRef(fd), all, view!);
-    st.unlockDevice();
-    if (r < 0) fail(-r, request);
+    // Try at once; if it would have to queue, spin first (once), then again.
+    for (;;) {
+      st.lockDevice();
+      const kind = st.fdKind(fd);
+      const r = kind !== FD_DEVICE
+        ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
+        : checked < 0
+        ? checked
+        : waits.start(st.fdRef(fd), all, view!, spin === 0);
+      st.unlockDevice();
+      if (r < 0) fail(-r, request);
+      if (r !== WOULD_QUEUE) break;
+      waits.spin(all, view!, spin);
+      spin = 0;
+    }
     return waits.result.queued ? waits.result.rec : -1;
   }
 

@@ -222,6 +222,9 @@ export class EventFastPath {
     const st = this.#st, u32 = st.u32;
     if (st.fdKind(fd) !== FD_OBJECT) return -1;
     const obj = st.fdRef(fd), at = st.o(obj);
+    // Semaphores and mutexes come here too: send them on at once, from a
+    // plain read (a stale "event" is caught by the atomic checks below).
+    if (u32[at + O_TYPE] !== T_EVENT) return -1;
     const word = Atomics.load(st.i32, at + O_EVENT);
     if (
       (word & EV_PINNED) !== 0 || Atomics.load(u32, at + O_TYPE) !== T_EVENT ||

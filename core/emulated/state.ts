@@ -115,8 +115,9 @@ export class SharedState {
 
   /** This thread holds the device lock (see lockDevice). */
   #locked = false;
-  /** Events this thread pinned while holding the device lock. */
-  #pinned: number[] = [];
+  /** Events this thread pinned while holding the device lock: ids, count. */
+  #pinned = new Int32Array(16);
+  #pinnedCount = 0;
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -176,11 +177,11 @@ export class SharedState {
   /** Unpin what was pinned (a new version each) and release the lock. */
   unlockDevice(): void {
     const i32 = this.i32, pinned = this.#pinned;
-    for (let i = 0; i < pinned.length; i++) {
+    for (let i = this.#pinnedCount - 1; i >= 0; i--) {
       const at = this.sec.obj + pinned[i] * OBJ_WORDS + O_EVENT;
       Atomics.store(i32, at, ((i32[at] & ~EV_PINNED) + EV_VERSION) | 0);
     }
-    pinned.length = 0;
+    this.#pinnedCount = 0;
     this.#locked = false;
     unlock(i32, H_LOCK);
   }
@@ -192,7 +193,12 @@ export class SharedState {
       if (v & EV_PINNED) return; // pinned already, by this holder
       if (Atomics.compareExchange(i32, at, v, v | EV_PINNED) === v) break;
     }
-    this.#pinned.push(obj);
+    if (this.#pinnedCount === this.#pinned.length) {
+      const more = new Int32Array(this.#pinned.length * 2);
+      more.set(this.#pinned);
+      this.#pinned = more;
+    }
+    this.#pinned[this.#pinnedCount++] = obj;
   }
 
   // ---- fd table -------------------------------------------------------

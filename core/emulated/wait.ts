@@ -17,16 +17,15 @@ import { WAIT } from "../../uapi/structs.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
 import { wallMs } from "./clock.ts";
-import {
-  FD_DEVICE,
-  FD_OBJECT,
-  O_INST,
-  WAIT_KIND_ALL,
-  WAIT_KIND_ANY,
-} from "./layout.ts";
+import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import { type EventFastPath, NOT_SIGNALED, SLOW } from "./fast.ts";
 import { SpinClock } from "./spin.ts";
+
+/** start(): it would have queued the wait, and was told not to. */
+export const WOULD_QUEUE = 1;
+/** tryFast(): the slow path's, without another spin. */
+export const SPUN = SLOW + 1;
 
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
 export class WaitStart {
@@ -53,6 +52,8 @@ export class WaitStarter {
   #seenStamp = 0;
   readonly result: WaitStart = new WaitStart();
   #clock = new SpinClock();
+  /** The alert `start` resolved last (-1: none), for `spin`. */
+  #alert = -1;
 
   constructor(
     private readonly st: SharedState,
@@ -89,9 +90,11 @@ export class WaitStarter {
 
   /**
    * With the lock held and `check` passed: resolve the fds, try to acquire,
-   * else queue (or time out at once). Returns 0 (see `result`) or -errno.
+   * else queue (or time out at once). Returns 0 (see `result`) or -errno;
+   * or, when told not to `queue`, WOULD_QUEUE (then `spin` may poll the
+   * objects it resolved, and a second `start` decides).
    */
-  start(instance: number, all: boolean, arg: DataView): number {
+  start(instance: number, all: boolean, arg: DataView, queue = true): number {
     const st = this.st;
     if (!st.canStartWait()) return -Errno.ENOMEM;
     const count = arg.getUint32(WAIT.count, LE);
@@ -134,6 +137,10 @@ export class WaitStarter {
     // Nothing to take. A deadline already past never sleeps (§3.10).
     const deadlineMs = this.#deadlineMs(arg);
     if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
+    if (!queue) {
+      this.#alert = alert;
+      return WOULD_QUEUE;
+    }
     const rec = st.allocRecord();
     out.ticket = st.enqueue(
       rec,
@@ -152,10 +159,11 @@ export class WaitStarter {
 
   /**
    * Try to finish the wait without the device lock (call after `check`
-   * passed): a wait-any on one event and no alert, acquired at once, after
-   * polling it for `spinUs` microseconds, or a poll that times out. Else
-   * poll the objects for `spinUs` (`spin`). Returns 0 (see `result`),
-   * -errno, or SLOW: then `start` decides, under the lock.
+   * passed): a wait-any on one event and no alert, acquired at once, or
+   * after polling it for `spinUs` microseconds, or a poll that times out.
+   * Returns 0 (see `result`), -errno, SLOW (the slow path's, spin and all),
+   * or SPUN (the slow path's, but the spin is done: the event stayed
+   * unsignaled for all of it).
    */
   tryFast(
     deviceFd: number,
@@ -163,57 +171,39 @@ export class WaitStarter {
     arg: DataView,
     spinUs: number,
   ): number {
-    const fd = this.#fds[0];
     if (
       all || arg.getUint32(WAIT.count, LE) !== 1 ||
       arg.getUint32(WAIT.alert, LE) !== 0
-    ) {
-      if (spinUs > 0) this.spin(deviceFd, all, arg, spinUs);
-      return SLOW;
-    }
+    ) return SLOW;
+    const fd = this.#fds[0];
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer (§3.10).
       if (this.#deadlineMs(arg) <= wallMs()) return -Errno.ETIMEDOUT;
-      if (spinUs > 0) r = this.fast.spinAcquire(deviceFd, fd, spinUs);
+      if (spinUs === 0) return SPUN;
+      r = this.fast.spinAcquire(deviceFd, fd, spinUs);
+      if (r === NOT_SIGNALED) return SPUN;
     }
-    if (r === 0) return this.#acquired(0, false);
-    if (r === SLOW && spinUs > 0) this.spin(deviceFd, all, arg, spinUs);
-    return SLOW;
+    return r === 0 ? this.#acquired(0, false) : SLOW;
   }
 
   /**
-   * Before the wait starts, without the lock: poll its objects until one
-   * (wait-any) or all (wait-all) look signaled, for at most `spinUs` µs.
-   * Skipped for a poll, whose deadline has passed. Call after `check`
-   * passed; what the fds name here is only a hint, and `start` decides.
+   * After `start` said WOULD_QUEUE, without the lock: poll the objects it
+   * resolved until one (wait-any) or all (wait-all) look signaled, for at
+   * most `spinUs` microseconds. What they look like is only a hint: the
+   * second `start` decides.
    *
    * A hand-off from a running peer then lands on the object itself, and
    * neither side pays for a wait record, its queue links or a futex call.
    * Nobody can tell a wait that spins here from one whose thread has not
    * been scheduled yet: it holds nothing and is in no queue, so FIFO order,
-   * pulses and close-during-wait all apply from `start` on, as if the
-   * ioctl had been called a moment later.
+   * pulses and close-during-wait all apply from the second `start` on, as
+   * if the ioctl had been called a moment later.
    */
-  spin(deviceFd: number, all: boolean, arg: DataView, spinUs: number): void {
-    const st = this.st;
-    if (st.fdKind(deviceFd) !== FD_DEVICE) return;
+  spin(all: boolean, arg: DataView, spinUs: number): void {
     const count = arg.getUint32(WAIT.count, LE);
     const owner = arg.getUint32(WAIT.owner, LE);
-    const alertFd = arg.getUint32(WAIT.alert, LE);
-    const fds = this.#fds, objs = this.#objs;
-    for (let i = 0; i < count; i++) {
-      if (st.fdKind(fds[i]) !== FD_OBJECT) return;
-      objs[i] = st.fdRef(fds[i]);
-    }
-    let alert = -1;
-    if (alertFd !== 0) {
-      if (st.fdKind(alertFd | 0) !== FD_OBJECT) return;
-      alert = st.fdRef(alertFd | 0);
-    }
-    if (this.#looksReady(all, objs, count, alert, owner)) return;
-    if (this.#deadlineMs(arg) <= wallMs()) return;
-    const clock = this.#clock;
+    const objs = this.#objs, alert = this.#alert, clock = this.#clock;
     clock.start(spinUs);
     for (let polls = 1; !clock.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) return;
