@@ -1,7 +1,7 @@
 /// <reference lib="deno.worker" />
 /**
  * A stress Worker: waits for the start event, then `loops` times acquires
- * its objects (WAIT_ANY on one, or WAIT_ALL on several) for its own owner,
+ * its objects (WAIT_ANY, which must return index 0, or WAIT_ALL) for its own owner,
  * increments plain (non-atomic) counters in shared memory, and gives every
  * object back. Any wrong index or count throws, which fails the test.
  *
@@ -25,10 +25,15 @@ export interface LockerInit {
   loops: number;
   /** Objects acquired each iteration. */
   objs: number[];
-  /** WAIT_ALL (true) or WAIT_ANY (false, then `objs` has one object). */
+  /** WAIT_ALL (true) or WAIT_ANY (false: objs[0] is the one acquired). */
   all: boolean;
-  /** Per object: "mutex" (unlocked after) or the semaphore's max (released by 1 after). */
-  kinds: ("mutex" | number)[];
+  /**
+   * Per object, how it is given back: "mutex" (unlocked), "event" (an
+   * auto-reset event used as a lock: set, and it must have been unset),
+   * "none" (only waited on, never acquired), or the semaphore's max
+   * (released by 1).
+   */
+  kinds: ("mutex" | "event" | "none" | number)[];
   /** Shared counters (Int32Array words). */
   counters: SharedArrayBuffer;
   /** Counter words this Worker increments non-atomically while holding its objects. */
@@ -83,9 +88,13 @@ self.onmessage = (e: MessageEvent<LockerInit>) => {
     for (const g of gauges) Atomics.sub(c, g, 1);
     for (let k = 0; k < objs.length; k++) {
       const kind = kinds[k];
+      if (kind === "none") continue;
       if (kind === "mutex") {
         const prev = ops.unlock(objs[k], owner);
         if (prev !== 1) throw new Error(`loop ${i}: unlock saw count ${prev}`);
+      } else if (kind === "event") {
+        const prev = ops.set(objs[k]);
+        if (prev !== 0) throw new Error(`loop ${i}: the held event was set`);
       } else {
         const prev = ops.release(objs[k], 1);
         if (prev >= kind) {

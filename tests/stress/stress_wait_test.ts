@@ -56,3 +56,44 @@ Deno.test("stress: stress_wait, 4 Workers x 10,000 on one mutex, plain counter e
     { fd: start, event: { manual: true, signaled: true } },
   ]);
 });
+
+/**
+ * The same shape with an auto-reset event as the lock: WAIT_ANY takes it,
+ * EVENT_SET gives it back. Two of the Workers wait on the event alone (the
+ * engine's lock-free event path), two on the event and one that is never
+ * signaled (the queued path, whose pins the lock-free path must respect).
+ */
+Deno.test("stress: 4 Workers x 10,000 on an auto-reset event as a lock, lock-free and queued waits mixed, plain counter exact", async () => {
+  const loops = stressLoops();
+  const { nt, dev } = freshDevice();
+  const lock = createEvent(nt, dev, false, true);
+  const never = createEvent(nt, dev, false, false);
+  const start = createEvent(nt, dev, true, false);
+  const counters = new SharedArrayBuffer(3 * 4);
+  const inits: LockerInit[] = Array.from({ length: WORKERS }, (_, i) => ({
+    token: nt.share(),
+    dev,
+    start,
+    owner: 0x1000 + i,
+    loops,
+    objs: i % 2 === 0 ? [lock] : [lock, never],
+    all: false,
+    kinds: i % 2 === 0 ? ["event"] : ["event", "none"],
+    counters,
+    bump: [0],
+    gauges: [1],
+    hold: HOLD,
+  }));
+  const done = await runWorkers<LockerDone>(worker, inits, 20_000, () => {
+    assert.equal(new Ops(nt).set(start), 0);
+  });
+  assert.deepEqual(done.map((d) => d.loops), inits.map(() => loops));
+  const c = new Int32Array(counters);
+  assert.equal(c[0], WORKERS * loops);
+  assert.deepEqual([c[1], c[2]], [0, 1], "holders inside at once: now, most");
+  assertSettled(nt, dev, [
+    { fd: lock, event: { manual: false, signaled: true } },
+    { fd: never, event: { manual: false, signaled: false } },
+    { fd: start, event: { manual: true, signaled: true } },
+  ]);
+});
