@@ -187,12 +187,8 @@ export class SharedState {
   }
 
   #pin(obj: number, at: number): void {
-    const i32 = this.i32;
-    for (;;) {
-      const v = Atomics.load(i32, at);
-      if (v & EV_PINNED) return; // pinned already, by this holder
-      if (Atomics.compareExchange(i32, at, v, v | EV_PINNED) === v) break;
-    }
+    // An atomic or: a fast path's swap racing with it fails, or lands first.
+    Atomics.or(this.i32, at, EV_PINNED);
     if (this.#pinnedCount === this.#pinned.length) {
       const more = new Int32Array(this.#pinned.length * 2);
       more.set(this.#pinned);
@@ -295,9 +291,12 @@ export class SharedState {
    */
   o(obj: number): number {
     const at = this.sec.obj + obj * OBJ_WORDS;
-    if (this.#locked && this.u32[at + O_TYPE] === T_EVENT) {
-      this.#pin(obj, at + O_EVENT);
-    }
+    // Only the lock holder sets or clears the pin, so a plain read tells
+    // whether this holder has pinned the event already.
+    if (
+      this.#locked && this.u32[at + O_TYPE] === T_EVENT &&
+      (this.i32[at + O_EVENT] & EV_PINNED) === 0
+    ) this.#pin(obj, at + O_EVENT);
     return at;
   }
 
