@@ -18,7 +18,7 @@ import {
   WaitArgs,
 } from "../mod.ts";
 import { FOREVER } from "../tests/stress/_surface.ts";
-import { busyWait, RAW_SPIN_US, RawEvent } from "./_raw.ts";
+import { busyWait, RawEvent } from "./_raw.ts";
 
 /** How the two sides wait for each other. */
 export type Transport = "raw" | "ntsync";
@@ -113,7 +113,7 @@ export class PingPong {
         nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, this.#waitPong);
       } else {
         this.#rawPing.signal();
-        this.#rawPong.wait(RAW_SPIN_US);
+        this.#rawPong.wait();
       }
     }
   }
@@ -121,7 +121,7 @@ export class PingPong {
   /** Answer raw pings forever (spinning before sleeping, as the raw initiator does). */
   echoRaw(): never {
     for (;;) {
-      this.#rawPing.wait(RAW_SPIN_US);
+      this.#rawPing.wait();
       this.#rawPong.signal();
     }
   }

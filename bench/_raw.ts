@@ -5,14 +5,7 @@
  * @module
  */
 
-import { SPIN_US, SpinClock } from "../core/emulated/spin.ts";
-
-/**
- * Microseconds a raw wait polls before it sleeps: the emulated engine's
- * budget (core/emulated/spin.ts), so "spin then sleep" means the same on
- * both sides.
- */
-export const RAW_SPIN_US = SPIN_US;
+import { Spinner } from "../core/emulated/spin.ts";
 
 /**
  * An auto-reset event for one waiter on one shared word: 0 unsignaled,
@@ -22,7 +15,12 @@ export const RAW_SPIN_US = SPIN_US;
 export class RawEvent {
   readonly #w: Int32Array;
   readonly #at: number;
-  readonly #clock = new SpinClock();
+  /**
+   * The waiter's spin budget, by the emulated engine's own rules
+   * (core/emulated/spin.ts), so "spin then sleep" means the same on both
+   * sides of a comparison.
+   */
+  readonly #spinner = new Spinner();
 
   /**
    * @param words the shared words
@@ -40,24 +38,29 @@ export class RawEvent {
     }
   }
 
-  /** Take the signal: poll for `spinUs` microseconds, then sleep until signaled. */
-  wait(spinUs: number): void {
-    const w = this.#w, at = this.#at, clock = this.#clock;
-    clock.start(spinUs);
-    for (let polls = 1; !clock.over(polls); polls++) {
+  /** Take the signal: poll for the spin budget, then sleep until signaled. */
+  wait(): void {
+    const w = this.#w, at = this.#at, spinner = this.#spinner;
+    spinner.start();
+    for (let polls = 1; !spinner.over(polls); polls++) {
       if (
         Atomics.load(w, at) === 1 && Atomics.compareExchange(w, at, 1, 0) === 1
-      ) return;
+      ) {
+        spinner.caught();
+        return;
+      }
     }
+    const sleptSince = performance.now();
     for (;;) {
       const was = Atomics.compareExchange(w, at, 0, -1);
       if (was === 1) {
-        if (Atomics.compareExchange(w, at, 1, 0) === 1) return;
+        if (Atomics.compareExchange(w, at, 1, 0) === 1) break;
         continue;
       }
       Atomics.wait(w, at, -1);
-      if (Atomics.compareExchange(w, at, 1, 0) === 1) return;
+      if (Atomics.compareExchange(w, at, 1, 0) === 1) break;
     }
+    spinner.slept(performance.now() - sleptSince);
   }
 }
 

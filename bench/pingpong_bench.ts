@@ -1,11 +1,12 @@
 /**
  * Ping-pong through two auto-reset events, between two Workers and between
  * the main thread and a Worker, against the same ping-pong on raw
- * `Atomics.wait`/`notify` (bench/_raw.ts: spin, then sleep).
+ * `Atomics.wait`/`notify` (bench/_raw.ts: spin, then sleep, the spin's
+ * length adapting by the engine's own rules, core/emulated/spin.ts).
  *
  * "Peer spinning": round trips back to back, so each side is still in its
  * spin when the other signals. "Peer sleeping": the initiator thinks for
- * DELAY_US before each ping, longer than either side's spin, so every
+ * DELAY_US before each ping, longer than either side's longest spin, so every
  * signal has to wake a sleeper (the cost is then the kernel's futex wake,
  * plus DELAY_US on both sides of the ratio: the "think time alone" line
  * shows how much of each is the delay).
@@ -35,8 +36,11 @@ import { runInWorkers, startWorker } from "./_workers.ts";
 const SPIN_ROUNDS = 1000;
 /** Round trips per bench iteration, peers sleeping. */
 const SLEEP_ROUNDS = 10;
-/** The initiator's think time before each ping when the peer must be asleep. */
-const DELAY_US = 50;
+/**
+ * The initiator's think time before each ping when the peer must be asleep:
+ * longer than the longest spin either side adapts to (MAX_SPIN_US).
+ */
+const DELAY_US = 200;
 
 const { nt, dev } = benchDevice();
 const shared = new SharedArrayBuffer(SHARED_WORDS * 4);

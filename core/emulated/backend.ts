@@ -39,7 +39,7 @@ import { deviceIoctl, objectIoctl } from "./ops.ts";
 import { EventFastPath, SLOW } from "./fast.ts";
 import { SharedState } from "./state.ts";
 import { SPUN, WaitStarter, WOULD_QUEUE } from "./wait.ts";
-import { SPIN_US } from "./spin.ts";
+import { Spinner } from "./spin.ts";
 
 /** Options for a new emulated device. */
 export interface EmulatedOptions {
@@ -53,7 +53,7 @@ export interface EmulatedOptions {
 
 /**
  * Polls of a queued wait's state word before sleeping: the objects were
- * just polled for SPIN_US (before the wait started, see
+ * just polled for the spin budget (before the wait started, see
  * WaitStarter#spin), so this only covers a claim racing with the queueing.
  */
 const QUEUED_SPINS = 100;
@@ -117,6 +117,7 @@ export class EmulatedBackend implements Backend {
   readonly #clock: DeviceClock;
   readonly #addresses = new AddressSpace();
   readonly #waits: WaitStarter;
+  readonly #spinner = new Spinner();
   readonly #fast: EventFastPath;
   /** This thread's id on the device: its waits carry it, for reap(). */
   readonly #thread: number;
@@ -125,13 +126,14 @@ export class EmulatedBackend implements Backend {
     this.#st = st;
     this.#thread = thread;
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
-    this.#fast = new EventFastPath(st);
+    this.#fast = new EventFastPath(st, this.#spinner);
     this.#waits = new WaitStarter(
       st,
       this.#addresses,
       this.#clock,
       thread,
       this.#fast,
+      this.#spinner,
     );
     attached.set(st.buffer, this);
   }
@@ -188,7 +190,7 @@ export class EmulatedBackend implements Backend {
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const view = asView(arg);
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
-      const rec = this.#startWait(fd, request, view, SPIN_US);
+      const rec = this.#startWait(fd, request, view, true);
       if (rec < 0) return this.#finish(view!, request);
       const { ticket } = this.#waits.result;
       return this.#finish(view!, request, rec, this.#block(rec), ticket);
@@ -227,7 +229,7 @@ export class EmulatedBackend implements Backend {
     const { signal } = options;
     signal?.throwIfAborted();
     const view = asView(arg);
-    const rec = this.#startWait(fd, request, view, 0);
+    const rec = this.#startWait(fd, request, view, false);
     if (rec < 0) return this.#finish(view!, request);
 
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
@@ -333,7 +335,7 @@ export class EmulatedBackend implements Backend {
     fd: number,
     request: number,
     view: DataView | null,
-    spinUs: number,
+    spin: boolean,
   ): number {
     if (!isFd(fd)) fail(Errno.EBADF, request);
     const st = this.#st, waits = this.#waits;
@@ -341,10 +343,9 @@ export class EmulatedBackend implements Backend {
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
     const checked = waits.check(view);
-    let spin = spinUs;
     if (checked === 0) {
-      const r = waits.tryFast(fd, all, view!, spinUs);
-      if (r === SPUN) spin = 0;
+      const r = waits.tryFast(fd, all, view!, spin);
+      if (r === SPUN) spin = false;
       else if (r !== SLOW) {
         if (r < 0) fail(-r, request);
         return -1;
@@ -358,12 +359,12 @@ export class EmulatedBackend implements Backend {
         ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
         : checked < 0
         ? checked
-        : waits.start(st.fdRef(fd), all, view!, spin === 0);
+        : waits.start(st.fdRef(fd), all, view!, !spin);
       st.unlockDevice();
       if (r < 0) fail(-r, request);
       if (r !== WOULD_QUEUE) break;
-      waits.spin(all, view!, spin);
-      spin = 0;
+      waits.spin(all, view!);
+      spin = false;
     }
     return waits.result.queued ? waits.result.rec : -1;
   }
@@ -375,17 +376,27 @@ export class EmulatedBackend implements Backend {
     for (let spins = QUEUED_SPINS; spins > 0; spins--) {
       if (Atomics.load(i32, at) !== PENDING) break;
     }
+    const sleptSince = performance.now();
+    let state: number;
     for (;;) {
-      const state = asleep(i32, at);
-      if (state !== SLEEPING) return state;
+      state = asleep(i32, at);
+      if (state !== SLEEPING) break;
       if (deadlineMs === Infinity) {
         Atomics.wait(i32, at, SLEEPING);
         continue;
       }
       const left = deadlineMs - wallMs();
-      if (left <= 0) return this.#giveUp(rec);
+      if (left <= 0) {
+        state = this.#giveUp(rec);
+        break;
+      }
       Atomics.wait(i32, at, SLEEPING, left);
     }
+    // How long the spin fell short, for the next one (see Spinner).
+    this.#spinner.slept(
+      state >= 0 ? performance.now() - sleptSince : Infinity,
+    );
+    return state;
   }
 
   /** Timed out: withdraw unless claimed meanwhile. */

@@ -51,7 +51,7 @@ import {
   T_EVENT,
 } from "./layout.ts";
 import type { SharedState } from "./state.ts";
-import { SpinClock } from "./spin.ts";
+import type { Spinner } from "./spin.ts";
 
 /** "Take the slow path": not a result any ioctl can have. */
 export const SLOW = -0x8000_0000;
@@ -71,7 +71,7 @@ const NONE = -1;
 /** One thread's fast paths for one device, with what it checked, per fd. */
 export class EventFastPath {
   readonly #st: SharedState;
-  readonly #clock = new SpinClock();
+  readonly #spinner: Spinner;
   /** Per fd: the event last checked through it, or -1. */
   #obj = new Int32Array(0);
   /** Per fd: that event's word as this thread last saw or left it. */
@@ -79,9 +79,13 @@ export class EventFastPath {
   /** Per fd: the event's instance, and bit 31 set if it is manual-reset. */
   #info = new Int32Array(0);
 
-  /** @param st the device, as this thread sees it */
-  constructor(st: SharedState) {
+  /**
+   * @param st the device, as this thread sees it
+   * @param spinner this thread's spin budget
+   */
+  constructor(st: SharedState, spinner: Spinner) {
     this.#st = st;
+    this.#spinner = spinner;
   }
 
   /**
@@ -136,18 +140,19 @@ export class EventFastPath {
   }
 
   /**
-   * After `acquire` found the event `fd` names not signaled: poll it for
-   * `spinUs` microseconds, as a raw spin polls its word (one load a round,
-   * the line only read), and acquire it as soon as it looks signaled. 0,
+   * After `acquire` found the event `fd` names not signaled: poll it for the
+   * spin budget, as a raw spin polls its word (one load a round, the line
+   * only read), and acquire it as soon as it looks signaled. 0,
    * NOT_SIGNALED (gave up), or SLOW.
    */
-  spinAcquire(deviceFd: number, fd: number, spinUs: number): number {
+  spinAcquire(deviceFd: number, fd: number): number {
     const st = this.#st, i32 = st.i32, at = st.o(this.#obj[fd]) + O_EVENT;
-    const clock = this.#clock;
-    clock.start(spinUs);
-    for (let polls = 1; !clock.over(polls); polls++) {
+    const spinner = this.#spinner;
+    spinner.start();
+    for (let polls = 1; !spinner.over(polls); polls++) {
       if ((Atomics.load(i32, at) & EV_SIGNALED) !== 0) {
         const r = this.acquire(deviceFd, fd);
+        if (r === 0) spinner.caught();
         if (r !== NOT_SIGNALED) return r;
       }
     }

@@ -1,36 +1,78 @@
 /**
  * How long a blocking wait polls before it sleeps. A hand-off from a peer
- * that is running usually lands within it, and then costs neither side a
- * futex call; a peer that is not running costs at most this much CPU.
+ * that is running usually lands within the spin, and then costs neither
+ * side a futex call; a peer that is not running costs the spin in CPU.
  *
  * The budget is time, not a number of polls, so that waits whose polls
  * cost more (several objects) spin no longer than a cheap one, and the
- * bench's raw floor (bench/_raw.ts) can spin exactly as long.
+ * bench's raw floor (bench/_raw.ts) spins by the same rules. It adapts, as
+ * glibc's adaptive mutexes do: two threads handing a signal back and forth
+ * fall into sleeping on every hand-off once one of them is preempted (each
+ * gives up spinning before the other's futex wake arrives), and only a
+ * longer spin gets them out.
  *
  * @module
  */
 
-/** Microseconds a blocking wait polls before it sleeps. */
+/** Microseconds a blocking wait polls before it sleeps, to begin with. */
 export const SPIN_US = 20;
+/** The longest spin the budget grows to, in microseconds. */
+export const MAX_SPIN_US = 80;
 
 /** Polls between two looks at the clock (a clock read costs ~30 polls). */
 const POLLS_PER_CHECK = 64;
 
 /**
- * A spin's clock: `until(spinUs)` starts one, then `over(polls)` with the
- * number of polls so far says when it is spent (reading the clock only
- * every POLLS_PER_CHECK polls).
+ * One thread's spin budget and clock. `start()` begins a spin, `over(polls)`
+ * says when it is spent; then the wait reports how it ended:
+ *
+ * - `caught()`: the spin got it. Early in the spin, the budget halves
+ *   (down to SPIN_US): the peer answers fast.
+ * - `slept(ms)`: the wait slept `ms` before it was served. Served within
+ *   MAX_SPIN_US, a longer spin would have saved the sleep: the budget
+ *   doubles (up to MAX_SPIN_US). Later, or never (Infinity, a timeout): the
+ *   peer is not running, and the budget drops back to SPIN_US.
  */
-export class SpinClock {
-  #end = 0;
+export class Spinner {
+  #budgetUs = SPIN_US;
+  #startMs = 0;
+  #endMs = 0;
+  readonly #now: () => number;
 
-  /** Start a spin of `spinUs` microseconds. */
-  start(spinUs: number): void {
-    this.#end = performance.now() + spinUs / 1000;
+  /** @param now the clock in ms (tests pass their own) */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** The current budget in microseconds. */
+  get budgetUs(): number {
+    return this.#budgetUs;
+  }
+
+  /** Start a spin of the current budget. */
+  start(): void {
+    this.#startMs = this.#now();
+    this.#endMs = this.#startMs + this.#budgetUs / 1000;
   }
 
   /** After `polls` polls: is the spin spent? */
   over(polls: number): boolean {
-    return polls % POLLS_PER_CHECK === 0 && performance.now() >= this.#end;
+    return polls % POLLS_PER_CHECK === 0 && this.#now() >= this.#endMs;
+  }
+
+  /** The spin got what it waited for. */
+  caught(): void {
+    if (this.#budgetUs === SPIN_US) return;
+    const tookMs = this.#now() - this.#startMs;
+    if (tookMs * 2000 < this.#budgetUs) {
+      this.#budgetUs = Math.max(SPIN_US, this.#budgetUs / 2);
+    }
+  }
+
+  /** The wait slept `ms` after its spin before it was served (Infinity: never). */
+  slept(ms: number): void {
+    this.#budgetUs = ms * 1000 <= MAX_SPIN_US
+      ? Math.min(MAX_SPIN_US, this.#budgetUs * 2)
+      : SPIN_US;
   }
 }

@@ -20,7 +20,7 @@ import { wallMs } from "./clock.ts";
 import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import { type EventFastPath, NOT_SIGNALED, SLOW } from "./fast.ts";
-import { SpinClock } from "./spin.ts";
+import type { Spinner } from "./spin.ts";
 
 /** start(): it would have queued the wait, and was told not to. */
 export const WOULD_QUEUE = 1;
@@ -51,7 +51,6 @@ export class WaitStarter {
   #seen: Uint32Array;
   #seenStamp = 0;
   readonly result: WaitStart = new WaitStart();
-  #clock = new SpinClock();
   /** The alert `start` resolved last (-1: none), for `spin`. */
   #alert = -1;
 
@@ -61,6 +60,7 @@ export class WaitStarter {
     private readonly clock: DeviceClock,
     private readonly thread: number,
     private readonly fast: EventFastPath,
+    private readonly spinner: Spinner,
   ) {
     this.#seen = new Uint32Array(st.objCap);
   }
@@ -160,7 +160,8 @@ export class WaitStarter {
   /**
    * Try to finish the wait without the device lock (call after `check`
    * passed): a wait-any on one event and no alert, acquired at once, or
-   * after polling it for `spinUs` microseconds, or a poll that times out.
+   * after polling it for the spin budget (if `spin`), or a poll that times
+   * out.
    * Returns 0 (see `result`), -errno, SLOW (the slow path's, spin and all),
    * or SPUN (the slow path's, but the spin is done: the event stayed
    * unsignaled for all of it).
@@ -169,7 +170,7 @@ export class WaitStarter {
     deviceFd: number,
     all: boolean,
     arg: DataView,
-    spinUs: number,
+    spin: boolean,
   ): number {
     if (
       all || arg.getUint32(WAIT.count, LE) !== 1 ||
@@ -180,8 +181,8 @@ export class WaitStarter {
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer (§3.10).
       if (this.#deadlineMs(arg) <= wallMs()) return -Errno.ETIMEDOUT;
-      if (spinUs === 0) return SPUN;
-      r = this.fast.spinAcquire(deviceFd, fd, spinUs);
+      if (!spin) return SPUN;
+      r = this.fast.spinAcquire(deviceFd, fd);
       if (r === NOT_SIGNALED) return SPUN;
     }
     return r === 0 ? this.#acquired(0, false) : SLOW;
@@ -190,7 +191,7 @@ export class WaitStarter {
   /**
    * After `start` said WOULD_QUEUE, without the lock: poll the objects it
    * resolved until one (wait-any) or all (wait-all) look signaled, for at
-   * most `spinUs` microseconds. What they look like is only a hint: the
+   * most the spin budget. What they look like is only a hint: the
    * second `start` decides.
    *
    * A hand-off from a running peer then lands on the object itself, and
@@ -200,13 +201,16 @@ export class WaitStarter {
    * pulses and close-during-wait all apply from the second `start` on, as
    * if the ioctl had been called a moment later.
    */
-  spin(all: boolean, arg: DataView, spinUs: number): void {
+  spin(all: boolean, arg: DataView): void {
     const count = arg.getUint32(WAIT.count, LE);
     const owner = arg.getUint32(WAIT.owner, LE);
-    const objs = this.#objs, alert = this.#alert, clock = this.#clock;
-    clock.start(spinUs);
-    for (let polls = 1; !clock.over(polls); polls++) {
-      if (this.#looksReady(all, objs, count, alert, owner)) return;
+    const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
+    spinner.start();
+    for (let polls = 1; !spinner.over(polls); polls++) {
+      if (this.#looksReady(all, objs, count, alert, owner)) {
+        spinner.caught();
+        return;
+      }
     }
   }
 

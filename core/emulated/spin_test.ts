@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { MAX_SPIN_US, SPIN_US, Spinner } from "./spin.ts";
+
+Deno.test("spin: a short sleep after the spin doubles the budget, up to the cap", () => {
+  const s = new Spinner();
+  assert.equal(s.budgetUs, SPIN_US);
+  s.slept(SPIN_US / 1000 / 2);
+  assert.equal(s.budgetUs, SPIN_US * 2);
+  for (let i = 0; i < 10; i++) s.slept(0);
+  assert.equal(s.budgetUs, MAX_SPIN_US);
+});
+
+Deno.test("spin: a long sleep or a timeout drops it back to the start", () => {
+  const s = new Spinner();
+  s.slept(0);
+  s.slept(0);
+  s.slept((MAX_SPIN_US + 1) / 1000);
+  assert.equal(s.budgetUs, SPIN_US);
+  s.slept(0);
+  s.slept(Infinity);
+  assert.equal(s.budgetUs, SPIN_US);
+});
+
+Deno.test("spin: a catch in the first half of the spin halves it, never below the start", () => {
+  let nowMs = 1000;
+  const s = new Spinner(() => nowMs);
+  s.slept(0);
+  s.slept(0);
+  assert.equal(s.budgetUs, SPIN_US * 4);
+  s.start();
+  nowMs += (SPIN_US * 4) / 1000 / 2 + 0.001; // past half of it: kept
+  s.caught();
+  assert.equal(s.budgetUs, SPIN_US * 4);
+  s.start();
+  nowMs += 0.001;
+  s.caught();
+  assert.equal(s.budgetUs, SPIN_US * 2);
+  for (let i = 0; i < 3; i++) {
+    s.start();
+    s.caught();
+  }
+  assert.equal(s.budgetUs, SPIN_US);
+});
+
+Deno.test("spin: over() ends a spin after its budget, reading the clock every 64 polls", () => {
+  let nowMs = 1000, reads = 0;
+  const s = new Spinner(() => (reads++, nowMs));
+  s.start();
+  reads = 0;
+  assert.equal(s.over(63), false);
+  assert.equal(reads, 0, "no clock read between checks");
+  assert.equal(s.over(64), false, "budget not spent yet");
+  assert.equal(reads, 1);
+  nowMs += SPIN_US / 1000;
+  assert.equal(s.over(127), false);
+  assert.equal(s.over(128), true);
+});
