@@ -23,10 +23,18 @@ const WORKERS = 4;
 const HOLD = 20;
 const worker = new URL("./locker_worker.ts", import.meta.url);
 
-Deno.test("stress: stress_wait, 4 Workers x 10,000 on one mutex, plain counter exact", async () => {
+/**
+ * Start WORKERS lockers on `objs(i)`, given back as `kinds(i)`, release
+ * them all at once, and check what every stress_wait checks: each did all
+ * its loops, the plain counter is exact, and never two were inside.
+ */
+async function lockersAgree(
+  nt: ReturnType<typeof freshDevice>["nt"],
+  dev: number,
+  objs: (worker: number) => number[],
+  kinds: (worker: number) => LockerInit["kinds"],
+): Promise<number> {
   const loops = stressLoops();
-  const { nt, dev } = freshDevice();
-  const mutex = createMutex(nt, dev);
   const start = createEvent(nt, dev, true, false);
   // Word 0: the plain counter; 1, 2: holders inside at once, and the most seen.
   const counters = new SharedArrayBuffer(3 * 4);
@@ -36,9 +44,9 @@ Deno.test("stress: stress_wait, 4 Workers x 10,000 on one mutex, plain counter e
     start,
     owner: 0x1000 + i,
     loops,
-    objs: [mutex],
+    objs: objs(i),
     all: false,
-    kinds: ["mutex"],
+    kinds: kinds(i),
     counters,
     bump: [0],
     gauges: [1],
@@ -51,6 +59,13 @@ Deno.test("stress: stress_wait, 4 Workers x 10,000 on one mutex, plain counter e
   const c = new Int32Array(counters);
   assert.equal(c[0], WORKERS * loops);
   assert.deepEqual([c[1], c[2]], [0, 1], "holders inside at once: now, most");
+  return start;
+}
+
+Deno.test("stress: stress_wait, 4 Workers x 10,000 on one mutex, plain counter exact", async () => {
+  const { nt, dev } = freshDevice();
+  const mutex = createMutex(nt, dev);
+  const start = await lockersAgree(nt, dev, () => [mutex], () => ["mutex"]);
   assertSettled(nt, dev, [
     { fd: mutex, mutex: { owner: 0, count: 0, abandoned: false } },
     { fd: start, event: { manual: true, signaled: true } },
@@ -64,33 +79,15 @@ Deno.test("stress: stress_wait, 4 Workers x 10,000 on one mutex, plain counter e
  * signaled (the queued path, whose pins the lock-free path must respect).
  */
 Deno.test("stress: 4 Workers x 10,000 on an auto-reset event as a lock, lock-free and queued waits mixed, plain counter exact", async () => {
-  const loops = stressLoops();
   const { nt, dev } = freshDevice();
   const lock = createEvent(nt, dev, false, true);
   const never = createEvent(nt, dev, false, false);
-  const start = createEvent(nt, dev, true, false);
-  const counters = new SharedArrayBuffer(3 * 4);
-  const inits: LockerInit[] = Array.from({ length: WORKERS }, (_, i) => ({
-    token: nt.share(),
+  const start = await lockersAgree(
+    nt,
     dev,
-    start,
-    owner: 0x1000 + i,
-    loops,
-    objs: i % 2 === 0 ? [lock] : [lock, never],
-    all: false,
-    kinds: i % 2 === 0 ? ["event"] : ["event", "none"],
-    counters,
-    bump: [0],
-    gauges: [1],
-    hold: HOLD,
-  }));
-  const done = await runWorkers<LockerDone>(worker, inits, 20_000, () => {
-    assert.equal(new Ops(nt).set(start), 0);
-  });
-  assert.deepEqual(done.map((d) => d.loops), inits.map(() => loops));
-  const c = new Int32Array(counters);
-  assert.equal(c[0], WORKERS * loops);
-  assert.deepEqual([c[1], c[2]], [0, 1], "holders inside at once: now, most");
+    (i) => i % 2 === 0 ? [lock] : [lock, never],
+    (i) => i % 2 === 0 ? ["event"] : ["event", "none"],
+  );
   assertSettled(nt, dev, [
     { fd: lock, event: { manual: false, signaled: true } },
     { fd: never, event: { manual: false, signaled: false } },
