@@ -141,14 +141,14 @@ export class EventFastPath {
 
   /**
    * After `acquire` found the event `fd` names not signaled: poll it for the
-   * spin budget, as a raw spin polls its word (one load a round, the line
-   * only read), and acquire it as soon as it looks signaled. 0,
-   * NOT_SIGNALED (gave up), or SLOW.
+   * spin budget (or until `endMs`, on `performance.now()`'s clock), as a raw
+   * spin polls its word (one load a round, the line only read), and acquire
+   * it as soon as it looks signaled. 0, NOT_SIGNALED (gave up), or SLOW.
    */
-  spinAcquire(deviceFd: number, fd: number): number {
+  spinAcquire(deviceFd: number, fd: number, endMs: number): number {
     const st = this.#st, i32 = st.i32, at = st.o(this.#obj[fd]) + O_EVENT;
     const spinner = this.#spinner;
-    spinner.start();
+    spinner.start(endMs);
     for (let polls = 1; !spinner.over(polls); polls++) {
       if ((Atomics.load(i32, at) & EV_SIGNALED) !== 0) {
         const r = this.acquire(deviceFd, fd);

@@ -49,10 +49,13 @@ export class Spinner {
     return this.#budgetUs;
   }
 
-  /** Start a spin of the current budget. */
-  start(): void {
+  /**
+   * Start a spin of the current budget, or until `endMs` (on the same
+   * clock) if that comes first: a wait's timeout ends its spin too.
+   */
+  start(endMs = Infinity): void {
     this.#startMs = this.#now();
-    this.#endMs = this.#startMs + this.#budgetUs / 1000;
+    this.#endMs = Math.min(this.#startMs + this.#budgetUs / 1000, endMs);
   }
 
   /** After `polls` polls: is the spin spent? */

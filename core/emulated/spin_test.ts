@@ -55,3 +55,11 @@ Deno.test("spin: over() ends a spin after its budget, reading the clock every 64
   assert.equal(s.over(127), false);
   assert.equal(s.over(128), true);
 });
+
+Deno.test("spin: a deadline before the budget ends the spin there", () => {
+  let nowMs = 1000;
+  const s = new Spinner(() => nowMs);
+  s.start(nowMs + SPIN_US / 1000 / 4);
+  nowMs += SPIN_US / 1000 / 4;
+  assert.equal(s.over(64), true);
+});

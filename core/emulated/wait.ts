@@ -22,6 +22,11 @@ import type { SharedState } from "./state.ts";
 import { type EventFastPath, NOT_SIGNALED, SLOW } from "./fast.ts";
 import type { Spinner } from "./spin.ts";
 
+/** A wall-clock deadline in ms on `performance.now()`'s clock. */
+function toPerf(wallDeadlineMs: number): number {
+  return wallDeadlineMs - performance.timeOrigin;
+}
+
 /** start(): it would have queued the wait, and was told not to. */
 export const WOULD_QUEUE = 1;
 /** tryFast(): the slow path's, without another spin. */
@@ -139,6 +144,7 @@ export class WaitStarter {
     if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
     if (!queue) {
       this.#alert = alert;
+      out.deadlineMs = deadlineMs;
       return WOULD_QUEUE;
     }
     const rec = st.allocRecord();
@@ -180,9 +186,10 @@ export class WaitStarter {
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer (§3.10).
-      if (this.#deadlineMs(arg) <= wallMs()) return -Errno.ETIMEDOUT;
+      const deadlineMs = this.#deadlineMs(arg);
+      if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
       if (!spin) return SPUN;
-      r = this.fast.spinAcquire(deviceFd, fd);
+      r = this.fast.spinAcquire(deviceFd, fd, toPerf(deadlineMs));
       if (r === NOT_SIGNALED) return SPUN;
     }
     return r === 0 ? this.#acquired(0, false) : SLOW;
@@ -205,7 +212,7 @@ export class WaitStarter {
     const count = arg.getUint32(WAIT.count, LE);
     const owner = arg.getUint32(WAIT.owner, LE);
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
-    spinner.start();
+    spinner.start(toPerf(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) {
         spinner.caught();
