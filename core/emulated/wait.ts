@@ -1,7 +1,9 @@
 /**
  * WAIT_ANY and WAIT_ALL on the emulated device: argument checks in the
  * kernel's order (spec §2.9), the attempt at wait start (§3.3, §3.4), and
- * queueing for a later claim (§3.2).
+ * queueing for a later claim (§3.2). In between, a blocking wait spins: on
+ * one event without the device lock (fast.ts), else on all its objects
+ * between a first attempt that would queue and a second that does.
  *
  * @module
  */
