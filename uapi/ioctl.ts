@@ -132,8 +132,11 @@ export function requestLabel(request: number): string {
  * does not know (which it answers with ENOTTY).
  */
 export function requestName(request: number): string | undefined {
-  for (const [name, code] of Object.entries(NTSYNC_IOC)) {
-    if (code === request) return name;
-  }
-  return undefined;
+  return NAMES.get(request);
 }
+
+// Built once: error messages name the request, and a timed-out poll in a
+// loop makes one per call.
+const NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(NTSYNC_IOC).map(([name, code]) => [code, name]),
+);
