@@ -52,6 +52,14 @@ export interface Backend {
    * request's struct is EFAULT at the point the kernel would copy.
    */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number;
+  /**
+   * As {@linkcode Backend.ioctl}, but a failure is returned as the negated
+   * errno (e.g. `-110` for ETIMEDOUT) instead of thrown: building an
+   * `NtsyncError` costs about a microsecond, far more than a poll that
+   * times out. Both built-in backends have it; the typed API uses it when
+   * present.
+   */
+  tryIoctl?(fd: number, request: number, arg: ArrayBufferView | null): number;
   /** As {@linkcode Backend.ioctl}, but a wait does not block the event loop. */
   ioctlAsync(
     fd: number,

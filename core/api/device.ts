@@ -31,6 +31,7 @@ import { Semaphore } from "./semaphore.ts";
 import { checkU32, closedError, describe, U32_MAX } from "./validate.ts";
 import {
   decodeWait,
+  decodeWaitReturn,
   prepareWait,
   type WaitAsyncOptions,
   type WaitOptions,
@@ -411,15 +412,23 @@ export class Device implements Disposable {
     }
     const slot = this.#sync;
     const count = prepareWait(this, slot, op, objects, options);
+    const backend = this.backend;
     for (;;) {
-      try {
-        this.backend.ioctl(this.fd, request, slot.args);
-      } catch (err) {
-        const result = decodeWait(slot, op, objects, count, all, err);
-        if (result === undefined) continue; // EINTR: same absolute timeout
-        return result;
+      let result: WaitResult | undefined;
+      if (backend.tryIoctl) {
+        // No exception for an outcome: a poll that times out stays cheap.
+        const r = backend.tryIoctl(this.fd, request, slot.args);
+        result = decodeWaitReturn(slot, op, objects, count, all, r, request);
+      } else {
+        try {
+          backend.ioctl(this.fd, request, slot.args);
+          result = decodeWait(slot, op, objects, count, all, undefined);
+        } catch (err) {
+          result = decodeWait(slot, op, objects, count, all, err);
+        }
       }
-      return decodeWait(slot, op, objects, count, all, undefined)!;
+      if (result !== undefined) return result;
+      // EINTR: again, with the same absolute timeout.
     }
   }
 

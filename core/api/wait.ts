@@ -18,6 +18,7 @@ import {
   NTSYNC_MAX_WAIT_COUNT,
   NTSYNC_WAIT_ARGS_SIZE,
   NTSYNC_WAIT_REALTIME,
+  requestLabel,
 } from "../../uapi/ioctl.ts";
 import { HOST_LITTLE_ENDIAN } from "../../uapi/struct.ts";
 import { WAIT } from "../../uapi/structs.ts";
@@ -443,27 +444,85 @@ export function decodeWait(
   all: boolean,
   err: unknown,
 ): WaitResult | undefined {
-  if (err === undefined) {
-    const index = slot.words[W_INDEX];
-    if (index === count && slot.alert !== undefined && !(all && count === 0)) {
-      return ALERTED[index];
-    }
-    return SIGNALED[index];
-  }
+  if (err === undefined) return outcome(slot, count, all, 0)!;
   if (!(err instanceof NtsyncError)) throw err;
-  switch (err.errno) {
+  const result = outcome(slot, count, all, err.errno);
+  if (result !== null) return result;
+  throw notAnOutcome(op, objects, slot, all, err);
+}
+
+/**
+ * As {@linkcode decodeWait}, for a wait that returned `r` from
+ * `Backend.tryIoctl`: 0, or the negated errno. An error that is not an
+ * outcome is thrown as the `NtsyncError` `ioctl` would have thrown.
+ *
+ * @example
+ * ```ts
+ * import { getBackend } from "../registry.ts";
+ * import { decodeWaitReturn, WaitSlot } from "./wait.ts";
+ * import { NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
+ * const slot = new WaitSlot(getBackend("emulated"));
+ * decodeWaitReturn(slot, "waitAny", [], 1, false, -110, NTSYNC_IOC_WAIT_ANY); // { status: "timeout" }
+ * ```
+ */
+export function decodeWaitReturn(
+  slot: WaitSlot,
+  op: string,
+  objects: readonly SyncObject[],
+  count: number,
+  all: boolean,
+  r: number,
+  request: number,
+): WaitResult | undefined {
+  const result = outcome(slot, count, all, r < 0 ? -r : 0);
+  if (result !== null) return result;
+  const err = new NtsyncError(-r, requestLabel(request));
+  throw notAnOutcome(op, objects, slot, all, err);
+}
+
+/**
+ * What a wait that ended with `errno` (0: success) means: its result,
+ * `undefined` to retry (EINTR), or null when it is an error to throw.
+ */
+function outcome(
+  slot: WaitSlot,
+  count: number,
+  all: boolean,
+  errno: number,
+): WaitResult | undefined | null {
+  switch (errno) {
+    case 0: {
+      const index = slot.words[W_INDEX];
+      if (
+        index === count && slot.alert !== undefined && !(all && count === 0)
+      ) {
+        return ALERTED[index];
+      }
+      return SIGNALED[index];
+    }
     case Errno.ETIMEDOUT:
       return TIMED_OUT;
     case Errno.EOWNERDEAD:
       return ABANDONED[slot.words[W_INDEX]];
     case Errno.EINTR:
       return undefined;
-    case Errno.EINVAL:
-      if (all) throw explainDuplicate(op, objects, slot.alert) ?? err;
-      throw err;
     default:
-      throw err;
+      return null;
   }
+}
+
+/** The error to throw for a wait's `err`: a wait-all's EINVAL explained. */
+function notAnOutcome(
+  op: string,
+  objects: readonly SyncObject[],
+  slot: WaitSlot,
+  all: boolean,
+  err: NtsyncError,
+): Error {
+  if (all && err.errno === Errno.EINVAL) {
+    return explainDuplicate(op, objects, slot.alert) ?? err;
+  }
+  return err;
 }
 
 /** Why a wait-all was EINVAL when its arguments passed the typed checks. */

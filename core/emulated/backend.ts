@@ -59,6 +59,9 @@ export interface EmulatedOptions {
 const QUEUED_SPINS = 100;
 const KEEPALIVE_MS = 1e9;
 
+/** #startWait: the wait finished at once (not an errno: those are > -4096). */
+const AT_ONCE = -0x4000_0000;
+
 /** One backend object per device per thread. */
 const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
 
@@ -188,20 +191,28 @@ export class EmulatedBackend implements Backend {
 
   /** Run `request` on `fd` as `ioctl(2)` would; a wait blocks this thread. */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    const r = this.tryIoctl(fd, request, arg);
+    if (r < 0) fail(-r, request);
+    return r;
+  }
+
+  /**
+   * As `ioctl`, but a failure comes back as the negated errno instead of an
+   * `NtsyncError` (which costs about a microsecond to build): for loops
+   * that poll and expect ETIMEDOUT.
+   */
+  tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const view = asView(arg);
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
       const rec = this.#startWait(fd, request, view, true);
-      if (rec < 0) return this.#finish(view!, request);
+      if (rec < 0) return rec === AT_ONCE ? this.#finish(view!) : rec;
       const { ticket } = this.#waits.result;
-      return this.#finish(view!, request, rec, this.#block(rec), ticket);
+      return this.#finish(view!, rec, this.#block(rec), ticket);
     }
     const st = this.#st;
-    if (!isFd(fd)) fail(Errno.EBADF, request);
+    if (!isFd(fd)) return -Errno.EBADF;
     const fast = this.#fast.ioctl(fd, request, view);
-    if (fast !== SLOW) {
-      if (fast < 0) fail(-fast, request);
-      return fast;
-    }
+    if (fast !== SLOW) return fast;
     st.lockDevice();
     const kind = st.fdKind(fd);
     const r = kind === FD_OBJECT
@@ -212,7 +223,6 @@ export class EmulatedBackend implements Backend {
       ? -Errno.EBADF
       : -Errno.ENOTTY; // stdin/stdout/stderr: not ours, not ntsync
     st.unlockDevice();
-    if (r < 0) fail(-r, request);
     return r;
   }
 
@@ -230,7 +240,11 @@ export class EmulatedBackend implements Backend {
     signal?.throwIfAborted();
     const view = asView(arg);
     const rec = this.#startWait(fd, request, view, false);
-    if (rec < 0) return this.#finish(view!, request);
+    if (rec < 0) {
+      const r = rec === AT_ONCE ? this.#finish(view!) : rec;
+      if (r < 0) fail(-r, request);
+      return r;
+    }
 
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     const { deadlineMs, ticket } = this.#waits.result;
@@ -265,7 +279,9 @@ export class EmulatedBackend implements Backend {
       st.freeRecord(rec, ticket);
       throw signal!.reason;
     }
-    return this.#finish(view!, request, rec, state, ticket);
+    const r = this.#finish(view!, rec, state, ticket);
+    if (r < 0) fail(-r, request);
+    return r;
   }
 
   /** A made-up user address for `objs`, valid while the view lives. */
@@ -329,7 +345,8 @@ export class EmulatedBackend implements Backend {
 
   /**
    * Checks, fd resolution and the attempt at wait start. Returns the queued
-   * record, or -1 when the wait finished at once (see the starter's result).
+   * record, AT_ONCE when the wait finished at once (see the starter's
+   * result), or -errno.
    */
   #startWait(
     fd: number,
@@ -337,7 +354,7 @@ export class EmulatedBackend implements Backend {
     view: DataView | null,
     spin: boolean,
   ): number {
-    if (!isFd(fd)) fail(Errno.EBADF, request);
+    if (!isFd(fd)) return -Errno.EBADF;
     const st = this.#st, waits = this.#waits;
     const all = request === NTSYNC_IOC_WAIT_ALL;
     // Reading the caller's memory needs no lock; its verdict comes after the
@@ -346,10 +363,7 @@ export class EmulatedBackend implements Backend {
     if (checked === 0) {
       const r = waits.tryFast(fd, all, view!, spin);
       if (r === SPUN) spin = false;
-      else if (r !== SLOW) {
-        if (r < 0) fail(-r, request);
-        return -1;
-      }
+      else if (r !== SLOW) return r < 0 ? r : AT_ONCE;
     }
     // Try at once; if it would have to queue, spin first (once), then again.
     for (;;) {
@@ -361,12 +375,12 @@ export class EmulatedBackend implements Backend {
         ? checked
         : waits.start(st.fdRef(fd), all, view!, !spin);
       st.unlockDevice();
-      if (r < 0) fail(-r, request);
+      if (r < 0) return r;
       if (r !== WOULD_QUEUE) break;
       waits.spin(all, view!);
       spin = false;
     }
-    return waits.result.queued ? waits.result.rec : -1;
+    return waits.result.queued ? waits.result.rec : AT_ONCE;
   }
 
   /** Sleep until the record is claimed or its deadline passes; its state. */
@@ -410,37 +424,29 @@ export class EmulatedBackend implements Backend {
 
   /**
    * Release the record (if any), write `index` back and report the result:
-   * 0, EOWNERDEAD with `index` written, ETIMEDOUT, or EFAULT when the
+   * 0, -EOWNERDEAD with `index` written, -ETIMEDOUT, or -EFAULT when the
    * caller's buffer went away while waiting (the objects were acquired).
    */
-  #finish(
-    view: DataView,
-    request: number,
-    rec = -1,
-    state = 0,
-    ticket = 0,
-  ): number {
+  #finish(view: DataView, rec = -1, state = 0, ticket = 0): number {
     if (rec < 0) {
       // Acquired at once: the view was checked a moment ago, on this thread.
       const { result } = this.#waits;
       view.setUint32(WAIT.index, result.index, LE);
-      if (result.dead) fail(Errno.EOWNERDEAD, request);
-      return 0;
+      return result.dead ? -Errno.EOWNERDEAD : 0;
     }
     const st = this.#st;
     const dead = st.u32[st.r(rec) + R_DEAD] !== 0;
     st.freeRecord(rec, ticket);
-    if (state === WITHDRAWN) fail(Errno.ETIMEDOUT, request);
+    if (state === WITHDRAWN) return -Errno.ETIMEDOUT;
     const index = state;
     // The wait slept: the caller's buffer may have been detached meanwhile.
     if (
       (view.buffer as ArrayBuffer).detached ||
       view.byteLength < NTSYNC_WAIT_ARGS_SIZE
     ) {
-      fail(Errno.EFAULT, request);
+      return -Errno.EFAULT;
     }
     view.setUint32(WAIT.index, index, LE);
-    if (dead) fail(Errno.EOWNERDEAD, request);
-    return 0;
+    return dead ? -Errno.EOWNERDEAD : 0;
   }
 }
