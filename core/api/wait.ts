@@ -444,9 +444,9 @@ export function decodeWait(
   all: boolean,
   err: unknown,
 ): WaitResult | undefined {
-  if (err === undefined) return outcome(slot, count, all, 0)!;
+  if (err === undefined) return acquired(slot, count, all);
   if (!(err instanceof NtsyncError)) throw err;
-  const result = outcome(slot, count, all, err.errno);
+  const result = outcome(slot, err.errno);
   if (result !== null) return result;
   throw notAnOutcome(op, objects, slot, all, err);
 }
@@ -474,32 +474,28 @@ export function decodeWaitReturn(
   r: number,
   request: number,
 ): WaitResult | undefined {
-  const result = outcome(slot, count, all, r < 0 ? -r : 0);
+  if (r >= 0) return acquired(slot, count, all);
+  const result = outcome(slot, -r);
   if (result !== null) return result;
   const err = new NtsyncError(-r, requestLabel(request));
   throw notAnOutcome(op, objects, slot, all, err);
 }
 
+/** What a wait that returned 0 acquired: an object, or the alert. */
+function acquired(slot: WaitSlot, count: number, all: boolean): WaitResult {
+  const index = slot.words[W_INDEX];
+  if (index === count && slot.alert !== undefined && !(all && count === 0)) {
+    return ALERTED[index];
+  }
+  return SIGNALED[index];
+}
+
 /**
- * What a wait that ended with `errno` (0: success) means: its result,
- * `undefined` to retry (EINTR), or null when it is an error to throw.
+ * What a wait that failed with `errno` means: its result, `undefined` to
+ * retry (EINTR), or null when it is an error to throw.
  */
-function outcome(
-  slot: WaitSlot,
-  count: number,
-  all: boolean,
-  errno: number,
-): WaitResult | undefined | null {
+function outcome(slot: WaitSlot, errno: number): WaitResult | undefined | null {
   switch (errno) {
-    case 0: {
-      const index = slot.words[W_INDEX];
-      if (
-        index === count && slot.alert !== undefined && !(all && count === 0)
-      ) {
-        return ALERTED[index];
-      }
-      return SIGNALED[index];
-    }
     case Errno.ETIMEDOUT:
       return TIMED_OUT;
     case Errno.EOWNERDEAD:
