@@ -1,10 +1,10 @@
 /**
  * The uncontended fast path through the ioctl surface, against a CAS+store
- * pair on shared memory (the least any cross-thread lock costs), and the
- * typed API against the surface for the same work.
+ * pair on shared memory (the least any cross-thread lock costs). The typed
+ * API against the surface is in typed_bench.ts.
  *
- * Goals (issue 4): SEM_RELEASE + WAIT_ANY poll at most 8x the CAS+store
- * pair; the typed API at most 1.2x the surface.
+ * Goal (issue 4): SEM_RELEASE + WAIT_ANY poll at most 8x the CAS+store
+ * pair.
  *
  * @module
  */
@@ -14,7 +14,6 @@ import {
   NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ANY,
 } from "../mod.ts";
-import { openDevice } from "../core/api/mod.ts";
 import { benchDevice, createSem, waitArgs } from "./_device.ts";
 
 const { nt, dev } = benchDevice();
@@ -52,29 +51,5 @@ Deno.bench({
   group: "uncontended op",
   fn() {
     nt.ioctl(sem, NTSYNC_IOC_SEM_READ, read);
-  },
-});
-
-// The typed API on a device of its own (same engine, same work).
-const typed = openDevice(benchDevice().nt);
-const tsem = typed.createSemaphore(0, 1);
-const tobjs = [tsem];
-const tpoll = { timeout: 0 };
-
-Deno.bench({
-  name: "surface: SEM_RELEASE + WAIT_ANY poll",
-  group: "typed API vs surface",
-  baseline: true,
-  fn: releaseAndPoll,
-});
-
-Deno.bench({
-  name: "typed API: sem.release() + dev.waitAny([sem], {timeout: 0})",
-  group: "typed API vs surface",
-  fn() {
-    tsem.release();
-    if (typed.waitAny(tobjs, tpoll).status !== "signaled") {
-      throw new Error("not signaled");
-    }
   },
 });
