@@ -6,8 +6,12 @@
  */
 
 import { EmulatedBackend } from "../core/emulated/backend.ts";
-import { WaitArgs } from "../mod.ts";
-import { FOREVER } from "../tests/stress/_surface.ts";
+import {
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ANY,
+  WaitArgs,
+} from "../mod.ts";
+import { createSem, FOREVER } from "../tests/stress/_surface.ts";
 
 export {
   createEvent,
@@ -45,4 +49,19 @@ export function waitArgs(
     alert,
   });
   return { args, objs };
+}
+
+/**
+ * The uncontended surface op the benches time: SEM_RELEASE by 1, then a
+ * WAIT_ANY poll that takes it back, on a semaphore of its own in `dev`.
+ */
+export function releaseAndPoll(nt: EmulatedBackend, dev: number): () => void {
+  const sem = createSem(nt, dev, 0, 1);
+  const one = new DataView(new Uint32Array([1, 0]).buffer);
+  const poll = waitArgs(nt, [sem], 1, 0n); // holds its fd array alive
+  return () => {
+    one.setUint32(0, 1, true);
+    nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, one);
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, poll.args);
+  };
 }

@@ -9,26 +9,15 @@
  * @module
  */
 
-import {
-  NTSYNC_IOC_SEM_READ,
-  NTSYNC_IOC_SEM_RELEASE,
-  NTSYNC_IOC_WAIT_ANY,
-} from "../mod.ts";
-import { benchDevice, createSem, waitArgs } from "./_device.ts";
+import { NTSYNC_IOC_SEM_READ } from "../mod.ts";
+import { benchDevice, createSem, releaseAndPoll } from "./_device.ts";
 
 const { nt, dev } = benchDevice();
 const sem = createSem(nt, dev, 0, 1);
-const one = new DataView(new Uint32Array([1, 0]).buffer);
 const read = new DataView(new ArrayBuffer(8));
-const poll = waitArgs(nt, [sem], 1, 0n);
+const surfaceOp = releaseAndPoll(nt, dev);
 
 const words = new Int32Array(new SharedArrayBuffer(64));
-
-function releaseAndPoll(): void {
-  one.setUint32(0, 1, true);
-  nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, one);
-  nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, poll.args);
-}
 
 Deno.bench({
   name: "CAS+store pair on shared memory",
@@ -43,7 +32,7 @@ Deno.bench({
 Deno.bench({
   name: "surface: SEM_RELEASE + WAIT_ANY poll",
   group: "uncontended op",
-  fn: releaseAndPoll,
+  fn: surfaceOp,
 });
 
 Deno.bench({

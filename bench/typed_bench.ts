@@ -11,14 +11,11 @@
  * @module
  */
 
-import { NTSYNC_IOC_SEM_RELEASE, NTSYNC_IOC_WAIT_ANY } from "../mod.ts";
 import { openDevice } from "../core/api/mod.ts";
-import { benchDevice, createSem, waitArgs } from "./_device.ts";
+import { benchDevice, releaseAndPoll } from "./_device.ts";
 
 const { nt, dev } = benchDevice();
-const sem = createSem(nt, dev, 0, 1);
-const one = new DataView(new Uint32Array([1, 0]).buffer);
-const poll = waitArgs(nt, [sem], 1, 0n);
+const surfaceOp = releaseAndPoll(nt, dev);
 
 const typed = openDevice(benchDevice().nt);
 const tsem = typed.createSemaphore(0, 1);
@@ -29,11 +26,7 @@ Deno.bench({
   name: "surface: SEM_RELEASE + WAIT_ANY poll",
   group: "typed API vs surface",
   baseline: true,
-  fn() {
-    one.setUint32(0, 1, true);
-    nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, one);
-    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, poll.args);
-  },
+  fn: surfaceOp,
 });
 
 Deno.bench({
