@@ -226,14 +226,7 @@ export class NativeBackend implements Backend {
     if (
       (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) &&
       isFd(fd) && viewLength(arg) >= NTSYNC_WAIT_ARGS_SIZE
-    ) {
-      const user = arg!;
-      const held = this.#prepare(user);
-      const r = this.#s.ioctl(fd, BigInt(request), this.#wait);
-      const e = r === -1 ? this.#errno[0] : 0;
-      void held; // the fd array stays reachable until the kernel has read it
-      return this.#waitResult(user, r, e);
-    }
+    ) return this.#waitHere(fd, request, arg!);
     try {
       return this.ioctl(fd, request, arg);
     } catch (err) {
@@ -397,12 +390,18 @@ export class NativeBackend implements Backend {
     if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
       return this.#call(fd, req, null);
     }
-    const user = arg!;
+    const r = this.#waitHere(fd, req, arg!);
+    if (r < 0) throw new NtsyncError(-r, requestLabel(req));
+    return r;
+  }
+
+  /** As #waitNow, for `user` long enough to hold the args: result or -errno. */
+  #waitHere(fd: number, req: number, user: ArrayBufferView): number {
     const held = this.#prepare(user);
     const r = this.#s.ioctl(fd, BigInt(req), this.#wait);
     const e = r === -1 ? this.#errno[0] : 0;
     void held; // the fd array stays reachable until the kernel has read it
-    return this.#finishNow(req, user, r, e);
+    return this.#waitResult(user, r, e);
   }
 
   /** The kernel's wait result: `index` written on success and EOWNERDEAD. */
