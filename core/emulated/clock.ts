@@ -17,6 +17,11 @@ export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** A `wallMs` time on this thread's `performance.now()` clock. */
+export function perfMs(wall: number): number {
+  return wall - performance.timeOrigin;
+}
+
 /** A device's two clocks as ns bigints, and deadlines back in wall ms. */
 export class DeviceClock {
   /** @param baseMs wall ms at which the device's MONOTONIC clock started */

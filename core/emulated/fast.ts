@@ -29,14 +29,12 @@
  * @module
  */
 
-import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
   NTSYNC_IOC_EVENT_PULSE,
   NTSYNC_IOC_EVENT_READ,
   NTSYNC_IOC_EVENT_RESET,
   NTSYNC_IOC_EVENT_SET,
 } from "../../uapi/ioctl.ts";
-import { Errno } from "../../uapi/errno.ts";
 import {
   EV_PINNED,
   EV_SIGNALED,
@@ -50,6 +48,7 @@ import {
   O_TYPE,
   T_EVENT,
 } from "./layout.ts";
+import { writePair, writeWord } from "./ops.ts";
 import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 
@@ -111,17 +110,10 @@ export class EventFastPath {
     const seen = this.#update(fd, op);
     if (seen === SLOW) return SLOW;
     const prev = seen & EV_SIGNALED;
-    if (op === KEEP) {
-      if (arg === null || arg.byteLength < 8) return -Errno.EFAULT;
-      arg.setUint32(0, this.#info[fd] >>> 31, LE);
-      arg.setUint32(4, prev, LE);
-      return 0;
-    }
+    if (op === KEEP) return writePair(arg, this.#info[fd] >>> 31, prev);
     // The state has changed already: a bad pointer now only costs the caller
     // the previous state (spec §2.7), as on the slow path.
-    if (arg === null || arg.byteLength < 4) return -Errno.EFAULT;
-    arg.setUint32(0, prev, LE);
-    return 0;
+    return writeWord(arg, prev);
   }
 
   /**

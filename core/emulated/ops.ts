@@ -134,9 +134,7 @@ export function objectIoctl(
       }
       // The state has changed already: a bad pointer now only costs the caller
       // the previous state (spec §2.7).
-      if (!fits(arg, 4)) return EFAULT;
-      arg.setUint32(0, prev, LE);
-      return 0;
+      return writeWord(arg, prev);
     }
     case NTSYNC_IOC_SEM_READ:
       if (type !== T_SEM) return EINVAL;
@@ -155,7 +153,15 @@ export function objectIoctl(
   }
 }
 
-function writePair(
+/** Copy one `__u32` out to `arg`: 0, or EFAULT (negated) where it cannot go. */
+export function writeWord(arg: DataView | null, value: number): number {
+  if (!fits(arg, 4)) return EFAULT;
+  arg.setUint32(0, value, LE);
+  return 0;
+}
+
+/** Copy a pair of `__u32` out to `arg`: 0, or EFAULT (negated). */
+export function writePair(
   arg: DataView | null,
   first: number,
   second: number,

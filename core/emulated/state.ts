@@ -335,8 +335,13 @@ export class SharedState {
     // A new version for a new object: whatever a fast path remembers of the
     // slot's last object (freeing it gave a new version already) never
     // matches it.
-    const ev = (Atomics.load(i32, at + O_EVENT) & ~3) + EV_VERSION;
-    Atomics.store(i32, at + O_EVENT, type === T_EVENT && b ? ev | 1 : ev | 0);
+    const ev = (Atomics.load(i32, at + O_EVENT) & ~(EV_PINNED | EV_SIGNALED)) +
+      EV_VERSION;
+    Atomics.store(
+      i32,
+      at + O_EVENT,
+      type === T_EVENT && b ? ev | EV_SIGNALED : ev | 0,
+    );
     u32[at + O_TYPE] = type;
     u32[at + O_INST] = instance;
     u32[at + O_REFS] = 1;

@@ -18,16 +18,11 @@ import {
 import { WAIT } from "../../uapi/structs.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
-import { wallMs } from "./clock.ts";
+import { perfMs, wallMs } from "./clock.ts";
 import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import { type EventFastPath, NOT_SIGNALED, SLOW } from "./fast.ts";
 import type { Spinner } from "./spin.ts";
-
-/** A wall-clock deadline in ms on `performance.now()`'s clock. */
-function toPerf(wallDeadlineMs: number): number {
-  return wallDeadlineMs - performance.timeOrigin;
-}
 
 /** start(): it would have queued the wait, and was told not to. */
 export const WOULD_QUEUE = 1;
@@ -191,7 +186,7 @@ export class WaitStarter {
       const deadlineMs = this.#deadlineMs(arg);
       if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
       if (!spin) return SPUN;
-      r = this.fast.spinAcquire(deviceFd, fd, toPerf(deadlineMs));
+      r = this.fast.spinAcquire(deviceFd, fd, perfMs(deadlineMs));
       if (r === NOT_SIGNALED) return SPUN;
     }
     return r === 0 ? this.#acquired(0, false) : SLOW;
@@ -214,7 +209,7 @@ export class WaitStarter {
     const count = arg.getUint32(WAIT.count, LE);
     const owner = arg.getUint32(WAIT.owner, LE);
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
-    spinner.start(toPerf(this.result.deadlineMs));
+    spinner.start(perfMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) {
         spinner.caught();
