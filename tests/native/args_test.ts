@@ -18,6 +18,7 @@ import {
   WaitArgs,
 } from "../../uapi/mod.ts";
 import { FakeLibc } from "./_fake_libc.ts";
+import { errnoOf } from "./_errors.ts";
 
 const FIXED: [string, number, number][] = Object.entries(NTSYNC_IOC)
   .filter(([, code]) =>
@@ -28,16 +29,6 @@ const FIXED: [string, number, number][] = Object.entries(NTSYNC_IOC)
 function setup() {
   const fake = new FakeLibc();
   return { fake, nt: new NativeBackend(fake) };
-}
-
-function errnoOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof NtsyncError, `not an NtsyncError: ${err}`);
-    return err.errno;
-  }
-  assert.fail("did not throw");
 }
 
 function detachedView(): Uint8Array {

@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { openNativeBackend } from "../../ffi/native.ts";
 import { attachBackend } from "../../core/registry.ts";
 import type { Backend } from "../../core/backend.ts";
-import { NtsyncError } from "../../core/errors.ts";
 import {
   Errno,
   EventArgs,
@@ -32,6 +31,7 @@ import {
   SemArgs,
   WaitArgs,
 } from "../../uapi/mod.ts";
+import { errnoOf, errnoOfAsync } from "./_errors.ts";
 
 function envWantsNative(): boolean {
   try {
@@ -127,26 +127,6 @@ function eventState(fd: number) {
   const v = EventArgs.alloc();
   nt().ioctl(fd, NTSYNC_IOC_EVENT_READ, v);
   return EventArgs.read(v);
-}
-
-function errnoOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof NtsyncError, `not an NtsyncError: ${err}`);
-    return err.errno;
-  }
-  return 0;
-}
-
-async function errnoOfAsync(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof NtsyncError, `not an NtsyncError: ${err}`);
-    return err.errno;
-  }
-  return 0;
 }
 
 /** Wait args for `objs` (registered), absolute timeout `ms` from now. */

@@ -10,22 +10,13 @@ import { libc } from "../../ffi/libc.ts";
 import { NtsyncError } from "../../core/errors.ts";
 import { Errno, NTSYNC_IOC, WaitArgs } from "../../uapi/mod.ts";
 import { closedFd, closeFd, openFd, tempFileFd } from "./_fds.ts";
+import { errnoOf } from "./_errors.ts";
 
 // Loaded here, outside any test: the library stays loaded for the process
 // (the resource sanitizer would count a load inside a test).
 const lib = libc();
 const FIONREAD = 0x541b;
 const FIONBIO = 0x5421;
-
-function errnoOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof NtsyncError, `not an NtsyncError: ${err}`);
-    return err.errno;
-  }
-  assert.fail("did not throw");
-}
 
 Deno.test("every ntsync request on /dev/null is the kernel's ENOTTY, with or without an argument", () => {
   const nt = new NativeBackend(lib);
