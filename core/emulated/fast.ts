@@ -140,9 +140,27 @@ export class EventFastPath {
   spinAcquire(deviceFd: number, fd: number, endMs: number): number {
     const st = this.#st, i32 = st.i32, at = st.o(this.#obj[fd]) + O_EVENT;
     const spinner = this.#spinner;
+    // `acquire` just checked the event and left its word unsignaled: the
+    // same word with the bit set is the same event, signaled, with nobody
+    // queued since, so it can be taken at once (checks done, as the kernel
+    // resolves a wait's fds once, at its start). The hand-off's latency is
+    // then this swap, as in a raw spin.
+    const idle = this.#word[fd], ready = idle | EV_SIGNALED;
+    const taken = this.#info[fd] >>> 31 ? ready : idle;
     spinner.start(endMs);
     for (let polls = 1; !spinner.over(polls); polls++) {
-      if ((Atomics.load(i32, at) & EV_SIGNALED) !== 0) {
+      const word = Atomics.load(i32, at);
+      if (word === ready) {
+        if (
+          taken === ready ||
+          Atomics.compareExchange(i32, at, ready, taken) === ready
+        ) {
+          this.#word[fd] = taken;
+          spinner.caught();
+          return 0;
+        }
+      } else if ((word & EV_SIGNALED) !== 0) {
+        // Signaled, but the word moved on otherwise: check it all again.
         const r = this.acquire(deviceFd, fd);
         if (r === 0) spinner.caught();
         if (r !== NOT_SIGNALED) return r;

@@ -28,13 +28,21 @@ Deno.test("spin: a catch in the first half of the spin halves it, never below th
   s.slept(0);
   assert.equal(s.budgetUs, SPIN_US * 4);
   s.start();
+  assert.equal(s.over(64), false, "the first check starts the clock");
   nowMs += (SPIN_US * 4) / 1000 / 2 + 0.001; // past half of it: kept
   s.caught();
   assert.equal(s.budgetUs, SPIN_US * 4);
   s.start();
+  assert.equal(s.over(64), false);
   nowMs += 0.001;
   s.caught();
   assert.equal(s.budgetUs, SPIN_US * 2);
+  s.slept(0);
+  assert.equal(s.budgetUs, SPIN_US * 4);
+  s.start();
+  nowMs += 1; // a whole ms, but no check yet: caught within 64 polls
+  s.caught();
+  assert.equal(s.budgetUs, SPIN_US * 2, "a catch before any clock read is early");
   for (let i = 0; i < 3; i++) {
     s.start();
     s.caught();
@@ -46,9 +54,10 @@ Deno.test("spin: over() ends a spin after its budget, reading the clock every 64
   let nowMs = 1000, reads = 0;
   const s = new Spinner(() => (reads++, nowMs));
   s.start();
-  reads = 0;
+  assert.equal(reads, 0, "start() reads no clock");
   assert.equal(s.over(63), false);
   assert.equal(reads, 0, "no clock read between checks");
+  nowMs += 1; // before the first check: not part of the budget
   assert.equal(s.over(64), false, "budget not spent yet");
   assert.equal(reads, 1);
   nowMs += SPIN_US / 1000;

@@ -29,6 +29,11 @@ export const WOULD_QUEUE = 1;
 /** tryFast(): the slow path's, without another spin. */
 export const SPUN = SLOW + 1;
 
+/** Has a wall-clock deadline passed? (No clock read for none: ~80 ns saved.) */
+function isPast(deadlineMs: number): boolean {
+  return deadlineMs !== Infinity && deadlineMs <= wallMs();
+}
+
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
 export class WaitStart {
   /** False: acquired at once (`index`, `dead`); true: queued (`rec`, `deadlineMs`). */
@@ -138,7 +143,7 @@ export class WaitStarter {
 
     // Nothing to take. A deadline already past never sleeps (§3.10).
     const deadlineMs = this.#deadlineMs(arg);
-    if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
+    if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
     if (!queue) {
       this.#alert = alert;
       out.deadlineMs = deadlineMs;
@@ -184,7 +189,7 @@ export class WaitStarter {
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer (§3.10).
       const deadlineMs = this.#deadlineMs(arg);
-      if (deadlineMs <= wallMs()) return -Errno.ETIMEDOUT;
+      if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
       if (!spin) return SPUN;
       r = this.fast.spinAcquire(deviceFd, fd, perfMs(deadlineMs));
       if (r === NOT_SIGNALED) return SPUN;
