@@ -24,10 +24,14 @@ export class AddressSpace {
   #next = BASE;
   #byView = new WeakMap<Int32Array | Uint32Array, number>();
   #byStart = new Map<number, Mapping>();
-  #lastAddress = -1;
+  // The last address, as the two 32-bit halves the caller read it in: a
+  // double passed or kept across calls that V8 does not inline is boxed,
+  // i.e. allocated, on every wait.
+  #lastLo = -1;
+  #lastHi = -1;
   #lastMapping: Mapping | undefined;
   /**
-   * The view behind #lastAddress, held strongly: a loop that waits on the
+   * The view behind the last address, held strongly: a loop that waits on the
    * same array skips `WeakRef#deref` (which also pins its target until the
    * end of the job). It keeps one array alive a little longer, never a
    * mapping that is gone: an address maps to one view for good.
@@ -58,14 +62,16 @@ export class AddressSpace {
   }
 
   /**
-   * The fds at `address`, `count` of them, or undefined if that memory is
-   * not (all) inside one live view from addressOf: the caller's EFAULT.
+   * Copy the `count` fds at the address `hi * 2^32 + lo` into `out`; false if
+   * that memory is not (all) inside one live view from addressOf: the
+   * caller's EFAULT.
    */
-  read(address: number, count: number, out: Int32Array): boolean {
+  read(lo: number, hi: number, count: number, out: Int32Array): boolean {
     // Waits in a loop reuse one array: skip the map for the last address.
     let mapping: Mapping | undefined,
       view: Int32Array | Uint32Array | undefined;
-    if (address === this.#lastAddress) {
+    const address = hi * 0x1_0000_0000 + lo;
+    if (lo === this.#lastLo && hi === this.#lastHi) {
       mapping = this.#lastMapping!;
       view = this.#lastView!;
     } else {
@@ -73,7 +79,8 @@ export class AddressSpace {
       if (mapping === undefined) return false;
       view = mapping.view.deref();
       if (view === undefined) return false;
-      this.#lastAddress = address;
+      this.#lastLo = lo;
+      this.#lastHi = hi;
       this.#lastMapping = mapping;
       this.#lastView = view;
     }

@@ -42,7 +42,11 @@ Deno.test("spin: a catch in the first half of the spin halves it, never below th
   s.start();
   nowMs += 1; // a whole ms, but no check yet: caught within 64 polls
   s.caught();
-  assert.equal(s.budgetUs, SPIN_US * 2, "a catch before any clock read is early");
+  assert.equal(
+    s.budgetUs,
+    SPIN_US * 2,
+    "a catch before any clock read is early",
+  );
   for (let i = 0; i < 3; i++) {
     s.start();
     s.caught();

@@ -85,6 +85,7 @@ import {
   WAIT_KIND_ALL,
   WITHDRAWN,
 } from "./layout.ts";
+import { IntList } from "./int_list.ts";
 import { lock, unlock } from "./lock.ts";
 
 const U32_MAX = 0xffffffff;
@@ -115,9 +116,13 @@ export class SharedState {
 
   /** This thread holds the device lock (see lockDevice). */
   #locked = false;
-  /** Events this thread pinned while holding the device lock: ids, count. */
-  #pinned = new Int32Array(16);
-  #pinnedCount = 0;
+  /** Events this thread pinned while holding the device lock. */
+  readonly #pinned = new IntList();
+  /**
+   * State words of sleeping waiters this thread settled while holding the
+   * lock: notified after it lets go (see settle).
+   */
+  readonly #toWake = new IntList();
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -174,27 +179,27 @@ export class SharedState {
     this.#locked = true;
   }
 
-  /** Unpin what was pinned (a new version each) and release the lock. */
+  /**
+   * Unpin what was pinned (a new version each), release the lock, then wake
+   * the sleepers that were settled.
+   */
   unlockDevice(): void {
-    const i32 = this.i32, pinned = this.#pinned;
-    for (let i = this.#pinnedCount - 1; i >= 0; i--) {
-      const at = this.sec.obj + pinned[i] * OBJ_WORDS + O_EVENT;
+    const i32 = this.i32, pinned = this.#pinned, toWake = this.#toWake;
+    for (let i = pinned.length - 1; i >= 0; i--) {
+      const at = this.sec.obj + pinned.at(i) * OBJ_WORDS + O_EVENT;
       Atomics.store(i32, at, ((i32[at] & ~EV_PINNED) + EV_VERSION) | 0);
     }
-    this.#pinnedCount = 0;
+    pinned.clear();
     this.#locked = false;
     unlock(i32, H_LOCK);
+    for (let i = 0; i < toWake.length; i++) Atomics.notify(i32, toWake.at(i));
+    toWake.clear();
   }
 
   #pin(obj: number, at: number): void {
     // An atomic or: a fast path's swap racing with it fails, or lands first.
     Atomics.or(this.i32, at, EV_PINNED);
-    if (this.#pinnedCount === this.#pinned.length) {
-      const more = new Int32Array(this.#pinned.length * 2);
-      more.set(this.#pinned);
-      this.#pinned = more;
-    }
-    this.#pinned[this.#pinnedCount++] = obj;
+    this.#pinned.push(obj);
   }
 
   // ---- fd table -------------------------------------------------------
@@ -556,10 +561,17 @@ export class SharedState {
     this.settle(at + R_STATE, index);
   }
 
-  /** Store a final state; notify only a waiter that said it sleeps. */
+  /**
+   * Store a final state; wake the waiter if it said it sleeps, once the
+   * lock is released (unlockDevice). A futex wake costs microseconds in a
+   * VM, and a thread that wants the lock meanwhile would go to sleep on it
+   * and pay a wake of its own. Waking late is safe: a waiter rechecks its
+   * state word, and a notify that finds the record reused (its waiter saw
+   * the state early) is one more spurious wake, which waiters loop on.
+   */
   private settle(stateAt: number, value: number): void {
     if (Atomics.exchange(this.i32, stateAt, value) === SLEEPING) {
-      Atomics.notify(this.i32, stateAt);
+      this.#toWake.push(stateAt);
     }
   }
 

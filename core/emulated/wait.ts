@@ -90,8 +90,7 @@ export class WaitStarter {
     if (count === 0) return 0;
     const lo = arg.getUint32(WAIT.objs, LE),
       hi = arg.getUint32(WAIT.objs + 4, LE);
-    const address = hi * 0x1_0000_0000 + lo;
-    if (!this.addresses.read(address, count, this.#fds)) return -Errno.EFAULT;
+    if (!this.addresses.read(lo, hi, count, this.#fds)) return -Errno.EFAULT;
     return 0;
   }
 
