@@ -34,6 +34,16 @@ function isPast(deadlineMs: number): boolean {
   return deadlineMs !== Infinity && deadlineMs <= wallMs();
 }
 
+/**
+ * Where a spin must end at the latest, on the spinner's clock. Infinity
+ * stays the constant: a double computed on every wait and passed to a
+ * call that is not inlined is boxed, i.e. allocated, and the scavenges that
+ * follow stall a ping-pong.
+ */
+function spinEndMs(deadlineMs: number): number {
+  return deadlineMs === Infinity ? Infinity : perfMs(deadlineMs);
+}
+
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
 export class WaitStart {
   /** False: acquired at once (`index`, `dead`); true: queued (`rec`, `deadlineMs`). */
@@ -190,7 +200,7 @@ export class WaitStarter {
       const deadlineMs = this.#deadlineMs(arg);
       if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
       if (!spin) return SPUN;
-      r = this.fast.spinAcquire(deviceFd, fd, perfMs(deadlineMs));
+      r = this.fast.spinAcquire(deviceFd, fd, spinEndMs(deadlineMs));
       if (r === NOT_SIGNALED) return SPUN;
     }
     return r === 0 ? this.#acquired(0, false) : SLOW;
@@ -213,7 +223,7 @@ export class WaitStarter {
     const count = arg.getUint32(WAIT.count, LE);
     const owner = arg.getUint32(WAIT.owner, LE);
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
-    spinner.start(perfMs(this.result.deadlineMs));
+    spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) {
         spinner.caught();
