@@ -36,7 +36,7 @@ import {
   WITHDRAWN,
 } from "./layout.ts";
 import { deviceIoctl, objectIoctl } from "./ops.ts";
-import { EventFastPath, SLOW } from "./fast.ts";
+import { copyOut, EventFastPath, SLOW } from "./fast.ts";
 import { SharedState } from "./state.ts";
 import { SPUN, WaitStarter, WOULD_QUEUE } from "./wait.ts";
 import { Spinner } from "./spin.ts";
@@ -202,8 +202,8 @@ export class EmulatedBackend implements Backend {
    * that poll and expect ETIMEDOUT.
    */
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
-    const view = asView(arg);
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
+      const view = asView(arg);
       const rec = this.#startWait(fd, request, view, true);
       if (rec < 0) return rec === AT_ONCE ? this.#finish(view!) : rec;
       const { ticket } = this.#waits.result;
@@ -211,8 +211,11 @@ export class EmulatedBackend implements Backend {
     }
     const st = this.#st;
     if (!isFd(fd)) return -Errno.EBADF;
-    const fast = this.#fast.ioctl(fd, request, view);
-    if (fast !== SLOW) return fast;
+    // The fast path first: the caller's memory only matters once it has
+    // changed the event, and a peer may be spinning on it.
+    const fast = this.#fast.ioctl(fd, request);
+    if (fast !== SLOW) return copyOut(request, fast, asView(arg));
+    const view = asView(arg);
     st.lockDevice();
     const kind = st.fdKind(fd);
     const r = kind === FD_OBJECT

@@ -52,6 +52,21 @@ import { writePair, writeWord } from "./ops.ts";
 import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 
+/**
+ * Copy out what `EventFastPath#ioctl` returned for `request` (bit 0: the
+ * event was signaled before; bit 1: it is manual-reset): the ioctl's result,
+ * 0 or -EFAULT.
+ */
+export function copyOut(
+  request: number,
+  state: number,
+  arg: DataView | null,
+): number {
+  return request === NTSYNC_IOC_EVENT_READ
+    ? writePair(arg, state >>> 1, state & 1)
+    : writeWord(arg, state & 1);
+}
+
 /** "Take the slow path": not a result any ioctl can have. */
 export const SLOW = -0x8000_0000;
 /** acquire(): the event is not signaled. */
@@ -88,10 +103,13 @@ export class EventFastPath {
   }
 
   /**
-   * EVENT_SET, EVENT_RESET, EVENT_PULSE or EVENT_READ on `fd` (any number).
-   * The ioctl's result or -errno, or SLOW.
+   * EVENT_SET, EVENT_RESET, EVENT_PULSE or EVENT_READ on `fd` (any number):
+   * what it has to copy out (see `copyOut`), or SLOW. The caller copies out
+   * after the swap: a peer spinning on the event sees it a little sooner,
+   * and with a bad pointer the state has changed all the same (spec §2.7),
+   * as on the slow path.
    */
-  ioctl(fd: number, request: number, arg: DataView | null): number {
+  ioctl(fd: number, request: number): number {
     let op: number;
     switch (request) {
       case NTSYNC_IOC_EVENT_SET:
@@ -109,11 +127,7 @@ export class EventFastPath {
     }
     const seen = this.#update(fd, op);
     if (seen === SLOW) return SLOW;
-    const prev = seen & EV_SIGNALED;
-    if (op === KEEP) return writePair(arg, this.#info[fd] >>> 31, prev);
-    // The state has changed already: a bad pointer now only costs the caller
-    // the previous state (spec §2.7), as on the slow path.
-    return writeWord(arg, prev);
+    return (this.#info[fd] >>> 31) << 1 | (seen & EV_SIGNALED);
   }
 
   /**
