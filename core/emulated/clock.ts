@@ -37,9 +37,9 @@ export class DeviceClock {
     return msToNs(wallMs());
   }
 
-  /** An absolute timeout in ns on the given clock, as wall ms. */
-  deadlineMs(timeoutNs: bigint, realtime: boolean): number {
-    const ms = Number(timeoutNs) / 1e6;
+  /** An absolute timeout in ns on the given clock (below 2^63), as wall ms. */
+  deadlineMs(timeoutNs: number, realtime: boolean): number {
+    const ms = timeoutNs / 1e6;
     return realtime ? ms : ms - MONOTONIC_OFFSET_MS + this.baseMs;
   }
 }

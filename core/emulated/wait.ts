@@ -264,8 +264,9 @@ export class WaitStarter {
     const realtime =
       (arg.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME) !== 0;
     if (hi < 0x8000_0000) {
-      const timeout = arg.getBigUint64(WAIT.timeout, LE);
-      return this.clock.deadlineMs(timeout, realtime);
+      // As a double, rounded once as Number(bigint) would round it, without
+      // the bigint: a timed wait in a loop allocates nothing.
+      return this.clock.deadlineMs(hi * 0x1_0000_0000 + lo, realtime);
     }
     // Measured on Linux 7.2.13: on CLOCK_REALTIME, 2^63 .. 2^64-2 is a
     // negative ktime, i.e. long past (tests/fuzz/probe_timeouts.ts).
