@@ -16,21 +16,9 @@
  * @module
  */
 
-import {
-  C_DELAY_US,
-  C_DONE,
-  C_GO,
-  C_ROUNDS,
-  C_TRANSPORT,
-  PingPong,
-  type PingPongInit,
-  SHARED_WORDS,
-  type Transport,
-  TRANSPORTS,
-} from "./_pingpong.ts";
-import { benchDevice, createEvent } from "./_device.ts";
+import type { Transport } from "./_pingpong.ts";
+import { startPingPong } from "./_pingpong_rig.ts";
 import { busyWait } from "./_raw.ts";
-import { runInWorkers, startWorker } from "./_workers.ts";
 
 /** Round trips per bench iteration, peers spinning. */
 const SPIN_ROUNDS = 1000;
@@ -42,30 +30,7 @@ const SLEEP_ROUNDS = 10;
  */
 const DELAY_US = 200;
 
-const { nt, dev } = benchDevice();
-const shared = new SharedArrayBuffer(SHARED_WORDS * 4);
-const ctl = new Int32Array(shared);
-const events = {
-  dev,
-  ping: createEvent(nt, dev, false, false),
-  pong: createEvent(nt, dev, false, false),
-  shared,
-};
-const url = new URL("./pingpong_worker.ts", import.meta.url);
-for (const role of ["raw-echo", "ntsync-echo", "initiator"] as const) {
-  await startWorker(
-    url,
-    { ...events, role, token: nt.share() } satisfies PingPongInit,
-  );
-}
-const main = new PingPong(nt, events);
-
-function inWorker(transport: Transport, rounds: number, delayUs: number): void {
-  Atomics.store(ctl, C_TRANSPORT, TRANSPORTS.indexOf(transport));
-  Atomics.store(ctl, C_ROUNDS, rounds);
-  Atomics.store(ctl, C_DELAY_US, delayUs);
-  runInWorkers(ctl, C_GO, C_DONE);
-}
+const rig = await startPingPong();
 
 for (
   const [regime, rounds, delay, n] of [
@@ -76,8 +41,8 @@ for (
   for (const where of ["worker<->worker", "main<->worker"] as const) {
     const group = `ping-pong ${where}, ${regime}`;
     const run = where === "main<->worker"
-      ? (t: Transport) => main.run(t, rounds, delay)
-      : (t: Transport) => inWorker(t, rounds, delay);
+      ? (t: Transport) => rig.inMain(t, rounds, delay)
+      : (t: Transport) => rig.inWorker(t, rounds, delay);
     Deno.bench({
       name: `raw Atomics.wait/notify, ${rounds} round trips`,
       group,
