@@ -131,6 +131,18 @@ export class EventFastPath {
   }
 
   /**
+   * Does `fd` look like it names an event? A hint from plain reads, so that
+   * waits on semaphores and mutexes go to the slow path at once (a wrong
+   * answer either way only sends the wait to a path that decides it right).
+   */
+  namesEvent(fd: number): boolean {
+    const st = this.#st;
+    if (fd < this.#obj.length && this.#obj[fd] >= 0) return true;
+    return st.fdKind(fd) === FD_OBJECT &&
+      st.objectType(st.fdRef(fd)) === T_EVENT;
+  }
+
+  /**
    * Start a wait on the one object `fd` (any number; no alert) from device
    * `deviceFd`, looking before it swaps (a swap would take the line from a
    * peer about to signal it):

@@ -305,6 +305,11 @@ export class SharedState {
     return at;
   }
 
+  /** Object `obj`'s type, from a plain read (0: free). */
+  objectType(obj: number): number {
+    return this.u32[this.sec.obj + obj * OBJ_WORDS + O_TYPE];
+  }
+
   /** Is the event at word offset `at` signaled? */
   eventSignaled(at: number): boolean {
     return (this.i32[at + O_EVENT] & EV_SIGNALED) !== 0;

@@ -194,6 +194,7 @@ export class WaitStarter {
       arg.getUint32(WAIT.alert, LE) !== 0
     ) return SLOW;
     const fd = this.#fds[0];
+    if (!this.fast.namesEvent(fd)) return SLOW;
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer (§3.10).
