@@ -364,7 +364,7 @@ export class EmulatedBackend implements Backend {
     // fd checks, as in the kernel.
     const checked = waits.check(view);
     if (checked === 0) {
-      const r = waits.tryFast(fd, all, view!, spin);
+      const r = waits.tryFast(fd, all, spin);
       if (r === SPUN) spin = false;
       else if (r !== SLOW) return r < 0 ? r : AT_ONCE;
     }
@@ -376,11 +376,11 @@ export class EmulatedBackend implements Backend {
         ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
         : checked < 0
         ? checked
-        : waits.start(st.fdRef(fd), all, view!, !spin);
+        : waits.start(st.fdRef(fd), all, !spin);
       st.unlockDevice();
       if (r < 0) return r;
       if (r !== WOULD_QUEUE) break;
-      waits.spin(all, view!);
+      waits.spin(all);
       spin = false;
     }
     return waits.result.queued ? waits.result.rec : AT_ONCE;

@@ -70,6 +70,14 @@ export class WaitStarter {
   readonly result: WaitStart = new WaitStart();
   /** The alert `start` resolved last (-1: none), for `spin`. */
   #alert = -1;
+  // The wait's arguments as `check` read them, once, as the kernel copies
+  // them in once: later changes to the caller's memory are not seen.
+  #count = 0;
+  #owner = 0;
+  #alertFd = 0;
+  #realtime = false;
+  #timeoutLo = 0;
+  #timeoutHi = 0;
 
   constructor(
     private readonly st: SharedState,
@@ -83,19 +91,27 @@ export class WaitStarter {
   }
 
   /**
-   * Check the args and read `objs` (no lock needed: caller memory only).
-   * Returns 0 or a negated errno.
+   * Read the args once and check them, and read `objs` (no lock needed:
+   * caller memory only). Returns 0 or a negated errno; after 0, `start`,
+   * `tryFast` and `spin` work from what was read here.
    */
   check(arg: DataView | null): number {
     if (arg === null || arg.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
       return -Errno.EFAULT;
     }
     const flags = arg.getUint32(WAIT.flags, LE);
+    const count = arg.getUint32(WAIT.count, LE);
+    const owner = arg.getUint32(WAIT.owner, LE);
+    this.#count = count;
+    this.#owner = owner;
+    this.#alertFd = arg.getUint32(WAIT.alert, LE);
+    this.#realtime = (flags & NTSYNC_WAIT_REALTIME) !== 0;
+    this.#timeoutLo = arg.getUint32(WAIT.timeout, LE);
+    this.#timeoutHi = arg.getUint32(WAIT.timeout + 4, LE);
     if (arg.getUint32(WAIT.pad, LE) !== 0 || (flags & ~NTSYNC_WAIT_REALTIME)) {
       return -Errno.EINVAL;
     }
-    if (arg.getUint32(WAIT.owner, LE) === 0) return -Errno.EINVAL;
-    const count = arg.getUint32(WAIT.count, LE);
+    if (owner === 0) return -Errno.EINVAL;
     if (count > NTSYNC_MAX_WAIT_COUNT) return -Errno.EINVAL;
     if (count === 0) return 0;
     const lo = arg.getUint32(WAIT.objs, LE),
@@ -110,12 +126,10 @@ export class WaitStarter {
    * or, when told not to `queue`, WOULD_QUEUE (then `spin` may poll the
    * objects it resolved, and a second `start` decides).
    */
-  start(instance: number, all: boolean, arg: DataView, queue = true): number {
+  start(instance: number, all: boolean, queue = true): number {
     const st = this.st;
     if (!st.canStartWait()) return -Errno.ENOMEM;
-    const count = arg.getUint32(WAIT.count, LE);
-    const owner = arg.getUint32(WAIT.owner, LE);
-    const alertFd = arg.getUint32(WAIT.alert, LE);
+    const count = this.#count, owner = this.#owner, alertFd = this.#alertFd;
     const fds = this.#fds, objs = this.#objs, seen = this.#seen;
     // WAIT_ALL refuses duplicates, the alert included (§2.9).
     const stamp = all ? this.#nextStamp() : 0;
@@ -151,7 +165,7 @@ export class WaitStarter {
     }
 
     // Nothing to take. A deadline already past never sleeps (§3.10).
-    const deadlineMs = this.#deadlineMs(arg);
+    const deadlineMs = this.#deadlineMs();
     if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
     if (!queue) {
       this.#alert = alert;
@@ -183,22 +197,14 @@ export class WaitStarter {
    * or SPUN (the slow path's, but the spin is done: the event stayed
    * unsignaled for all of it).
    */
-  tryFast(
-    deviceFd: number,
-    all: boolean,
-    arg: DataView,
-    spin: boolean,
-  ): number {
-    if (
-      all || arg.getUint32(WAIT.count, LE) !== 1 ||
-      arg.getUint32(WAIT.alert, LE) !== 0
-    ) return SLOW;
+  tryFast(deviceFd: number, all: boolean, spin: boolean): number {
+    if (all || this.#count !== 1 || this.#alertFd !== 0) return SLOW;
     const fd = this.#fds[0];
     if (!this.fast.namesEvent(fd)) return SLOW;
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer (§3.10).
-      const deadlineMs = this.#deadlineMs(arg);
+      const deadlineMs = this.#deadlineMs();
       if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
       if (!spin) return SPUN;
       r = this.fast.spinAcquire(deviceFd, fd, spinEndMs(deadlineMs));
@@ -220,9 +226,8 @@ export class WaitStarter {
    * pulses and close-during-wait all apply from the second `start` on, as
    * if the ioctl had been called a moment later.
    */
-  spin(all: boolean, arg: DataView): void {
-    const count = arg.getUint32(WAIT.count, LE);
-    const owner = arg.getUint32(WAIT.owner, LE);
+  spin(all: boolean): void {
+    const count = this.#count, owner = this.#owner;
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
     spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
@@ -259,11 +264,8 @@ export class WaitStarter {
    * none (U64_MAX, and on MONOTONIC anything from 2^63), -Infinity for a
    * REALTIME timeout that is long past by definition.
    */
-  #deadlineMs(arg: DataView): number {
-    const lo = arg.getUint32(WAIT.timeout, LE);
-    const hi = arg.getUint32(WAIT.timeout + 4, LE);
-    const realtime =
-      (arg.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME) !== 0;
+  #deadlineMs(): number {
+    const lo = this.#timeoutLo, hi = this.#timeoutHi, realtime = this.#realtime;
     if (hi < 0x8000_0000) {
       // As a double, rounded once as Number(bigint) would round it, without
       // the bigint: a timed wait in a loop allocates nothing.
