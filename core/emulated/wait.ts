@@ -44,6 +44,15 @@ function spinEndMs(deadlineMs: number): number {
   return deadlineMs === Infinity ? Infinity : perfMs(deadlineMs);
 }
 
+// WaitStarter's copy of the args, by word.
+const A_COUNT = 0;
+const A_OWNER = 1;
+const A_ALERT = 2;
+const A_FLAGS = 3;
+const A_TIMEOUT_LO = 4;
+const A_TIMEOUT_HI = 5;
+const ARG_WORDS = 6;
+
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
 export class WaitStart {
   /** False: acquired at once (`index`, `dead`); true: queued (`rec`, `deadlineMs`). */
@@ -70,14 +79,14 @@ export class WaitStarter {
   readonly result: WaitStart = new WaitStart();
   /** The alert `start` resolved last (-1: none), for `spin`. */
   #alert = -1;
-  // The wait's arguments as `check` read them, once, as the kernel copies
-  // them in once: later changes to the caller's memory are not seen.
-  #count = 0;
-  #owner = 0;
-  #alertFd = 0;
-  #realtime = false;
-  #timeoutLo = 0;
-  #timeoutHi = 0;
+  /**
+   * The wait's arguments as `check` read them, once, as the kernel copies
+   * them in once: later changes to the caller's memory are not seen. A
+   * typed array, not fields: a uint32 from 2^31 up (U64_MAX's two halves, a
+   * TID-sized owner) stored in a field is a fresh heap number, i.e. an
+   * allocation on every wait, and the scavenges stall hand-offs.
+   */
+  readonly #args = new Uint32Array(ARG_WORDS);
 
   constructor(
     private readonly st: SharedState,
@@ -102,12 +111,13 @@ export class WaitStarter {
     const flags = arg.getUint32(WAIT.flags, LE);
     const count = arg.getUint32(WAIT.count, LE);
     const owner = arg.getUint32(WAIT.owner, LE);
-    this.#count = count;
-    this.#owner = owner;
-    this.#alertFd = arg.getUint32(WAIT.alert, LE);
-    this.#realtime = (flags & NTSYNC_WAIT_REALTIME) !== 0;
-    this.#timeoutLo = arg.getUint32(WAIT.timeout, LE);
-    this.#timeoutHi = arg.getUint32(WAIT.timeout + 4, LE);
+    const args = this.#args;
+    args[A_COUNT] = count;
+    args[A_OWNER] = owner;
+    args[A_ALERT] = arg.getUint32(WAIT.alert, LE);
+    args[A_FLAGS] = flags;
+    args[A_TIMEOUT_LO] = arg.getUint32(WAIT.timeout, LE);
+    args[A_TIMEOUT_HI] = arg.getUint32(WAIT.timeout + 4, LE);
     if (arg.getUint32(WAIT.pad, LE) !== 0 || (flags & ~NTSYNC_WAIT_REALTIME)) {
       return -Errno.EINVAL;
     }
@@ -129,7 +139,8 @@ export class WaitStarter {
   start(instance: number, all: boolean, queue = true): number {
     const st = this.st;
     if (!st.canStartWait()) return -Errno.ENOMEM;
-    const count = this.#count, owner = this.#owner, alertFd = this.#alertFd;
+    const args = this.#args;
+    const count = args[A_COUNT], owner = args[A_OWNER], alertFd = args[A_ALERT];
     const fds = this.#fds, objs = this.#objs, seen = this.#seen;
     // WAIT_ALL refuses duplicates, the alert included (§2.9).
     const stamp = all ? this.#nextStamp() : 0;
@@ -198,7 +209,8 @@ export class WaitStarter {
    * unsignaled for all of it).
    */
   tryFast(deviceFd: number, all: boolean, spin: boolean): number {
-    if (all || this.#count !== 1 || this.#alertFd !== 0) return SLOW;
+    const args = this.#args;
+    if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW;
     const fd = this.#fds[0];
     if (!this.fast.namesEvent(fd)) return SLOW;
     let r = this.fast.acquire(deviceFd, fd);
@@ -227,7 +239,7 @@ export class WaitStarter {
    * if the ioctl had been called a moment later.
    */
   spin(all: boolean): void {
-    const count = this.#count, owner = this.#owner;
+    const count = this.#args[A_COUNT], owner = this.#args[A_OWNER];
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
     spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
@@ -265,7 +277,8 @@ export class WaitStarter {
    * REALTIME timeout that is long past by definition.
    */
   #deadlineMs(): number {
-    const lo = this.#timeoutLo, hi = this.#timeoutHi, realtime = this.#realtime;
+    const args = this.#args, lo = args[A_TIMEOUT_LO], hi = args[A_TIMEOUT_HI];
+    const realtime = (args[A_FLAGS] & NTSYNC_WAIT_REALTIME) !== 0;
     if (hi < 0x8000_0000) {
       // As a double, rounded once as Number(bigint) would round it, without
       // the bigint: a timed wait in a loop allocates nothing.

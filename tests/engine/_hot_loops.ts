@@ -1,0 +1,82 @@
+/**
+ * One hot loop through the emulated surface, run `iterations` times after a
+ * warm-up, for hot_path_alloc_test.ts: it counts the scavenges V8's
+ * `--trace-gc` reports with 0 iterations and with many (V8 prints them
+ * through a buffer of its own, so they cannot be placed between markers).
+ *
+ * Run: `deno run --v8-flags=--trace-gc tests/engine/_hot_loops.ts <loop> <iterations>`
+ *
+ * @module
+ */
+
+import {
+  getBackend,
+  NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_WAIT_ALL,
+  NTSYNC_IOC_WAIT_ANY,
+  WaitArgs,
+} from "../../mod.ts";
+import {
+  createEvent,
+  createMutex,
+  createSem,
+  Ops,
+} from "../stress/_surface.ts";
+
+const nt = getBackend("emulated");
+const dev = nt.open();
+const ops = new Ops(nt);
+/** A TID-sized owner (Linux TIDs stay below 2^22). */
+const OWNER = 0x3f_fff0;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+const keep: Int32Array[] = [];
+
+function waitArgs(fds: number[], timeout: bigint): DataView {
+  const objs = new Int32Array(fds);
+  keep.push(objs);
+  return WaitArgs.alloc({
+    timeout,
+    objs: nt.addressOf(objs),
+    count: fds.length,
+    owner: OWNER,
+  });
+}
+
+const event = createEvent(nt, dev, false, false);
+const sem = createSem(nt, dev, 0, 2);
+const sem2 = createSem(nt, dev, 0, 2);
+const mutex = createMutex(nt, dev);
+const setArgs = new DataView(new ArrayBuffer(4));
+const forEvent = waitArgs([event], U64_MAX);
+const pollSem = waitArgs([sem], 0n);
+const forMutex = waitArgs([mutex], U64_MAX);
+const pollBoth = waitArgs([sem, sem2], 0n);
+
+/** The loops by name: each step leaves every object as it found it. */
+export const LOOPS: Record<string, () => void> = {
+  "event set + wait-any, no timeout"() {
+    nt.ioctl(event, NTSYNC_IOC_EVENT_SET, setArgs);
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, forEvent);
+  },
+  "sem release + wait-any poll"() {
+    ops.release(sem);
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, pollSem);
+  },
+  "mutex wait-any + unlock"() {
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, forMutex);
+    ops.unlock(mutex, OWNER);
+  },
+  "two sems release + wait-all poll"() {
+    ops.release(sem);
+    ops.release(sem2);
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, pollBoth);
+  },
+};
+
+if (import.meta.main) {
+  const [name, iterations] = Deno.args;
+  const step = LOOPS[name];
+  if (step === undefined) throw new RangeError(`no loop named ${name}`);
+  for (let i = 0; i < 20_000; i++) step(); // warm-up: let the JIT settle
+  for (let i = Number(iterations); i > 0; i--) step();
+}
