@@ -29,7 +29,8 @@ export class AddressSpace {
   // i.e. allocated, on every wait.
   #lastLo = -1;
   #lastHi = -1;
-  #lastMapping: Mapping | undefined;
+  /** Where the last address is in its view, in bytes. */
+  #lastOffset = 0;
   /**
    * The view behind the last address, held strongly: a loop that waits on the
    * same array skips `WeakRef#deref` (which also pins its target until the
@@ -67,27 +68,29 @@ export class AddressSpace {
    * caller's EFAULT.
    */
   read(lo: number, hi: number, count: number, out: Int32Array): boolean {
-    // Waits in a loop reuse one array: skip the map for the last address.
-    let mapping: Mapping | undefined,
-      view: Int32Array | Uint32Array | undefined;
-    const address = hi * 0x1_0000_0000 + lo;
+    // Waits in a loop reuse one array: skip the map, and the arithmetic on
+    // a 48-bit double, for the last address.
+    let view: Int32Array | Uint32Array | undefined, offset: number;
     if (lo === this.#lastLo && hi === this.#lastHi) {
-      mapping = this.#lastMapping!;
       view = this.#lastView!;
+      offset = this.#lastOffset;
     } else {
-      mapping = this.#byStart.get(address) ?? this.#containing(address);
+      const address = hi * 0x1_0000_0000 + lo;
+      const mapping = this.#byStart.get(address) ?? this.#containing(address);
       if (mapping === undefined) return false;
       view = mapping.view.deref();
       if (view === undefined) return false;
+      offset = address - mapping.start;
       this.#lastLo = lo;
       this.#lastHi = hi;
-      this.#lastMapping = mapping;
+      this.#lastOffset = offset;
       this.#lastView = view;
     }
-    const offset = address - mapping.start;
     if (offset + count * 4 > view.byteLength) return false;
-    if (offset === 0 && view instanceof Int32Array) {
-      for (let i = 0; i < count; i++) out[i] = view[i];
+    if ((offset & 3) === 0) {
+      // Whole elements (Int32Array or Uint32Array: the same bits in `out`).
+      const first = offset >> 2;
+      for (let i = 0; i < count; i++) out[i] = view[first + i];
       return true;
     }
     const dv = new DataView(view.buffer, view.byteOffset + offset, count * 4);

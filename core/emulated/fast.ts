@@ -86,8 +86,8 @@ const NONE = -1;
 export class EventFastPath {
   readonly #st: SharedState;
   readonly #spinner: Spinner;
-  /** Per fd: the event last checked through it, or -1. */
-  #obj = new Int32Array(0);
+  /** Per fd: the word offset of the event last checked through it, or -1. */
+  #at = new Int32Array(0);
   /** Per fd: that event's word as this thread last saw or left it. */
   #word = new Int32Array(0);
   /** Per fd: the event's instance, and bit 31 set if it is manual-reset. */
@@ -137,7 +137,7 @@ export class EventFastPath {
    */
   namesEvent(fd: number): boolean {
     const st = this.#st;
-    if (fd < this.#obj.length && this.#obj[fd] >= 0) return true;
+    if (fd < this.#at.length && this.#at[fd] >= 0) return true;
     return st.fdKind(fd) === FD_OBJECT &&
       st.objectType(st.fdRef(fd)) === T_EVENT;
   }
@@ -164,7 +164,7 @@ export class EventFastPath {
    * it as soon as it looks signaled. 0, NOT_SIGNALED (gave up), or SLOW.
    */
   spinAcquire(deviceFd: number, fd: number, endMs: number): number {
-    const st = this.#st, i32 = st.i32, at = st.o(this.#obj[fd]) + O_EVENT;
+    const i32 = this.#st.i32, at = this.#at[fd];
     const spinner = this.#spinner;
     // `acquire` just checked the event and left its word unsignaled: the
     // same word with the bit set is the same event, signaled, with nobody
@@ -203,9 +203,12 @@ export class EventFastPath {
     const st = this.#st, i32 = st.i32;
     // Out of the table: EBADF, from the slow path (and never an index here).
     if (!(fd >= 0 && fd < st.fdCap)) return SLOW;
-    if (fd >= this.#obj.length) this.#grow(fd);
-    let obj = this.#obj[fd], seen = this.#word[fd];
-    if (obj < 0) {
+    if (fd >= this.#at.length) this.#grow(fd);
+    let at = this.#at[fd], seen = this.#word[fd];
+    // Is `seen` the word as an atomic operation just found it, with the
+    // event's checks still good? Then a ready answer needs no other look.
+    let current = false;
+    if (at < 0) {
       // Not checked yet: the loop does.
     } else if (op === SIGNAL || op === RESET) {
       // Guess the word from last time, with the bit flipped the way a peer
@@ -214,33 +217,39 @@ export class EventFastPath {
     } else {
       // A wait (or read) has usually just polled the word: look again, and
       // swap only if there is something to take, leaving the line shared.
-      const now = Atomics.load(i32, st.o(obj) + O_EVENT);
-      if (((now ^ seen) & ~EV_SIGNALED) !== 0) obj = this.#obj[fd] = -1;
+      const now = Atomics.load(i32, at);
+      if (((now ^ seen) & ~EV_SIGNALED) !== 0) at = this.#at[fd] = -1;
       seen = now;
+      current = true;
     }
     for (let n = TRIES; n > 0; n--) {
-      if (obj < 0) {
-        obj = this.#check(fd);
-        if (obj < 0) return SLOW;
+      if (at < 0) {
+        at = this.#check(fd);
+        if (at < 0) return SLOW;
+        // Read before the checks: only a second look proves it still holds.
         seen = this.#word[fd];
+        current = false;
       }
       // Another instance's event: EINVAL, the slow path's to report.
       if (instance >= 0 && (this.#info[fd] & 0x7fff_ffff) !== instance) {
         return SLOW;
       }
-      const at = st.o(obj) + O_EVENT;
       const next = this.#apply(fd, op, seen);
-      const got = next === seen
-        ? Atomics.load(i32, at) // nothing to change: a look proves as much
-        : Atomics.compareExchange(i32, at, seen, next);
+      const got = next !== seen
+        ? Atomics.compareExchange(i32, at, seen, next)
+        : current
+        ? seen // nothing to change, and a look a moment ago proves as much
+        : Atomics.load(i32, at);
       if (got === seen) {
         this.#word[fd] = next;
         return seen;
       }
-      // Only the signaled bit moved: still the same event, try again.
-      // Anything else: check it again.
-      if (((got ^ seen) & ~EV_SIGNALED) === 0) seen = got;
-      else obj = this.#obj[fd] = -1;
+      // Only the signaled bit moved: still the same event, as of the swap
+      // that found it, so try again. Anything else: check it again.
+      if (((got ^ seen) & ~EV_SIGNALED) === 0) {
+        seen = got;
+        current = true;
+      } else at = this.#at[fd] = -1;
     }
     return SLOW;
   }
@@ -258,7 +267,7 @@ export class EventFastPath {
     }
   }
 
-  /** Check the object `fd` names (see `usable` above): its id, or -1. */
+  /** Check the object `fd` names (see `usable` above): its event word's offset, or -1. */
   #check(fd: number): number {
     const st = this.#st, u32 = st.u32;
     if (st.fdKind(fd) !== FD_OBJECT) return -1;
@@ -272,20 +281,20 @@ export class EventFastPath {
       st.i32[at + O_ANY_HEAD] !== NONE || u32[at + O_ALLN] !== 0 ||
       st.fdKind(fd) !== FD_OBJECT || st.fdRef(fd) !== obj
     ) return -1;
-    this.#obj[fd] = obj;
+    this.#at[fd] = at + O_EVENT;
     this.#word[fd] = word;
     this.#info[fd] = (u32[at + O_A] !== 0 ? 0x8000_0000 : 0) | u32[at + O_INST];
-    return obj;
+    return at + O_EVENT;
   }
 
   #grow(fd: number): void {
     const length = Math.min(Math.max(64, (fd + 1) * 2), this.#st.fdCap);
-    const obj = new Int32Array(length).fill(-1);
-    obj.set(this.#obj);
+    const at = new Int32Array(length).fill(-1);
+    at.set(this.#at);
     const word = new Int32Array(length), info = new Int32Array(length);
     word.set(this.#word);
     info.set(this.#info);
-    this.#obj = obj;
+    this.#at = at;
     this.#word = word;
     this.#info = info;
   }
