@@ -20,6 +20,15 @@ import {
 import { FOREVER } from "../tests/stress/_surface.ts";
 import { busyWait, RawEvent } from "./_raw.ts";
 
+/**
+ * Bench iterations of a ping-pong with both peers spinning: about half a
+ * second a side. The average is set by rare stalls of 2 to 60 ms (the VM's
+ * futex wakes, vCPU stalls, both threads stacked on one vCPU; see
+ * bench/RESULTS.txt), and with 200 iterations (50 ms a side) one stall more
+ * or less on either side moved a ratio by half.
+ */
+export const SPIN_ITERATIONS = 2000;
+
 /** How the two sides wait for each other. */
 export type Transport = "raw" | "ntsync";
 

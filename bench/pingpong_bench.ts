@@ -16,20 +16,12 @@
  * @module
  */
 
-import type { Transport } from "./_pingpong.ts";
+import { SPIN_ITERATIONS, type Transport } from "./_pingpong.ts";
 import { startPingPong } from "./_pingpong_rig.ts";
 import { busyWait } from "./_raw.ts";
 
 /** Round trips per bench iteration, peers spinning. */
 const SPIN_ROUNDS = 1000;
-/**
- * Iterations, peers spinning: about half a second a side. The average is
- * set by rare stalls of 2 to 60 ms (the VM's futex wakes, vCPU stalls, both
- * threads stacked on one vCPU; see bench/RESULTS.txt), and with 200
- * iterations (50 ms a side) one stall more or less on either side moved the
- * ratio by half.
- */
-const SPIN_ITERATIONS = 2000;
 /** Round trips per bench iteration, peers sleeping. */
 const SLEEP_ROUNDS = 10;
 /**

@@ -16,7 +16,12 @@ import {
 import type { EmulatedBackend } from "../core/emulated/backend.ts";
 import { benchDevice, createEvent, createSem, waitArgs } from "./_device.ts";
 import { queueUnrelated } from "./_unrelated.ts";
-import { PingPong, type PingPongInit, SHARED_WORDS } from "./_pingpong.ts";
+import {
+  PingPong,
+  type PingPongInit,
+  SHARED_WORDS,
+  SPIN_ITERATIONS,
+} from "./_pingpong.ts";
 import { startWorker } from "./_workers.ts";
 
 // ---- WAIT_ALL poll -------------------------------------------------------
@@ -150,7 +155,7 @@ for (const unrelated of [0, UNRELATED]) {
     group:
       `ping-pong main<->worker with unrelated waiters, ${ROUNDS} round trips`,
     baseline: unrelated === 0,
-    n: 200,
+    n: SPIN_ITERATIONS,
     warmup: 10,
     fn: () => side.run("ntsync", ROUNDS, 0),
   });
