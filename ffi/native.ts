@@ -135,11 +135,19 @@ function requestValue(request: unknown): number | undefined {
   return request >>> 0;
 }
 
-/** The view's length, or -1 when it is not a view or its buffer is detached. */
+/**
+ * The view's length, or -1 when it is not a view, its buffer is detached,
+ * or it is a DataView a resize left out of bounds (whose `byteLength`
+ * throws).
+ */
 function viewLength(arg: unknown): number {
   if (!ArrayBuffer.isView(arg)) return -1;
   if ((arg.buffer as ArrayBuffer).detached) return -1;
-  return arg.byteLength;
+  try {
+    return arg.byteLength;
+  } catch {
+    return -1;
+  }
 }
 
 function bytesOf(view: ArrayBufferView): Uint8Array {

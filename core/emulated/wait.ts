@@ -44,6 +44,16 @@ function spinEndMs(deadlineMs: number): number {
   return deadlineMs === Infinity ? Infinity : perfMs(deadlineMs);
 }
 
+// `ntsync_wait_args` by 32-bit word.
+const ARGS_WORDS = NTSYNC_WAIT_ARGS_SIZE / 4;
+const W_TIMEOUT = WAIT.timeout / 4; // two words, low first (little-endian)
+const W_OBJS = WAIT.objs / 4; // two words, low first
+const W_COUNT = WAIT.count / 4;
+const W_FLAGS = WAIT.flags / 4;
+const W_OWNER = WAIT.owner / 4;
+const W_ALERT = WAIT.alert / 4;
+const W_PAD = WAIT.pad / 4;
+
 // WaitStarter's copy of the args, by word.
 const A_COUNT = 0;
 const A_OWNER = 1;
@@ -87,6 +97,11 @@ export class WaitStarter {
    * allocation on every wait, and the scavenges stall hand-offs.
    */
   readonly #args = new Uint32Array(ARG_WORDS);
+  /** The args as read from a view that cannot be aliased (see `#words`). */
+  readonly #copy = new Uint32Array(ARGS_WORDS);
+  /** The last view aliased, and its alias. */
+  #lastArg: DataView | null = null;
+  #lastWords: Uint32Array | null = null;
 
   constructor(
     private readonly st: SharedState,
@@ -108,26 +123,44 @@ export class WaitStarter {
     if (arg === null || arg.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
       return -Errno.EFAULT;
     }
-    const flags = arg.getUint32(WAIT.flags, LE);
-    const count = arg.getUint32(WAIT.count, LE);
-    const owner = arg.getUint32(WAIT.owner, LE);
-    const args = this.#args;
+    const w = this.#words(arg), args = this.#args;
+    const flags = w[W_FLAGS], count = w[W_COUNT], owner = w[W_OWNER];
     args[A_COUNT] = count;
     args[A_OWNER] = owner;
-    args[A_ALERT] = arg.getUint32(WAIT.alert, LE);
+    args[A_ALERT] = w[W_ALERT];
     args[A_FLAGS] = flags;
-    args[A_TIMEOUT_LO] = arg.getUint32(WAIT.timeout, LE);
-    args[A_TIMEOUT_HI] = arg.getUint32(WAIT.timeout + 4, LE);
-    if (arg.getUint32(WAIT.pad, LE) !== 0 || (flags & ~NTSYNC_WAIT_REALTIME)) {
+    args[A_TIMEOUT_LO] = w[W_TIMEOUT];
+    args[A_TIMEOUT_HI] = w[W_TIMEOUT + 1];
+    if (w[W_PAD] !== 0 || (flags & ~NTSYNC_WAIT_REALTIME)) {
       return -Errno.EINVAL;
     }
     if (owner === 0) return -Errno.EINVAL;
     if (count > NTSYNC_MAX_WAIT_COUNT) return -Errno.EINVAL;
     if (count === 0) return 0;
-    const lo = arg.getUint32(WAIT.objs, LE),
-      hi = arg.getUint32(WAIT.objs + 4, LE);
+    const lo = w[W_OBJS], hi = w[W_OBJS + 1];
     if (!this.addresses.read(lo, hi, count, this.#fds)) return -Errno.EFAULT;
     return 0;
+  }
+
+  /**
+   * The args' ten words, each to be read once: on a little-endian host a
+   * Uint32Array over the caller's own memory, kept for the next wait with
+   * the same view (typed-array loads are cheaper than DataView reads, ~6 ns
+   * a wait); else a copy.
+   */
+  #words(arg: DataView): Uint32Array {
+    if (arg === this.#lastArg) return this.#lastWords!;
+    const buffer = arg.buffer as ArrayBuffer | SharedArrayBuffer;
+    const fixed = !("resizable" in buffer ? buffer.resizable : buffer.growable);
+    if (LE && fixed && (arg.byteOffset & 3) === 0) {
+      const words = new Uint32Array(buffer, arg.byteOffset, ARGS_WORDS);
+      this.#lastArg = arg;
+      this.#lastWords = words;
+      return words;
+    }
+    const copy = this.#copy;
+    for (let i = 0; i < ARGS_WORDS; i++) copy[i] = arg.getUint32(i * 4, LE);
+    return copy;
   }
 
   /**

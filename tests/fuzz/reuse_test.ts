@@ -123,6 +123,36 @@ const SCENARIOS: Record<string, [Scenario, string[]]> = {
     return r;
   }, ["EFAULT", "0", "index 0", "0,0,1"]],
 
+  "a wait's argument view detached after a successful wait": [(nt, dev) => {
+    const sem = fdOf(createSem(nt, dev, 2, 2));
+    const objs = new Int32Array([sem]);
+    const args = waitArgs(nt, nt.addressOf(objs), 1);
+    const first = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args));
+    (args.buffer as ArrayBuffer).transfer();
+    const second = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args));
+    return [first, second, readSem(nt, sem).join()];
+  }, ["0", "EFAULT", "0,1,2"]],
+
+  "a fixed-length argument DataView left out of bounds by a resize": [
+    (nt, dev) => {
+      const sem = fdOf(createSem(nt, dev, 2, 2));
+      const objs = new Int32Array([sem]);
+      const rab = new ArrayBuffer(WaitArgs.size, { maxByteLength: 64 });
+      const args = new DataView(rab, 0, WaitArgs.size); // not length-tracking
+      WaitArgs.write(args, {
+        timeout: nt.now(),
+        objs: nt.addressOf(objs),
+        count: 1,
+        owner: 1,
+      });
+      const first = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args));
+      rab.resize(8); // reading args.byteLength now throws a TypeError
+      const second = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args));
+      return [first, second, readSem(nt, sem).join()];
+    },
+    ["0", "EFAULT", "0,1,2"],
+  ],
+
   "one argument view reused for requests of different sizes": [(nt, dev) => {
     const sem = fdOf(createSem(nt, dev, 1, 4));
     const v = new Uint8Array(8).fill(0xa5);

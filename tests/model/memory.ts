@@ -22,8 +22,20 @@ export function accessible(
   arg: ArrayBufferView | null,
   size: number,
 ): arg is ArrayBufferView {
-  // A transferred (detached) buffer's views report byteLength 0.
-  return arg !== null && arg.byteLength >= size;
+  return arg !== null && extent(arg) >= size;
+}
+
+/**
+ * The bytes `arg` covers now. A typed array over a transferred (detached)
+ * buffer reports 0; a DataView over one, or left out of bounds by a resize,
+ * throws on `byteLength`: no bytes either.
+ */
+function extent(arg: ArrayBufferView): number {
+  try {
+    return arg.byteLength;
+  } catch {
+    return 0;
+  }
 }
 
 function view(arg: ArrayBufferView | null, size: number): DataView {
