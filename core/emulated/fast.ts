@@ -198,28 +198,63 @@ export class EventFastPath {
   /**
    * Apply `op` to the event `fd` names, if it belongs to `instance` (-1:
    * any): the word it had before, or SLOW.
+   *
+   * The common case first, in one atomic operation: an event this thread
+   * checked before, whose word has kept its version. Anything else (not
+   * checked yet, another instance's, moved on, or a lost swap) goes to
+   * `#updateSlow`, which starts over; nothing has changed by then.
    */
   #update(fd: number, op: number, instance = -1): number {
+    const at = fd >= 0 && fd < this.#at.length ? this.#at[fd] : -1;
+    if (
+      at >= 0 && (instance < 0 || (this.#info[fd] & 0x7fff_ffff) === instance)
+    ) {
+      const i32 = this.#st.i32, last = this.#word[fd];
+      if (op === SIGNAL || op === RESET) {
+        // Guess the word from last time, with the bit flipped the way a peer
+        // would have flipped it: if right, the swap is all the line moves for.
+        const seen = op === SIGNAL ? last & ~EV_SIGNALED : last | EV_SIGNALED;
+        const next = seen ^ EV_SIGNALED;
+        const got = Atomics.compareExchange(i32, at, seen, next);
+        // Found as asked already: nothing to change, as of the swap's look.
+        if (got === seen || got === next) {
+          this.#word[fd] = next;
+          return got;
+        }
+      } else {
+        // A wait (or read) has usually just polled the word: look again, and
+        // swap only if there is something to take, leaving the line shared.
+        const seen = Atomics.load(i32, at);
+        if (((seen ^ last) & ~EV_SIGNALED) === 0) {
+          const next = this.#apply(fd, op, seen);
+          if (
+            next === seen ||
+            Atomics.compareExchange(i32, at, seen, next) === seen
+          ) {
+            this.#word[fd] = next;
+            return seen;
+          }
+        }
+      }
+    }
+    return this.#updateSlow(fd, op, instance);
+  }
+
+  /** `#update`, checking the event (again) as needed and retrying lost swaps. */
+  #updateSlow(fd: number, op: number, instance: number): number {
     const st = this.#st, i32 = st.i32;
     // Out of the table: EBADF, from the slow path (and never an index here).
     if (!(fd >= 0 && fd < st.fdCap)) return SLOW;
     if (fd >= this.#at.length) this.#grow(fd);
-    let at = this.#at[fd], seen = this.#word[fd];
+    let at = this.#at[fd], seen = 0;
     // Is `seen` the word as an atomic operation just found it, with the
     // event's checks still good? Then a ready answer needs no other look.
     let current = false;
-    if (at < 0) {
-      // Not checked yet: the loop does.
-    } else if (op === SIGNAL || op === RESET) {
-      // Guess the word from last time, with the bit flipped the way a peer
-      // would have flipped it: if right, the swap is all the line moves for.
-      seen = op === SIGNAL ? seen & ~EV_SIGNALED : seen | EV_SIGNALED;
-    } else {
-      // A wait (or read) has usually just polled the word: look again, and
-      // swap only if there is something to take, leaving the line shared.
-      const now = Atomics.load(i32, at);
-      if (((now ^ seen) & ~EV_SIGNALED) !== 0) at = this.#at[fd] = -1;
-      seen = now;
+    if (at >= 0) {
+      seen = Atomics.load(i32, at);
+      if (((seen ^ this.#word[fd]) & ~EV_SIGNALED) !== 0) {
+        at = this.#at[fd] = -1;
+      }
       current = true;
     }
     for (let n = TRIES; n > 0; n--) {
