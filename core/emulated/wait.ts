@@ -44,24 +44,25 @@ function spinEndMs(deadlineMs: number): number {
   return deadlineMs === Infinity ? Infinity : perfMs(deadlineMs);
 }
 
-// `ntsync_wait_args` by 32-bit word.
+// `ntsync_wait_args` by 32-bit word. The two `__u64`s are read as two words
+// each, low first: Deno runs on little-endian hosts only.
 const ARGS_WORDS = NTSYNC_WAIT_ARGS_SIZE / 4;
-const W_TIMEOUT = WAIT.timeout / 4; // two words, low first (little-endian)
-const W_OBJS = WAIT.objs / 4; // two words, low first
+const W_TIMEOUT = WAIT.timeout / 4;
+const W_OBJS = WAIT.objs / 4;
 const W_COUNT = WAIT.count / 4;
 const W_FLAGS = WAIT.flags / 4;
 const W_OWNER = WAIT.owner / 4;
 const W_ALERT = WAIT.alert / 4;
 const W_PAD = WAIT.pad / 4;
 
-// WaitStarter's copy of the args, by word.
+// The args WaitStarter keeps for a wait's later steps, by word.
 const A_COUNT = 0;
 const A_OWNER = 1;
 const A_ALERT = 2;
 const A_FLAGS = 3;
 const A_TIMEOUT_LO = 4;
 const A_TIMEOUT_HI = 5;
-const ARG_WORDS = 6;
+const KEPT_WORDS = 6;
 
 /** The outcome of {@linkcode WaitStarter.start}, reused between calls. */
 export class WaitStart {
@@ -96,7 +97,7 @@ export class WaitStarter {
    * TID-sized owner) stored in a field is a fresh heap number, i.e. an
    * allocation on every wait, and the scavenges stall hand-offs.
    */
-  readonly #args = new Uint32Array(ARG_WORDS);
+  readonly #args = new Uint32Array(KEPT_WORDS);
   /** The args as read from a view that cannot be aliased (see `#words`). */
   readonly #copy = new Uint32Array(ARGS_WORDS);
   /** The last view aliased, and its alias. */
