@@ -20,6 +20,7 @@ import {
   mutexAbandoned,
   mutexCreateValidation,
   mutexDuplicates,
+  mutexOwnerHighBit,
   mutexRecursionLimit,
   semaphoreExtremes,
 } from "./extra/objects.ts";
@@ -59,6 +60,7 @@ export const EXTRA_CHECKS: readonly ConformanceTest[] = Object.freeze([
   semaphoreExtremes,
   mutexCreateValidation,
   mutexAbandoned,
+  mutexOwnerHighBit,
   mutexRecursionLimit,
   eownerdeadOnlyIfAcquired,
   mutexDuplicates,

@@ -229,6 +229,49 @@ export const mutexAbandoned: ConformanceTest = defineCheck(
   },
 );
 
+/**
+ * Spec §2.2, §3.1: an owner id is any nonzero `__u32`, bit 31 included.
+ * Two owners that differ only there are different owners.
+ */
+export const mutexOwnerHighBit: ConformanceTest = defineCheck(
+  "mutex_owner_high_bit",
+  (s: Session) => {
+    const HIGH = 0xffff_ffff, OTHER = 0x8000_0000, LOW = 0x7fff_ffff;
+    const fd = s.open();
+    const mutex = expectFd(
+      createMutex(s, fd, HIGH, 1),
+      "create mutex {2^32-1, 1}",
+    );
+    checkMutexState(s, mutex, 1, HIGH, "created");
+    expectOk(waitAny(s, fd, 1, [mutex], HIGH), "wait_any again as 2^32-1");
+    checkMutexState(s, mutex, 2, HIGH, "recursion");
+    expectErr(
+      waitAny(s, fd, 1, [mutex], OTHER),
+      "ETIMEDOUT",
+      "wait_any as 2^31",
+    );
+    expectErr(
+      waitAll(s, fd, 1, [mutex], LOW),
+      "ETIMEDOUT",
+      "wait_all as 2^31-1",
+    );
+    expectErr(unlockMutex(s, mutex, OTHER), "EPERM", "unlock as 2^31");
+    const u = unlockMutex(s, mutex, HIGH);
+    expectOk(u, "unlock as 2^32-1");
+    expectEq(u.count, 2, "unlock as 2^32-1: previous count");
+    expectOk(waitAll(s, fd, 1, [mutex], HIGH), "wait_all as 2^32-1");
+    checkMutexState(s, mutex, 2, HIGH, "recursion through wait_all");
+    expectErr(killMutex(s, mutex, OTHER), "EPERM", "kill as 2^31");
+    expectOk(killMutex(s, mutex, HIGH), "kill as 2^32-1");
+    expectErr(
+      waitAny(s, fd, 1, [mutex], OTHER),
+      "EOWNERDEAD",
+      "wait_any as 2^31 acquires the abandoned mutex",
+    );
+    checkMutexState(s, mutex, 1, OTHER, "owned by 2^31");
+  },
+);
+
 /** Spec §3.5: at count 0xFFFFFFFF the mutex is not signaled, even for its owner. */
 export const mutexRecursionLimit: ConformanceTest = defineCheck(
   "mutex_recursion_limit",

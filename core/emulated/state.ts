@@ -381,14 +381,21 @@ export class SharedState {
     this.instanceUnref(instance);
   }
 
-  /** Is `obj` signaled for a waiter with this owner id? (spec §3.1) */
+  /**
+   * Is `obj` signaled for a waiter with this owner id? (spec §3.1)
+   *
+   * Owner ids travel through the engine as int32 (`owner | 0`, and read back
+   * through `i32`): the same 32 bits, but to V8 a small integer, where a
+   * uint32 from 2^31 up passed to a call it does not inline is a heap
+   * number, i.e. an allocation per wait.
+   */
   isSignaled(obj: number, owner: number): boolean {
     const u32 = this.u32, at = this.o(obj);
     switch (u32[at + O_TYPE]) {
       case T_SEM:
         return u32[at + O_A] !== 0;
       case T_MUTEX: {
-        const holder = u32[at + O_A];
+        const holder = this.i32[at + O_A];
         return (holder === 0 || holder === owner) && u32[at + O_B] !== U32_MAX;
       }
       default:
@@ -407,7 +414,7 @@ export class SharedState {
       case T_SEM:
         return Atomics.load(u32, at + O_A) !== 0;
       case T_MUTEX: {
-        const holder = Atomics.load(u32, at + O_A);
+        const holder = Atomics.load(this.i32, at + O_A);
         return (holder === 0 || holder === owner) &&
           Atomics.load(u32, at + O_B) !== U32_MAX;
       }
@@ -652,7 +659,7 @@ export class SharedState {
 
   private tryWakeAll(rec: number): void {
     const u32 = this.u32, i32 = this.i32, at = this.r(rec);
-    const count = u32[at + R_COUNT], owner = u32[at + R_OWNER];
+    const count = u32[at + R_COUNT], owner = i32[at + R_OWNER];
     const base = rec * ENTRIES_PER_REC;
     for (let i = 0; i < count; i++) {
       if (!this.isSignaled(i32[this.entAt(base + i) + E_OBJ], owner)) return;
@@ -689,14 +696,14 @@ export class SharedState {
     const type = u32[o + O_TYPE];
     for (let id = i32[o + O_ANY_HEAD]; id !== NONE;) {
       const rec = (id / ENTRIES_PER_REC) | 0;
-      const owner = u32[this.r(rec) + R_OWNER];
+      const owner = i32[this.r(rec) + R_OWNER];
       if (type === T_SEM) {
         if (u32[o + O_A] === 0) break;
       } else if (type === T_EVENT) {
         if (!this.eventSignaled(o)) break;
       } else {
         if (u32[o + O_B] === U32_MAX) break;
-        const holder = u32[o + O_A];
+        const holder = i32[o + O_A];
         if (holder !== 0 && holder !== owner) {
           id = this.nextLinked(id);
           continue;

@@ -174,7 +174,8 @@ export class WaitStarter {
     const st = this.st;
     if (!st.canStartWait()) return -Errno.ENOMEM;
     const args = this.#args;
-    const count = args[A_COUNT], owner = args[A_OWNER], alertFd = args[A_ALERT];
+    const count = args[A_COUNT], alertFd = args[A_ALERT];
+    const owner = args[A_OWNER] | 0; // see SharedState: owners travel as int32
     const fds = this.#fds, objs = this.#objs, seen = this.#seen;
     // WAIT_ALL refuses duplicates, the alert included (§2.9).
     const stamp = all ? this.#nextStamp() : 0;
@@ -273,7 +274,7 @@ export class WaitStarter {
    * if the ioctl had been called a moment later.
    */
   spin(all: boolean): void {
-    const count = this.#args[A_COUNT], owner = this.#args[A_OWNER];
+    const count = this.#args[A_COUNT], owner = this.#args[A_OWNER] | 0;
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
     spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {

@@ -26,8 +26,11 @@ import {
 const nt = getBackend("emulated");
 const dev = nt.open();
 const ops = new Ops(nt);
-/** A TID-sized owner (Linux TIDs stay below 2^22). */
-const OWNER = 0x3f_fff0;
+/**
+ * An owner id from 2^31 up: a uint32 that V8 would box on every call, were
+ * the engine to pass it around as it is (Wine's TIDs are far smaller).
+ */
+const OWNER = 0x8000_0123;
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 const keep: Int32Array[] = [];
 
