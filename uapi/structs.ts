@@ -92,3 +92,30 @@ export const WaitArgs: StructCodec<WaitLayout> = defineStruct(
 
 /** Byte offsets of `ntsync_wait_args`, for hot paths that skip the codec. */
 export const WAIT: StructCodec<WaitLayout>["offsets"] = WaitArgs.offsets;
+
+/**
+ * Word indexes of `ntsync_wait_args` seen as a `Uint32Array` (host-endian,
+ * as the kernel's `__u32` fields are), for hot paths that skip both the
+ * codec and DataView. Each `__u64` is two words; on a little-endian host
+ * (every host Deno runs on) the low one comes first.
+ *
+ * @example
+ * ```ts
+ * import { WAIT_WORD, WaitArgs } from "./structs.ts";
+ * const args = WaitArgs.alloc({ count: 2, owner: 7 });
+ * const words = new Uint32Array(args.buffer);
+ * words[WAIT_WORD.count]; // 2
+ * words[WAIT_WORD.owner]; // 7
+ * ```
+ */
+export const WAIT_WORD: { readonly [K in keyof WaitLayout]: number } = Object
+  .freeze({
+    timeout: WAIT.timeout / 4,
+    objs: WAIT.objs / 4,
+    count: WAIT.count / 4,
+    index: WAIT.index / 4,
+    flags: WAIT.flags / 4,
+    owner: WAIT.owner / 4,
+    alert: WAIT.alert / 4,
+    pad: WAIT.pad / 4,
+  });

@@ -23,7 +23,7 @@ import {
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
 } from "../../uapi/ioctl.ts";
-import { WAIT } from "../../uapi/structs.ts";
+import { WAIT_WORD } from "../../uapi/structs.ts";
 import { Event } from "./event.ts";
 import { Mutex } from "./mutex.ts";
 import { CONSTRUCT, type ObjectKind, type SyncObject } from "./object.ts";
@@ -75,14 +75,6 @@ export interface DeviceToken {
   /** The device fd. */
   readonly fd: number;
 }
-
-// Word indexes of ntsync_wait_args, for the adoption probe.
-const W_TIMEOUT = WAIT.timeout / 4;
-const W_COUNT = WAIT.count / 4;
-const W_FLAGS = WAIT.flags / 4;
-const W_OWNER = WAIT.owner / 4;
-const W_ALERT = WAIT.alert / 4;
-const W_PAD = WAIT.pad / 4;
 
 /** "a semaphore", "a mutex", "an event". */
 function an(kind: ObjectKind): string {
@@ -337,13 +329,13 @@ export class Device implements Disposable {
     }
     const slot = this.#sync;
     const words = slot.words;
-    words[W_TIMEOUT] = 0; // poll (the probe never blocks anyway)
-    words[W_TIMEOUT + 1] = 0;
-    words[W_COUNT] = 0;
-    words[W_FLAGS] = 0;
-    words[W_OWNER] = U32_MAX; // any nonzero id: nothing is acquired
-    words[W_ALERT] = fd;
-    words[W_PAD] = 0;
+    words[WAIT_WORD.timeout] = 0; // poll (the probe never blocks anyway)
+    words[WAIT_WORD.timeout + 1] = 0;
+    words[WAIT_WORD.count] = 0;
+    words[WAIT_WORD.flags] = 0;
+    words[WAIT_WORD.owner] = U32_MAX; // any nonzero id: nothing is acquired
+    words[WAIT_WORD.alert] = fd;
+    words[WAIT_WORD.pad] = 0;
     slot.alert = undefined;
     try {
       this.backend.ioctl(this.fd, NTSYNC_IOC_WAIT_ALL, slot.args);

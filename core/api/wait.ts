@@ -21,7 +21,7 @@ import {
   requestLabel,
 } from "../../uapi/ioctl.ts";
 import { HOST_LITTLE_ENDIAN } from "../../uapi/struct.ts";
-import { WAIT } from "../../uapi/structs.ts";
+import { WAIT, WAIT_WORD } from "../../uapi/structs.ts";
 import type { Device } from "./device.ts";
 import { SyncObject } from "./object.ts";
 import { Mutex } from "./mutex.ts";
@@ -210,16 +210,6 @@ const ALERTED = frozenResults("alerted");
 const TIMED_OUT: WaitTimedOut = Object.freeze({ status: "timeout" });
 
 const LE = HOST_LITTLE_ENDIAN;
-// Word indexes of ntsync_wait_args as a Uint32Array (host-endian, as the
-// kernel's __u32 fields are).
-const W_COUNT = WAIT.count / 4;
-const W_INDEX = WAIT.index / 4;
-const W_FLAGS = WAIT.flags / 4;
-const W_OWNER = WAIT.owner / 4;
-const W_ALERT = WAIT.alert / 4;
-const W_PAD = WAIT.pad / 4;
-const W_TIMEOUT_LO = WAIT.timeout / 4;
-
 /**
  * The memory of one wait: the 40-byte `ntsync_wait_args` and a 64-entry fd
  * array whose address is already stored in `objs`.
@@ -333,17 +323,17 @@ export function prepareWait(
     if (mutexAt < 0 && o instanceof Mutex) mutexAt = i;
   }
   const words = slot.words;
-  words[W_COUNT] = count;
-  words[W_INDEX] = U32_MAX; // as Wine does: never mistaken for a result
-  words[W_PAD] = 0;
+  words[WAIT_WORD.count] = count;
+  words[WAIT_WORD.index] = U32_MAX; // as Wine does: never mistaken for a result
+  words[WAIT_WORD.pad] = 0;
   slot.alert = undefined;
   if (options === undefined) {
     if (mutexAt >= 0) throw ownerRequired(op, `objects[${mutexAt}]`);
-    words[W_TIMEOUT_LO] = U32_MAX;
-    words[W_TIMEOUT_LO + 1] = U32_MAX;
-    words[W_FLAGS] = 0;
-    words[W_OWNER] = U32_MAX;
-    words[W_ALERT] = 0;
+    words[WAIT_WORD.timeout] = U32_MAX;
+    words[WAIT_WORD.timeout + 1] = U32_MAX;
+    words[WAIT_WORD.flags] = 0;
+    words[WAIT_WORD.owner] = U32_MAX;
+    words[WAIT_WORD.alert] = 0;
     return count;
   }
   if (options === null || typeof options !== "object") {
@@ -362,7 +352,7 @@ export function prepareWait(
     slot.alert = alert;
     if (mutexAt < 0 && alert instanceof Mutex) mutexAt = count;
   }
-  words[W_ALERT] = alertFd;
+  words[WAIT_WORD.alert] = alertFd;
 
   if (owner === undefined) {
     if (mutexAt >= 0) {
@@ -371,12 +361,12 @@ export function prepareWait(
         mutexAt === count ? "options.alert" : `objects[${mutexAt}]`,
       );
     }
-    words[W_OWNER] = U32_MAX;
+    words[WAIT_WORD.owner] = U32_MAX;
   } else {
     if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
       throw u32Error(op, "options.owner", owner, 1);
     }
-    words[W_OWNER] = owner;
+    words[WAIT_WORD.owner] = owner;
   }
 
   let realtime = false;
@@ -390,7 +380,7 @@ export function prepareWait(
     }
     realtime = true;
   }
-  words[W_FLAGS] = realtime ? NTSYNC_WAIT_REALTIME : 0;
+  words[WAIT_WORD.flags] = realtime ? NTSYNC_WAIT_REALTIME : 0;
 
   if (deadline !== undefined) {
     if (timeout !== undefined) {
@@ -400,13 +390,13 @@ export function prepareWait(
     }
     slot.args.setBigUint64(WAIT.timeout, checkDeadline(op, deadline), LE);
   } else if (timeout === undefined || timeout === Infinity) {
-    words[W_TIMEOUT_LO] = U32_MAX;
-    words[W_TIMEOUT_LO + 1] = U32_MAX;
+    words[WAIT_WORD.timeout] = U32_MAX;
+    words[WAIT_WORD.timeout + 1] = U32_MAX;
   } else if (timeout === 0) {
     // Any absolute time in the past polls: the kernel still tries to
     // acquire before it looks at the clock, so no clock read is needed.
-    words[W_TIMEOUT_LO] = 0;
-    words[W_TIMEOUT_LO + 1] = 0;
+    words[WAIT_WORD.timeout] = 0;
+    words[WAIT_WORD.timeout + 1] = 0;
   } else {
     checkTimeout(op, timeout);
     const at = device.backend.now(realtime ? "realtime" : "monotonic") +
@@ -483,7 +473,7 @@ export function decodeWaitReturn(
 
 /** What a wait that returned 0 acquired: an object, or the alert. */
 function acquired(slot: WaitSlot, count: number, all: boolean): WaitResult {
-  const index = slot.words[W_INDEX];
+  const index = slot.words[WAIT_WORD.index];
   if (index === count && slot.alert !== undefined && !(all && count === 0)) {
     return ALERTED[index];
   }
@@ -499,7 +489,7 @@ function outcome(slot: WaitSlot, errno: number): WaitResult | undefined | null {
     case Errno.ETIMEDOUT:
       return TIMED_OUT;
     case Errno.EOWNERDEAD:
-      return ABANDONED[slot.words[W_INDEX]];
+      return ABANDONED[slot.words[WAIT_WORD.index]];
     case Errno.EINTR:
       return undefined;
     default:

@@ -15,7 +15,7 @@ import {
   NTSYNC_WAIT_ARGS_SIZE,
   NTSYNC_WAIT_REALTIME,
 } from "../../uapi/ioctl.ts";
-import { WAIT } from "../../uapi/structs.ts";
+import { WAIT_WORD } from "../../uapi/structs.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
 import { perfMs, wallMs } from "./clock.ts";
@@ -44,16 +44,8 @@ function spinEndMs(deadlineMs: number): number {
   return deadlineMs === Infinity ? Infinity : perfMs(deadlineMs);
 }
 
-// `ntsync_wait_args` by 32-bit word. The two `__u64`s are read as two words
-// each, low first: Deno runs on little-endian hosts only.
+// `ntsync_wait_args` in 32-bit words (WAIT_WORD: which is which).
 const ARGS_WORDS = NTSYNC_WAIT_ARGS_SIZE / 4;
-const W_TIMEOUT = WAIT.timeout / 4;
-const W_OBJS = WAIT.objs / 4;
-const W_COUNT = WAIT.count / 4;
-const W_FLAGS = WAIT.flags / 4;
-const W_OWNER = WAIT.owner / 4;
-const W_ALERT = WAIT.alert / 4;
-const W_PAD = WAIT.pad / 4;
 
 // The args WaitStarter keeps for a wait's later steps, by word.
 const A_COUNT = 0;
@@ -125,20 +117,22 @@ export class WaitStarter {
       return -Errno.EFAULT;
     }
     const w = this.#words(arg), args = this.#args;
-    const flags = w[W_FLAGS], count = w[W_COUNT], owner = w[W_OWNER];
+    const flags = w[WAIT_WORD.flags],
+      count = w[WAIT_WORD.count],
+      owner = w[WAIT_WORD.owner];
     args[A_COUNT] = count;
     args[A_OWNER] = owner;
-    args[A_ALERT] = w[W_ALERT];
+    args[A_ALERT] = w[WAIT_WORD.alert];
     args[A_FLAGS] = flags;
-    args[A_TIMEOUT_LO] = w[W_TIMEOUT];
-    args[A_TIMEOUT_HI] = w[W_TIMEOUT + 1];
-    if (w[W_PAD] !== 0 || (flags & ~NTSYNC_WAIT_REALTIME)) {
+    args[A_TIMEOUT_LO] = w[WAIT_WORD.timeout];
+    args[A_TIMEOUT_HI] = w[WAIT_WORD.timeout + 1];
+    if (w[WAIT_WORD.pad] !== 0 || (flags & ~NTSYNC_WAIT_REALTIME)) {
       return -Errno.EINVAL;
     }
     if (owner === 0) return -Errno.EINVAL;
     if (count > NTSYNC_MAX_WAIT_COUNT) return -Errno.EINVAL;
     if (count === 0) return 0;
-    const lo = w[W_OBJS], hi = w[W_OBJS + 1];
+    const lo = w[WAIT_WORD.objs], hi = w[WAIT_WORD.objs + 1];
     if (!this.addresses.read(lo, hi, count, this.#fds)) return -Errno.EFAULT;
     return 0;
   }
