@@ -19,6 +19,7 @@ import {
 } from "../mod.ts";
 import { FOREVER } from "../tests/stress/_surface.ts";
 import { busyWait, RawEvent } from "./_raw.ts";
+import { runInWorkers } from "./_workers.ts";
 
 /**
  * Bench iterations of a ping-pong with both peers spinning: about half a
@@ -34,27 +35,59 @@ export type Transport = "raw" | "ntsync";
 
 // Control words.
 /** Bumped by the main thread to start a run in the initiator Worker. */
-export const C_GO = 0;
+const C_GO = 0;
 /** Incremented by the initiator Worker when a run is done. */
-export const C_DONE = 1;
+const C_DONE = 1;
 /** Round trips in the run. */
-export const C_ROUNDS = 2;
+const C_ROUNDS = 2;
 /** Transport of the run: index into TRANSPORTS. */
-export const C_TRANSPORT = 3;
+const C_TRANSPORT = 3;
 /** Think time before each ping, in microseconds (0: none). */
-export const C_DELAY_US = 4;
-/** Words of the control block. */
-export const CONTROL_WORDS = 8;
-// Raw event words (after the control block).
+const C_DELAY_US = 4;
+// Raw event words (after the control block's 8).
 /** Raw "ping" event word. */
-export const RAW_PING = 8;
+const RAW_PING = 8;
 /** Raw "pong" event word. */
-export const RAW_PONG = 9;
+const RAW_PONG = 9;
 /** Words in the shared block. */
 export const SHARED_WORDS = 16;
 
 /** Transports by number, for the control block. */
-export const TRANSPORTS: readonly Transport[] = ["raw", "ntsync"];
+const TRANSPORTS: readonly Transport[] = ["raw", "ntsync"];
+
+/**
+ * The main thread's half of the control block: have the initiator Worker
+ * (see `serveRuns`) run `rounds` round trips, and sleep until it is done.
+ */
+export function orderRun(
+  shared: SharedArrayBuffer,
+  transport: Transport,
+  rounds: number,
+  delayUs: number,
+): void {
+  const ctl = new Int32Array(shared);
+  Atomics.store(ctl, C_TRANSPORT, TRANSPORTS.indexOf(transport));
+  Atomics.store(ctl, C_ROUNDS, rounds);
+  Atomics.store(ctl, C_DELAY_US, delayUs);
+  runInWorkers(ctl, C_GO, C_DONE);
+}
+
+/** The initiator Worker's half: run each order as it comes, forever. */
+export function serveRuns(shared: SharedArrayBuffer, side: PingPong): never {
+  const ctl = new Int32Array(shared);
+  for (let seen = 0;;) {
+    // Idle between runs: sleep, leave the cores to the peers.
+    Atomics.wait(ctl, C_GO, seen);
+    seen = Atomics.load(ctl, C_GO);
+    side.run(
+      TRANSPORTS[Atomics.load(ctl, C_TRANSPORT)],
+      Atomics.load(ctl, C_ROUNDS),
+      Atomics.load(ctl, C_DELAY_US),
+    );
+    Atomics.add(ctl, C_DONE, 1);
+    Atomics.notify(ctl, C_DONE);
+  }
+}
 
 /** What every ping-pong Worker is told. */
 export interface PingPongInit {

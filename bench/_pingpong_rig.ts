@@ -7,19 +7,14 @@
  */
 
 import {
-  C_DELAY_US,
-  C_DONE,
-  C_GO,
-  C_ROUNDS,
-  C_TRANSPORT,
+  orderRun,
   PingPong,
   type PingPongInit,
   SHARED_WORDS,
   type Transport,
-  TRANSPORTS,
 } from "./_pingpong.ts";
 import { benchDevice, createEvent } from "./_device.ts";
-import { runInWorkers, startWorker } from "./_workers.ts";
+import { startWorker } from "./_workers.ts";
 
 /** A started rig: run round trips from the main thread or between Workers. */
 export interface PingPongRig {
@@ -33,7 +28,6 @@ export interface PingPongRig {
 export async function startPingPong(): Promise<PingPongRig> {
   const { nt, dev } = benchDevice();
   const shared = new SharedArrayBuffer(SHARED_WORDS * 4);
-  const ctl = new Int32Array(shared);
   const events = {
     dev,
     ping: createEvent(nt, dev, false, false),
@@ -51,11 +45,7 @@ export async function startPingPong(): Promise<PingPongRig> {
   return {
     inMain: (transport, rounds, delayUs) =>
       main.run(transport, rounds, delayUs),
-    inWorker(transport, rounds, delayUs) {
-      Atomics.store(ctl, C_TRANSPORT, TRANSPORTS.indexOf(transport));
-      Atomics.store(ctl, C_ROUNDS, rounds);
-      Atomics.store(ctl, C_DELAY_US, delayUs);
-      runInWorkers(ctl, C_GO, C_DONE);
-    },
+    inWorker: (transport, rounds, delayUs) =>
+      orderRun(shared, transport, rounds, delayUs),
   };
 }
