@@ -14,7 +14,6 @@ import {
   NTSYNC_IOC_EVENT_SET,
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
-  WaitArgs,
 } from "../../mod.ts";
 import {
   createEvent,
@@ -22,6 +21,7 @@ import {
   createSem,
   Ops,
 } from "../stress/_surface.ts";
+import { waitArgs } from "./_util.ts";
 
 const nt = getBackend("emulated");
 const dev = nt.open();
@@ -31,18 +31,14 @@ const ops = new Ops(nt);
  * the engine to pass it around as it is (Wine's TIDs are far smaller).
  */
 const OWNER = 0x8000_0123;
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
+/** Keeps each wait's fd array alive: the args hold only its address. */
 const keep: Int32Array[] = [];
 
-function waitArgs(fds: number[], timeout: bigint): DataView {
-  const objs = new Int32Array(fds);
+/** Wait args for `fds` by OWNER: `ms` 0 polls, Infinity never times out. */
+function argsFor(fds: number[], ms: number): DataView {
+  const { args, objs } = waitArgs(nt, fds, { owner: OWNER, ms });
   keep.push(objs);
-  return WaitArgs.alloc({
-    timeout,
-    objs: nt.addressOf(objs),
-    count: fds.length,
-    owner: OWNER,
-  });
+  return args;
 }
 
 const event = createEvent(nt, dev, false, false);
@@ -50,10 +46,10 @@ const sem = createSem(nt, dev, 0, 2);
 const sem2 = createSem(nt, dev, 0, 2);
 const mutex = createMutex(nt, dev);
 const setArgs = new DataView(new ArrayBuffer(4));
-const forEvent = waitArgs([event], U64_MAX);
-const pollSem = waitArgs([sem], 0n);
-const forMutex = waitArgs([mutex], U64_MAX);
-const pollBoth = waitArgs([sem, sem2], 0n);
+const forEvent = argsFor([event], Infinity);
+const pollSem = argsFor([sem], 0);
+const forMutex = argsFor([mutex], Infinity);
+const pollBoth = argsFor([sem, sem2], 0);
 
 /** The loops by name: each step leaves every object as it found it. */
 export const LOOPS: Record<string, () => void> = {
