@@ -45,7 +45,13 @@ async function sample(): Promise<DoctorReport> {
     }],
     bench: [{
       backend: "emulated",
-      uncontended: { cycles: 1000, cyclesPerSec: 1_250_000, nsPerCycle: 800 },
+      uncontended: {
+        cycles: 1000,
+        cyclesPerSec: 1_250_000,
+        nsPerCycle: 800,
+        runs: 5,
+        casStoreNs: 160,
+      },
       handoff: { error: "the Worker did not answer" },
     }],
   };
@@ -79,7 +85,10 @@ Deno.test("without colour: no escape codes, every section and the verdict", asyn
   assert.match(text, /total\s+2\/3 passed/);
   assert.match(text, /wake_any\s+fail/);
   assert.match(text, /emulated wake_any: step x/);
-  assert.match(text, /release \+ poll \(uncontended\)\s+800 ns \(1\.25 M\/s\)/);
+  assert.match(
+    text,
+    /release \+ poll \(uncontended\)\s+800 ns \(1\.25 M\/s, 5\.0x CAS\+store\)/,
+  );
   assert.match(text, /emulated handoff: the Worker did not answer/);
   assert.match(text, /Worker handoff round trip\s+error/);
 });
