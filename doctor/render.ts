@@ -64,7 +64,14 @@ const TAG: Record<Status, string> = {
   skip: "skip",
 };
 
-function tag(p: Paint, s: Status): string {
+/**
+ * `[ no ]`: what a failed probe is when the emulated backend works (the
+ * "no-ntsync" verdict): a fact about this machine, not a fault.
+ */
+const ABSENT = "[ no ]";
+
+function tag(p: Paint, s: Status, factual: boolean): string {
+  if (factual && s === "fail") return p.warn(ABSENT);
   const t = `[${TAG[s]}]`;
   return s === "ok"
     ? p.ok(t)
@@ -94,9 +101,11 @@ export function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-function findingLines(p: Paint, f: Finding): string[] {
+function findingLines(p: Paint, f: Finding, factual: boolean): string[] {
   const lines = [
-    `  ${tag(p, f.status)} ${f.label.padEnd(LABEL_WIDTH)} ${f.summary}`,
+    `  ${tag(p, f.status, factual)} ${
+      f.label.padEnd(LABEL_WIDTH)
+    } ${f.summary}`,
   ];
   const indent = " ".repeat(10 + LABEL_WIDTH);
   for (const para of (f.detail ?? "").split("\n").filter(Boolean)) {
@@ -108,12 +117,21 @@ function findingLines(p: Paint, f: Finding): string[] {
   return lines;
 }
 
+/**
+ * A titled list of findings. `factual`: the verdict is "no-ntsync", so a
+ * failed probe only says what this machine lacks (see ABSENT).
+ */
 function section(
   p: Paint,
   title: string,
   findings: readonly Finding[],
+  factual = false,
 ): string[] {
-  return ["", p.bold(title), ...findings.flatMap((f) => findingLines(p, f))];
+  return [
+    "",
+    p.bold(title),
+    ...findings.flatMap((f) => findingLines(p, f, factual)),
+  ];
 }
 
 function table(rows: string[][]): string[] {
@@ -272,6 +290,9 @@ export function renderReport(r: DoctorReport, color: boolean): string {
     : p.fail("BROKEN");
   const user = r.user.user ??
     (r.user.uid === null ? "unknown user" : `uid ${r.user.uid}`);
+  const factual = s.verdict === "no-ntsync";
+  // The verdict comes first: it is what the user came for, and the facts
+  // below are read in its light.
   const lines = [
     p.bold("ntsync doctor") +
     p.dim(
@@ -279,17 +300,6 @@ export function renderReport(r: DoctorReport, color: boolean): string {
         r.user.groups.join(", ") || "none"
       })`,
     ),
-    ...(r.access.length ? section(p, "Doctor", r.access) : []),
-    ...section(p, "Kernel and driver", [
-      ...r.kernel.findings,
-      ...r.driver.findings,
-    ]),
-    ...section(p, "Device", r.device.findings),
-    ...section(p, "Who uses ntsync now", r.processes.findings),
-    ...section(p, "Backends", r.backends.findings),
-    ...section(p, "Interface probe", r.uapi.flatMap((u) => u.findings)),
-    ...conformanceTable(p, r.conformance),
-    ...benchTable(p, r.bench),
     "",
     `${p.bold("Verdict:")} ${verdictText} ${
       p.dim(`(exit ${s.exitCode})`)
@@ -303,5 +313,18 @@ export function renderReport(r: DoctorReport, color: boolean): string {
     );
     s.fixes.forEach((f, i) => lines.push(`  ${i + 1}. ${f}`));
   }
+  lines.push(
+    ...(r.access.length ? section(p, "Doctor", r.access) : []),
+    ...section(p, "Kernel and driver", [
+      ...r.kernel.findings,
+      ...r.driver.findings,
+    ], factual),
+    ...section(p, "Device", r.device.findings, factual),
+    ...section(p, "Who uses ntsync now", r.processes.findings),
+    ...section(p, "Backends", r.backends.findings, factual),
+    ...section(p, "Interface probe", r.uapi.flatMap((u) => u.findings)),
+    ...conformanceTable(p, r.conformance),
+    ...benchTable(p, r.bench),
+  );
   return lines.join("\n") + "\n";
 }
