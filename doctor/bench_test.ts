@@ -10,7 +10,7 @@ import {
 } from "./bench.ts";
 import { EmulatedBackend } from "../core/emulated/backend.ts";
 import { quirkyBackend } from "./testdata/fake_backends.ts";
-import { getBackend } from "../core/registry.ts";
+import { getBackend } from "../select/registry.ts";
 
 Deno.test("uncontended cycle: counts, rates, and the fds are closed", () => {
   const nt = quirkyBackend();

@@ -46,6 +46,7 @@ import type {
   ShareToken,
 } from "../core/backend.ts";
 import { NtsyncError } from "../core/errors.ts";
+import { isDetached } from "../core/detached.ts";
 import { Errno, errnoName } from "../uapi/errno.ts";
 import {
   NTSYNC_EVENT_ARGS_SIZE,
@@ -142,7 +143,7 @@ function requestValue(request: unknown): number | undefined {
  */
 function viewLength(arg: unknown): number {
   if (!ArrayBuffer.isView(arg)) return -1;
-  if ((arg.buffer as ArrayBuffer).detached) return -1;
+  if (isDetached(arg.buffer)) return -1;
   try {
     return arg.byteLength;
   } catch {

@@ -216,7 +216,7 @@ const LE = HOST_LITTLE_ENDIAN;
  *
  * @example
  * ```ts
- * import { getBackend } from "../registry.ts";
+ * import { getBackend } from "../../select/registry.ts";
  * import { WaitSlot } from "./wait.ts";
  * const slot = new WaitSlot(getBackend("emulated"));
  * slot.objs.length; // 64
@@ -419,7 +419,7 @@ function ownerRequired(op: string, where: string): TypeError {
  *
  * @example
  * ```ts
- * import { getBackend } from "../registry.ts";
+ * import { getBackend } from "../../select/registry.ts";
  * import { decodeWait, WaitSlot } from "./wait.ts";
  * const slot = new WaitSlot(getBackend("emulated"));
  * slot.words[5] = 0; // index
@@ -448,7 +448,7 @@ export function decodeWait(
  *
  * @example
  * ```ts
- * import { getBackend } from "../registry.ts";
+ * import { getBackend } from "../../select/registry.ts";
  * import { decodeWaitReturn, WaitSlot } from "./wait.ts";
  * import { NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
  * const slot = new WaitSlot(getBackend("emulated"));

@@ -11,6 +11,7 @@ import type {
   ShareToken,
 } from "../backend.ts";
 import { NtsyncError } from "../errors.ts";
+import { isDetached } from "../detached.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
@@ -95,7 +96,7 @@ function asView(arg: ArrayBufferView | null): DataView | null {
   if (arg instanceof DataView) return outOfBounds(arg) ? null : arg;
   if (arg === null || typeof arg !== "object") return null;
   const buffer = arg.buffer as ArrayBuffer;
-  if (buffer.detached) return null;
+  if (isDetached(buffer)) return null;
   if (arg === lastArg) return lastView;
   if (!ArrayBuffer.isView(arg)) return null;
   const view = new DataView(buffer, arg.byteOffset, arg.byteLength);
