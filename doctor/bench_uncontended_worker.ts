@@ -7,7 +7,7 @@
  */
 
 import type { ShareToken } from "../core/backend.ts";
-import { attachBackend } from "../core/registry.ts";
+import { attachBackend } from "../select/registry.ts";
 import { workerScope } from "../conformance/worker_scope.ts";
 import { benchUncontended, casStorePairNs } from "./bench.ts";
 
