@@ -335,7 +335,8 @@ export class Device implements Disposable {
     try {
       this.backend.ioctl(fd, readRequest, this.#create);
     } catch (err) {
-      if (!(err instanceof NtsyncError)) throw err;
+      // A reaped thread's calls all fail ESRCH: that says nothing of `fd`.
+      if (!(err instanceof NtsyncError) || err.errno === Errno.ESRCH) throw err;
       // MUTEX_READ reports an abandoned mutex as EOWNERDEAD: still a mutex.
       if (kind !== "mutex" || err.errno !== Errno.EOWNERDEAD) {
         throw new TypeError(
