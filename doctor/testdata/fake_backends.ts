@@ -45,6 +45,8 @@ export function quirkyBackend(q: Quirks = {}): Backend {
       inner.close(fd);
     },
     share: () => q.share?.() ?? inner.share(),
+    threadId: inner.threadId,
+    reap: (token, options) => inner.reap(token, options),
   };
 }
 
