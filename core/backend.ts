@@ -73,10 +73,9 @@ export interface Backend {
    * As {@linkcode Backend.ioctl}, but a failure is returned as the negated
    * errno (e.g. `-110` for ETIMEDOUT) instead of thrown: building an
    * `NtsyncError` costs about a microsecond, far more than a poll that
-   * times out. Both built-in backends have it; the typed API uses it when
-   * present.
+   * times out. The typed API makes every call through it.
    */
-  tryIoctl?(fd: number, request: number, arg: ArrayBufferView | null): number;
+  tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number;
   /** As {@linkcode Backend.ioctl}, but a wait does not block the event loop. */
   ioctlAsync(
     fd: number,

@@ -80,8 +80,37 @@ export class Mutex extends SyncObject {
     const words = this.words;
     words[0] = owner;
     words[1] = 0;
-    this.backend.ioctl(this.fd, NTSYNC_IOC_MUTEX_UNLOCK, this.args);
+    const r = this.backend.tryIoctl(
+      this.fd,
+      NTSYNC_IOC_MUTEX_UNLOCK,
+      this.args,
+    );
+    if (r < 0) throw this.#ownerError(-r, "unlock", owner);
     return words[1];
+  }
+
+  /**
+   * The failure of `unlock`/`kill` by `owner`; for EPERM, with who holds
+   * the mutex (read just after: another thread may have moved it since).
+   */
+  #ownerError(errno: number, op: string, owner: number): NtsyncError {
+    const call = `${op}(${owner})`;
+    if (errno !== Errno.EPERM) return new NtsyncError(errno, call);
+    const r = this.backend.tryIoctl(this.fd, NTSYNC_IOC_MUTEX_READ, this.args);
+    const holder = r === -Errno.EOWNERDEAD
+      ? "it is abandoned and free"
+      : r < 0
+      ? undefined
+      : this.words[0] === 0
+      ? "it is free"
+      : `it is held by owner ${this.words[0]} (count ${this.words[1]})`;
+    return new NtsyncError(
+      errno,
+      call,
+      holder === undefined
+        ? `owner ${owner} does not hold the mutex`
+        : `owner ${owner} does not hold the mutex: ${holder}`,
+    );
   }
 
   /**
@@ -100,7 +129,8 @@ export class Mutex extends SyncObject {
       throw u32Error("kill", "owner", owner, 1);
     }
     this.words[0] = owner;
-    this.backend.ioctl(this.fd, NTSYNC_IOC_MUTEX_KILL, this.args);
+    const r = this.backend.tryIoctl(this.fd, NTSYNC_IOC_MUTEX_KILL, this.args);
+    if (r < 0) throw this.#ownerError(-r, "kill", owner);
   }
 
   /** The current `{owner, count, abandoned}`. */

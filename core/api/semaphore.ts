@@ -8,6 +8,8 @@ import {
   NTSYNC_IOC_SEM_READ,
   NTSYNC_IOC_SEM_RELEASE,
 } from "../../uapi/ioctl.ts";
+import { Errno } from "../../uapi/errno.ts";
+import { NtsyncError } from "../errors.ts";
 import { type ObjectKind, SyncObject } from "./object.ts";
 import { closedError, u32Error } from "./validate.ts";
 
@@ -53,7 +55,8 @@ export class Semaphore extends SyncObject {
    * count before the release.
    *
    * @throws {NtsyncError} `EOVERFLOW` when the count would exceed `max`
-   * (nothing changes).
+   * (nothing changes); its message gives the numbers, e.g.
+   * `release(5): EOVERFLOW: count 2 + 5 exceeds max 3 (errno 75)`.
    * @throws {RangeError} when `amount` is not an integer in [0, 2^32-1].
    */
   release(amount = 1): number {
@@ -63,8 +66,25 @@ export class Semaphore extends SyncObject {
     }
     const words = this.words;
     words[0] = amount;
-    this.backend.ioctl(this.fd, NTSYNC_IOC_SEM_RELEASE, this.args);
+    const r = this.backend.tryIoctl(this.fd, NTSYNC_IOC_SEM_RELEASE, this.args);
+    if (r < 0) throw this.#releaseError(-r, amount);
     return words[0];
+  }
+
+  /** The failure of `release(amount)`, with the counts when they explain it. */
+  #releaseError(errno: number, amount: number): NtsyncError {
+    const op = `release(${amount})`;
+    if (errno !== Errno.EOVERFLOW) return new NtsyncError(errno, op);
+    // The release changed nothing; the state read now is what it met,
+    // unless another thread moved it meanwhile.
+    const r = this.backend.tryIoctl(this.fd, NTSYNC_IOC_SEM_READ, this.args);
+    if (r < 0) return new NtsyncError(errno, op);
+    const [count, max] = this.words;
+    return new NtsyncError(
+      errno,
+      op,
+      `count ${count} + ${amount} exceeds max ${max}`,
+    );
   }
 
   /** The current `{count, max}`. */

@@ -187,6 +187,15 @@ export class EmulatedBackend implements Backend {
   /** A new, empty device (its own fd table and objects). */
   static create(options: EmulatedOptions = {}): EmulatedBackend {
     const caps = { ...DEFAULT_CAPACITIES, ...options };
+    for (const name in options) {
+      if (!Object.hasOwn(DEFAULT_CAPACITIES, name)) {
+        throw new TypeError(
+          `EmulatedBackend.create: unknown option ${
+            JSON.stringify(name)
+          }; the options are ${Object.keys(DEFAULT_CAPACITIES).join(", ")}`,
+        );
+      }
+    }
     for (const [name, value] of Object.entries(caps)) {
       if (!Number.isInteger(value) || value < 4 || value > 1 << 20) {
         throw new RangeError(
