@@ -49,6 +49,7 @@ export {
   type EventOptions,
   type EventState,
   Mutex,
+  MutexGuard,
   type MutexState,
   type ObjectKind,
   openDevice,

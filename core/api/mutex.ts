@@ -13,6 +13,7 @@ import {
 import { NtsyncError } from "../errors.ts";
 import { type ObjectKind, SyncObject } from "./object.ts";
 import { closedError, u32Error } from "./validate.ts";
+import type { WaitAsyncOptions, WaitOptions, WaitResult } from "./wait.ts";
 
 /**
  * A mutex's state, as `read()` reports it.
@@ -133,6 +134,67 @@ export class Mutex extends SyncObject {
     if (r < 0) throw this.#ownerError(-r, "kill", owner);
   }
 
+  /**
+   * Acquire the mutex for `options.owner` (default: this thread's id),
+   * waiting as `options` say (forever by default), and return a guard whose
+   * disposal unlocks it: `using guard = mutex.lock();`. `null` when the wait
+   * timed out or was alerted (`using` accepts `null`; check it before
+   * touching what the mutex protects). A mutex whose last owner died is
+   * acquired all the same, with `guard.abandoned` set: what it protects may
+   * be inconsistent.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using mutex = dev.createMutex();
+   * {
+   *   using guard = mutex.lock();
+   *   assert.equal(guard?.abandoned, false);
+   *   assert.equal(mutex.read().owner, dev.threadId);
+   * } // unlocked here
+   * assert.equal(mutex.read().owner, 0);
+   * ```
+   */
+  lock(options?: WaitOptions): MutexGuard | null {
+    const result = this.wait(options);
+    return this.#guard(result, options);
+  }
+
+  /**
+   * {@linkcode Mutex.lock} without blocking the event loop (the main
+   * thread's form; `options.signal` cancels it).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using mutex = dev.createMutex();
+   * using guard = await mutex.lockAsync({ timeout: 1000 });
+   * assert.ok(guard !== null);
+   * ```
+   */
+  async lockAsync(options?: WaitAsyncOptions): Promise<MutexGuard | null> {
+    const result = await this.waitAsync(options);
+    return this.#guard(result, options);
+  }
+
+  #guard(
+    result: WaitResult,
+    options: WaitOptions | undefined,
+  ): MutexGuard | null {
+    if (result.status !== "signaled" && result.status !== "abandoned") {
+      return null;
+    }
+    return new MutexGuard(
+      this,
+      options?.owner ?? this.device.threadId,
+      result.status === "abandoned",
+    );
+  }
+
   /** The current `{owner, count, abandoned}`. */
   read(): MutexState {
     if (this.closed) throw closedError("read", "mutex");
@@ -148,5 +210,70 @@ export class Mutex extends SyncObject {
     }
     const words = this.words;
     return { owner: words[0], count: words[1], abandoned: false };
+  }
+}
+
+/**
+ * One acquisition of a mutex, from {@linkcode Mutex.lock}: disposing it
+ * (the end of a `using` block) unlocks that acquisition, once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDevice } from "./device.ts";
+ * using dev = openDevice("emulated");
+ * using mutex = dev.createMutex();
+ * const outer = mutex.lock()!;
+ * const inner = mutex.lock()!; // recursive: count 2
+ * assert.equal(inner.unlock(), 2);
+ * inner[Symbol.dispose](); // already unlocked: nothing more
+ * outer[Symbol.dispose]();
+ * assert.deepEqual(mutex.read(), { owner: 0, count: 0, abandoned: false });
+ * ```
+ */
+export class MutexGuard implements Disposable {
+  /** The mutex held. */
+  readonly mutex: Mutex;
+  /** The owner id it is held for. */
+  readonly owner: number;
+  /** True when the mutex had been abandoned by its last owner. */
+  readonly abandoned: boolean;
+  #held = true;
+
+  /**
+   * Made by {@linkcode Mutex.lock}; a guard for an acquisition made some
+   * other way can be built too.
+   *
+   * @param mutex the mutex acquired
+   * @param owner the owner id it was acquired for
+   * @param abandoned whether the acquisition reported "abandoned"
+   */
+  constructor(mutex: Mutex, owner: number, abandoned: boolean) {
+    this.mutex = mutex;
+    this.owner = owner;
+    this.abandoned = abandoned;
+  }
+
+  /** True until `unlock()` or disposal. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /**
+   * Unlock this acquisition now; returns the recursion count before it.
+   *
+   * @throws {TypeError} when this guard already unlocked.
+   */
+  unlock(): number {
+    if (!this.#held) {
+      throw new TypeError("MutexGuard.unlock: this guard already unlocked");
+    }
+    this.#held = false;
+    return this.mutex.unlock(this.owner);
+  }
+
+  /** `unlock()` unless already done: the end of a `using` block. */
+  [Symbol.dispose](): void {
+    if (this.#held) this.unlock();
   }
 }

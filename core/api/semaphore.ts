@@ -12,6 +12,7 @@ import { Errno } from "../../uapi/errno.ts";
 import { NtsyncError } from "../errors.ts";
 import { type ObjectKind, SyncObject } from "./object.ts";
 import { closedError, u32Error } from "./validate.ts";
+import type { WaitAsyncOptions, WaitOptions } from "./wait.ts";
 
 /**
  * A semaphore's state, as `read()` reports it.
@@ -85,6 +86,44 @@ export class Semaphore extends SyncObject {
       op,
       `count ${count} + ${amount} exceeds max ${max}`,
     );
+  }
+
+  /**
+   * Take one unit, waiting as `options` say (forever by default): `true`
+   * once taken, `false` when the wait timed out or was alerted. The Web
+   * Locks / async-sema shape; `wait()` gives the full outcome.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using slots = dev.createSemaphore(1, 1);
+   * assert.equal(slots.acquire(), true);
+   * assert.equal(slots.acquire({ timeout: 0 }), false); // none left
+   * slots.release();
+   * ```
+   */
+  acquire(options?: WaitOptions): boolean {
+    return this.wait(options).status === "signaled";
+  }
+
+  /**
+   * {@linkcode Semaphore.acquire} without blocking the event loop;
+   * `options.signal` cancels it (the promise rejects with its reason).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using slots = dev.createSemaphore(0, 1);
+   * setTimeout(() => slots.release(), 5);
+   * assert.equal(await slots.acquireAsync({ timeout: 5000 }), true);
+   * ```
+   */
+  async acquireAsync(options?: WaitAsyncOptions): Promise<boolean> {
+    return (await this.waitAsync(options)).status === "signaled";
   }
 
   /** The current `{count, max}`. */
