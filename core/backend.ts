@@ -103,8 +103,8 @@ export interface Backend {
    * the kernel and Wine's server clean up after a thread that died. Once it
    * returns:
    * - no wait of that attachment is queued, and none acquires anything later;
-   * - every pending or later call through that attachment fails with
-   *   `NtsyncError` ESRCH (3) and changes no state;
+   * - every pending or later call through that attachment (`share` and
+   *   `reap` too) fails with `NtsyncError` ESRCH (3) and changes no state;
    * - every mutex owned by the attachment's `threadId`, or by one of
    *   `options.owners`, is abandoned as `MUTEX_KILL` would (its waiters get
    *   EOWNERDEAD).

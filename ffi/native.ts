@@ -404,6 +404,8 @@ export class NativeBackend implements Backend {
    * {@linkcode NativeBackend.reap} revokes it through.
    */
   share(): ShareToken {
+    // A reaped thread mints no fresh attachment to carry on through.
+    if (this.#cell.revoked) throw esrch("share");
     const thread = nextThreadId(this.#family);
     return {
       kind: "native",
@@ -446,6 +448,7 @@ export class NativeBackend implements Backend {
       throw new TypeError("reap: token must come from this backend's share()");
     }
     const owners = reapOwners(thread, options);
+    if (this.#cell.revoked) throw esrch("reap");
     const s = this.#s;
     cell.revoke();
     // Wake its blocked waits (they carry these as alerts)...

@@ -381,6 +381,8 @@ export class EmulatedBackend implements Backend {
    * {@linkcode EmulatedBackend.reap} can revoke it.
    */
   share(): ShareToken {
+    // A reaped thread mints no fresh attachment to carry on through.
+    if (this.#revoked()) fail(Errno.ESRCH, "share");
     const u32 = this.#st.u32;
     let thread = Atomics.add(u32, H_THREADS, 1) + 1;
     // 2^32 share() calls later: skip 0, never a thread id.
@@ -424,6 +426,7 @@ export class EmulatedBackend implements Backend {
       throw new TypeError("reap: token must come from this device's share()");
     }
     const owners = Int32Array.from(reapOwners(thread, options), (id) => id | 0);
+    if (this.#revoked()) fail(Errno.ESRCH, "reap");
     const st = this.#st;
     st.lockDevice();
     // Under the lock: a call of that thread holding it finishes first, and
