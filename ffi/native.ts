@@ -73,6 +73,7 @@ import {
 } from "../uapi/ioctl.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
 import { WAIT } from "../uapi/structs.ts";
+import { osName, processId } from "../host/runtime.ts";
 import { AddressRegistry, type FdArray, readFds } from "./addresses.ts";
 import { NativeUnavailableError } from "./errors.ts";
 import {
@@ -164,8 +165,8 @@ export class NativeBackend implements Backend {
   /** Always `"native"`. */
   readonly kind = "native" as const;
   readonly #s: LibcSymbols;
-  readonly #errno: Int32Array;
-  readonly #addresses = new AddressRegistry();
+  readonly #errno: Libc["errno"];
+  readonly #addresses: AddressRegistry;
   /** Private copy of a wait's arguments (what the kernel reads). */
   readonly #wait = new Uint8Array(NTSYNC_WAIT_ARGS_SIZE);
   readonly #waitView = new DataView(this.#wait.buffer);
@@ -182,6 +183,7 @@ export class NativeBackend implements Backend {
   constructor(lib: Libc) {
     this.#s = lib.symbols;
     this.#errno = lib.errno;
+    this.#addresses = new AddressRegistry((v) => lib.addressOf(v));
   }
 
   /** `open("/dev/ntsync", O_RDONLY | O_CLOEXEC)`: a new instance's fd. */
@@ -331,7 +333,7 @@ export class NativeBackend implements Backend {
    * libc itself and uses the same numbers.
    */
   share(): ShareToken {
-    return { kind: "native", pid: Deno.pid };
+    return { kind: "native", pid: processId() };
   }
 
   /** Normalized request, after the fd check (the kernel looks up the fd first). */
@@ -582,10 +584,10 @@ export function openFailure(e: number): NativeUnavailableError {
  * `"other"`, with `errno` when a call failed.
  */
 export function openNativeBackend(): Backend {
-  if (Deno.build.os !== "linux") {
+  if (osName() !== "linux") {
     throw new NativeUnavailableError(
       "no-device",
-      `ntsync: ${NTSYNC_DEVICE_PATH} is a Linux driver; this is ${Deno.build.os}`,
+      `ntsync: ${NTSYNC_DEVICE_PATH} is a Linux driver; this is ${osName()}`,
     );
   }
   const { lib, fresh } = probeLibc();
@@ -632,7 +634,7 @@ export function attachNativeBackend(token: ShareToken): Backend {
       "attachBackend: not a token from a native backend's share()",
     );
   }
-  if (token.pid !== Deno.pid) {
+  if (token.pid !== processId()) {
     throw new TypeError(
       `attachBackend: this native token is from process ${
         String(token.pid)
