@@ -11,14 +11,27 @@
  */
 
 /**
- * The package's subpaths and their entry modules: the ONE list the exports
- * map is made from (a new subpath is one line here).
+ * Subpaths of deno.json's `exports` that stay Deno-only: the doctor CLI
+ * (it runs `deno` subprocesses and reads Deno's permissions).
  */
-export const NPM_SUBPATHS: Readonly<Record<string, string>> = {
-  ".": "mod.ts",
-  "./uapi": "uapi/mod.ts",
-  "./conformance": "conformance/mod.ts",
-};
+export const DENO_ONLY_SUBPATHS: readonly string[] = ["./doctor"];
+
+/**
+ * The package's subpaths and their entry modules: deno.json's `exports`,
+ * the ONE list both builds are made from (a new subpath, such as `./nt`, is
+ * one line there), less {@linkcode DENO_ONLY_SUBPATHS}.
+ */
+export function npmSubpaths(
+  exports: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [sub, entry] of Object.entries(exports)) {
+    if (!DENO_ONLY_SUBPATHS.includes(sub)) {
+      out[sub] = entry.replace(/^\.\//, "");
+    }
+  }
+  return out;
+}
 
 /** Modules loaded by URL (Worker entry points), not reached by imports. */
 export const URL_LOADED_MODULES: readonly string[] = [
@@ -59,8 +72,10 @@ async function ensureTsc(): Promise<string> {
   const tsc = `${TOOLS}/node_modules/typescript/bin/tsc`;
   const stamp = `${TOOLS}/.installed`;
   const want = TSC_PACKAGES.join(" ");
-  if (await exists(tsc) && (await exists(stamp)) &&
-    (await Deno.readTextFile(stamp)) === want) return tsc;
+  if (
+    await exists(tsc) && (await exists(stamp)) &&
+    (await Deno.readTextFile(stamp)) === want
+  ) return tsc;
   await Deno.mkdir(TOOLS, { recursive: true });
   await Deno.writeTextFile(
     `${TOOLS}/package.json`,
@@ -78,7 +93,7 @@ async function ensureTsc(): Promise<string> {
 }
 
 /** The tsconfig: ESM for Node 20+, declarations, `.ts` specifiers rewritten. */
-function tsconfig(): unknown {
+function tsconfig(subpaths: Record<string, string>): unknown {
   return {
     compilerOptions: {
       target: "ES2022",
@@ -100,7 +115,7 @@ function tsconfig(): unknown {
       newLine: "lf",
     },
     files: [
-      ...Object.values(NPM_SUBPATHS),
+      ...Object.values(subpaths),
       ...URL_LOADED_MODULES,
     ].map((f) => `${ROOT}/${f}`),
   };
@@ -111,9 +126,9 @@ function packageJson(deno: {
   name: string;
   version: string;
   license?: string;
-}): unknown {
+}, subpaths: Record<string, string>): unknown {
   const exports: Record<string, unknown> = {};
-  for (const [sub, entry] of Object.entries(NPM_SUBPATHS)) {
+  for (const [sub, entry] of Object.entries(subpaths)) {
     const js = `./${entry.replace(/\.ts$/, ".js")}`;
     exports[sub] = { types: js.replace(/\.js$/, ".d.ts"), default: js };
   }
@@ -133,7 +148,15 @@ function packageJson(deno: {
     types: "./mod.d.ts",
     files: ["**/*.js", "**/*.d.ts", "README.md", "LICENSE"],
     optionalDependencies: { koffi: KOFFI_RANGE },
-    keywords: ["ntsync", "synchronization", "mutex", "semaphore", "event", "worker", "wine"],
+    keywords: [
+      "ntsync",
+      "synchronization",
+      "mutex",
+      "semaphore",
+      "event",
+      "worker",
+      "wine",
+    ],
     sideEffects: false,
   };
 }
@@ -143,13 +166,14 @@ export async function buildNpm(): Promise<void> {
   const tsc = await ensureTsc();
   await Deno.remove(OUT, { recursive: true }).catch(() => {});
   await Deno.mkdir(OUT, { recursive: true });
-  const config = `${TOOLS}/tsconfig.npm.json`;
-  await Deno.writeTextFile(config, JSON.stringify(tsconfig(), null, 2));
-  await run("node", [tsc, "-p", config]);
   const deno = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  const subpaths = npmSubpaths(deno.exports);
+  const config = `${TOOLS}/tsconfig.npm.json`;
+  await Deno.writeTextFile(config, JSON.stringify(tsconfig(subpaths), null, 2));
+  await run("node", [tsc, "-p", config]);
   await Deno.writeTextFile(
     `${OUT}/package.json`,
-    JSON.stringify(packageJson(deno), null, 2) + "\n",
+    JSON.stringify(packageJson(deno, subpaths), null, 2) + "\n",
   );
   await Deno.copyFile(`${ROOT}/README.md`, `${OUT}/README.md`);
   await Deno.copyFile(`${ROOT}/LICENSE`, `${OUT}/LICENSE`);
