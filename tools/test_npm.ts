@@ -47,8 +47,8 @@ async function run(
   if (code !== 0) throw new Error(`${cmd.join(" ")}: exit ${code}`);
 }
 
-/** Pack dist/npm; the tarball's path. */
-async function pack(into: string): Promise<string> {
+/** Pack dist/npm into `into`; the tarball's path. */
+export async function packNpm(into: string): Promise<string> {
   const out = await new Deno.Command("npm", {
     args: ["pack", "./dist/npm", "--pack-destination", into, "--silent"],
     cwd: ROOT,
@@ -97,7 +97,7 @@ if (import.meta.main) {
   }
   if (!args.includes("--no-build")) await buildNpm();
   const tmp = await Deno.makeTempDir({ prefix: "ntsync-pack-" });
-  const tarball = await pack(tmp);
+  const tarball = await packNpm(tmp);
   const full = await project(tarball, { optional: true });
   const bare = await project(tarball, { optional: false });
   try {
