@@ -20,6 +20,10 @@ import type {
   WaitJob,
 } from "./protocol.ts";
 import { SPAWN_LIMIT_MS } from "./timing.ts";
+import { spawnThread, type Thread } from "../host/threads.ts";
+
+/** This module's extension (`.ts` from source, `.js` in the npm build). */
+const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
 
 /** What `wait_for_thread` reports while the thread is still blocked. */
 export const STILL_RUNNING = "ETIMEDOUT" as const;
@@ -29,7 +33,7 @@ export type JoinResult = typeof STILL_RUNNING | ThreadResult;
 
 /** A Worker standing in for one pthread at a time. */
 export class WaitThread {
-  readonly #worker: Worker;
+  readonly #worker: Thread;
   readonly #nt: Backend;
   readonly #token: ShareToken;
   readonly #inbox: FromWorker[] = [];
@@ -38,25 +42,18 @@ export class WaitThread {
   #result: ThreadResult | undefined;
   #terminated = false;
 
-  private constructor(worker: Worker, nt: Backend, token: ShareToken) {
+  private constructor(worker: Thread, nt: Backend, token: ShareToken) {
     this.#worker = worker;
     this.#nt = nt;
     this.#token = token;
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#push(e.data);
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      this.#push({ kind: "error", message: e.message });
-    };
-    worker.onmessageerror = () => {
-      this.#push({ kind: "error", message: "message could not be decoded" });
-    };
+    worker.onMessage((m) => this.#push(m as FromWorker));
+    worker.onError((message) => this.#push({ kind: "error", message }));
   }
 
   /** Start a Worker and attach it to `nt`'s objects (`nt.share()`). */
   static async spawn(nt: Backend): Promise<WaitThread> {
-    const worker = new Worker(
-      new URL("./thread_worker.ts", import.meta.url).href,
-      { type: "module" },
+    const worker = spawnThread(
+      new URL(`./thread_worker${EXT}`, import.meta.url),
     );
     const token = nt.share();
     const t = new WaitThread(worker, nt, token);

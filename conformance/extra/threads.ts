@@ -7,7 +7,7 @@
  * @module
  */
 
-import { attachBackend } from "../../core/registry.ts";
+import { attachBackend } from "../../select/registry.ts";
 import { NTSYNC_IOC_WAIT_ANY } from "../../uapi/mod.ts";
 import {
   checkMutexState,
