@@ -14,7 +14,7 @@ import type {
 import { reapOwners } from "../reap.ts";
 import { cellOf, newCell, REVOKED } from "./attachment.ts";
 import { NtsyncError } from "../errors.ts";
-import { isDetached } from "../detached.ts";
+import { argView as asView, outOfBounds } from "../arg_views.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
@@ -83,41 +83,6 @@ function fail(errno: number, request: number | string): never {
     errno,
     typeof request === "string" ? request : requestLabel(request),
   );
-}
-
-// Hot loops pass the same typed array again and again: remember the DataView
-// made for the last one instead of allocating one per call.
-let lastArg: ArrayBufferView | null = null;
-let lastView: DataView | null = null;
-
-/**
- * Is `view` detached, or out of bounds of a shrunk resizable buffer? Then
- * reading its length throws: one check V8 inlines, where `buffer.detached`
- * is two calls it does not (2 ns of a 40 ns wait).
- */
-function outOfBounds(view: DataView): boolean {
-  try {
-    return view.byteLength < 0;
-  } catch {
-    return true;
-  }
-}
-
-/** The caller's buffer as a DataView, or null where the kernel would fault. */
-function asView(arg: ArrayBufferView | null): DataView | null {
-  if (arg instanceof DataView) return outOfBounds(arg) ? null : arg;
-  if (arg === null || typeof arg !== "object") return null;
-  const buffer = arg.buffer as ArrayBuffer;
-  if (isDetached(buffer)) return null;
-  if (arg === lastArg) return lastView;
-  if (!ArrayBuffer.isView(arg)) return null;
-  const view = new DataView(buffer, arg.byteOffset, arg.byteLength);
-  // A view of a resizable buffer can change length: never reuse its DataView.
-  if (!buffer.resizable) {
-    lastArg = arg;
-    lastView = view;
-  }
-  return view;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   NTSYNC_WAIT_REALTIME,
 } from "../../uapi/ioctl.ts";
 import { WAIT_WORD } from "../../uapi/structs.ts";
+import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
 import { perfMs, wallMs } from "./clock.ts";
@@ -92,9 +93,8 @@ export class WaitStarter {
   readonly #args = new Uint32Array(KEPT_WORDS);
   /** The args as read from a view that cannot be aliased (see `#words`). */
   readonly #copy = new Uint32Array(ARGS_WORDS);
-  /** The last view aliased, and its alias. */
-  #lastArg: DataView | null = null;
-  #lastWords: Uint32Array | null = null;
+  /** The views aliased, and their aliases (any mix of views stays warm). */
+  readonly #aliases = new IdentityCache<DataView, Uint32Array>();
 
   constructor(
     private readonly st: SharedState,
@@ -141,16 +141,17 @@ export class WaitStarter {
    * The args' ten words, each to be read once: on a little-endian host a
    * Uint32Array over the caller's own memory, kept for the next wait with
    * the same view (typed-array loads are cheaper than DataView reads, ~6 ns
-   * a wait); else a copy.
+   * a wait); else a copy. Only a buffer that cannot change length is
+   * aliased, so an alias is good for as long as its view is.
    */
   #words(arg: DataView): Uint32Array {
-    if (arg === this.#lastArg) return this.#lastWords!;
+    const known = this.#aliases.get(arg);
+    if (known !== undefined) return known;
     const buffer = arg.buffer as ArrayBuffer | SharedArrayBuffer;
     const fixed = !("resizable" in buffer ? buffer.resizable : buffer.growable);
     if (LE && fixed && (arg.byteOffset & 3) === 0) {
       const words = new Uint32Array(buffer, arg.byteOffset, ARGS_WORDS);
-      this.#lastArg = arg;
-      this.#lastWords = words;
+      this.#aliases.set(arg, words);
       return words;
     }
     const copy = this.#copy;
