@@ -40,14 +40,18 @@ export function runInterleaved(group: string, rows: Row[]): void {
       times[r].push((performance.now() - t0) * 1e6 / BATCH);
     });
   }
+  const mins = times.map((t) => Math.min(...t));
   const medians = times.map(median);
-  const base = medians[Math.max(0, rows.findIndex((r) => r.baseline))];
+  const b = Math.max(0, rows.findIndex((r) => r.baseline));
+  const base = medians[b];
   console.log(`\n${group} (median of ${ROUNDS} interleaved batches)`);
   rows.forEach((row, r) => {
     console.log(
       `${medians[r].toFixed(1).padStart(8)} ns  ${
         (medians[r] / base).toFixed(2)
-      }x  ${row.name}`,
+      }x  (min ${mins[r].toFixed(1)} ns, ${
+        (mins[r] / mins[b]).toFixed(2)
+      }x)  ${row.name}`,
     );
   });
 }
