@@ -14,7 +14,6 @@ import {
   NTSYNC_IOC_MUTEX_UNLOCK,
   NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ANY,
-  type ShareToken,
   WaitArgs,
 } from "../mod.ts";
 import { FOREVER } from "../tests/stress/_surface.ts";
