@@ -25,7 +25,7 @@ import {
 } from "../../uapi/ioctl.ts";
 import { WAIT } from "../../uapi/structs.ts";
 import { AddressSpace } from "./addresses.ts";
-import { DeviceClock, wallMs } from "./clock.ts";
+import { DeviceClock, perfMs, wallMs } from "./clock.ts";
 import {
   DEFAULT_CAPACITIES,
   FD_DEVICE,
@@ -434,6 +434,7 @@ export class EmulatedBackend implements Backend {
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
     const checked = waits.check(view);
+    waits.handOff = false;
     if (checked === 0) {
       const r = waits.tryFast(fd, all, spin);
       if (r === SPUN) spin = false;
@@ -467,9 +468,23 @@ export class EmulatedBackend implements Backend {
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     const kindAt = st.r(rec) + R_KIND;
     const deadlineMs = this.#waits.result.deadlineMs;
-    for (let spins = QUEUED_SPINS; spins > 0; spins--) {
-      if (Atomics.load(i32, at) !== PENDING) break;
+    if (this.#waits.handOff) {
+      // Queued behind others at once (see WaitStarter#spin): the hand-off
+      // comes a critical section or so later, usually within the spin.
+      const spinner = this.#spinner;
+      spinner.start(deadlineMs === Infinity ? Infinity : perfMs(deadlineMs));
+      for (let polls = 1; !spinner.over(polls); polls++) {
+        if (Atomics.load(i32, at) !== PENDING) {
+          spinner.caught();
+          break;
+        }
+      }
+    } else {
+      for (let spins = QUEUED_SPINS; spins > 0; spins--) {
+        if (Atomics.load(i32, at) !== PENDING) break;
+      }
     }
+    const caught = Atomics.load(i32, at) !== PENDING;
     const sleptSince = performance.now();
     let state: number;
     for (;;) {
@@ -491,9 +506,11 @@ export class EmulatedBackend implements Backend {
       Atomics.wait(i32, at, SLEEPING, left < SLICE_MS ? left : SLICE_MS);
     }
     // How long the spin fell short, for the next one (see Spinner).
-    this.#spinner.slept(
-      state >= 0 ? performance.now() - sleptSince : Infinity,
-    );
+    if (!caught) {
+      this.#spinner.slept(
+        state >= 0 ? performance.now() - sleptSince : Infinity,
+      );
+    }
     return state;
   }
 

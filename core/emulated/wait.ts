@@ -93,6 +93,12 @@ export class WaitStarter {
   readonly #args = new Uint32Array(KEPT_WORDS);
   /** The args as read from a view that cannot be aliased (see `#words`). */
   readonly #copy = new Uint32Array(ARGS_WORDS);
+  /**
+   * Set by `spin`: the wait is behind queued waiters, so it skipped the
+   * spin before queueing, and its queued wait should spin for the budget
+   * before it sleeps (the hand-off usually lands within it).
+   */
+  handOff = false;
   /** The views aliased, and their aliases (any mix of views stays warm). */
   readonly #aliases = new IdentityCache<DataView, Uint32Array>();
 
@@ -211,7 +217,10 @@ export class WaitStarter {
     if (!queue) {
       this.#alert = alert;
       out.deadlineMs = deadlineMs;
-      return WOULD_QUEUE;
+      // Behind queued waiters a spin first is futile (see `spin`): queue
+      // now, and let the queued wait spin (saves a lock round trip).
+      this.handOff = this.#behindQueue(all, objs, count, alert);
+      if (!this.handOff) return WOULD_QUEUE;
     }
     const rec = st.allocRecord();
     out.ticket = st.enqueue(
@@ -271,6 +280,11 @@ export class WaitStarter {
   spin(all: boolean): void {
     const count = this.#args[A_COUNT], owner = this.#args[A_OWNER] | 0;
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
+    // Behind queued waiters, nothing released comes to this wait before it
+    // queues too (a contended mutex is handed from owner to owner): then
+    // queue at once, and spin on the queued wait instead (handOff).
+    this.handOff = this.#behindQueue(all, objs, count, alert);
+    if (this.handOff) return;
     spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) {
@@ -278,6 +292,25 @@ export class WaitStarter {
         return;
       }
     }
+  }
+
+  /**
+   * Are the objects such that only a hand-off through the queue can
+   * satisfy this wait: for wait-any every object (and the alert) has
+   * waiters queued, for wait-all at least one has?
+   */
+  #behindQueue(
+    all: boolean,
+    objs: Int32Array,
+    count: number,
+    alert: number,
+  ): boolean {
+    const st = this.st;
+    if (alert >= 0 && !st.looksQueued(alert)) return false;
+    for (let i = 0; i < count; i++) {
+      if (st.looksQueued(objs[i]) === all) return all;
+    }
+    return !all && count > 0;
   }
 
   #looksReady(
