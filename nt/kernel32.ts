@@ -99,7 +99,7 @@ export class ThreadExit extends Error {
 }
 
 /** What a Worker is sent to become a thread of the process. */
-interface ThreadStart {
+export interface ThreadStart {
   readonly process: ProcessToken;
   readonly row: number;
   readonly moduleUrl: string;
@@ -568,7 +568,7 @@ export class Kernel32 implements Disposable {
       info.object,
       THREAD_ALL_ACCESS,
     );
-    const worker = spawnWorker(new URL("./_thread_entry.ts", import.meta.url));
+    const worker = spawnWorker(new URL("./_thread_entry.js", import.meta.url));
     const done = Promise.withResolvers<void>();
     worker.onmessage = (e: MessageEvent) => {
       const data = e.data as { error?: string };
