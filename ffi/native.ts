@@ -64,6 +64,7 @@ import {
   untrackMutex,
 } from "./attachment.ts";
 import { NtsyncError } from "../core/errors.ts";
+import { isDetached } from "../core/detached.ts";
 import { Errno, errnoName } from "../uapi/errno.ts";
 import {
   NTSYNC_EVENT_ARGS_SIZE,
@@ -185,7 +186,7 @@ function requestValue(request: unknown): number | undefined {
  */
 function viewLength(arg: unknown): number {
   if (!ArrayBuffer.isView(arg)) return -1;
-  if ((arg.buffer as ArrayBuffer).detached) return -1;
+  if (isDetached(arg.buffer)) return -1;
   try {
     return arg.byteLength;
   } catch {

@@ -12,7 +12,7 @@ import type {
   ShareToken,
 } from "../backend.ts";
 import { NtsyncError } from "../errors.ts";
-import { attachBackend, getBackend } from "../registry.ts";
+import { attachBackend, getBackend } from "../../select/registry.ts";
 import { Errno } from "../../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_EVENT,

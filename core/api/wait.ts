@@ -215,7 +215,7 @@ const LE = HOST_LITTLE_ENDIAN;
  *
  * @example
  * ```ts
- * import { getBackend } from "../registry.ts";
+ * import { getBackend } from "../../select/registry.ts";
  * import { WaitSlot } from "./wait.ts";
  * const slot = new WaitSlot(getBackend("emulated"));
  * slot.objs.length; // 64
@@ -402,7 +402,7 @@ export function prepareWait(
  *
  * @example
  * ```ts
- * import { getBackend } from "../registry.ts";
+ * import { getBackend } from "../../select/registry.ts";
  * import { decodeWait, WaitSlot } from "./wait.ts";
  * const slot = new WaitSlot(getBackend("emulated"));
  * slot.words[5] = 0; // index
@@ -431,7 +431,7 @@ export function decodeWait(
  *
  * @example
  * ```ts
- * import { getBackend } from "../registry.ts";
+ * import { getBackend } from "../../select/registry.ts";
  * import { decodeWaitReturn, WaitSlot } from "./wait.ts";
  * import { NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
  * const slot = new WaitSlot(getBackend("emulated"));

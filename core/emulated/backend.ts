@@ -14,6 +14,7 @@ import type {
 import { reapOwners } from "../reap.ts";
 import { cellOf, newCell, REVOKED } from "./attachment.ts";
 import { NtsyncError } from "../errors.ts";
+import { isDetached } from "../detached.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
@@ -107,7 +108,7 @@ function asView(arg: ArrayBufferView | null): DataView | null {
   if (arg instanceof DataView) return outOfBounds(arg) ? null : arg;
   if (arg === null || typeof arg !== "object") return null;
   const buffer = arg.buffer as ArrayBuffer;
-  if (buffer.detached) return null;
+  if (isDetached(buffer)) return null;
   if (arg === lastArg) return lastView;
   if (!ArrayBuffer.isView(arg)) return null;
   const view = new DataView(buffer, arg.byteOffset, arg.byteLength);
