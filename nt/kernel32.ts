@@ -11,6 +11,7 @@ import {
   type Backend,
   type BackendChoice,
   NTSYNC_IOC_WAIT_ANY,
+  NtsyncError,
 } from "../mod.ts";
 import {
   EVENT_ALL_ACCESS,
@@ -114,6 +115,8 @@ interface Started {
   readonly token: ProcessToken;
   readonly row: number;
   readonly exited: Promise<void>;
+  /** Revoke its attachment, stop its Worker, settle `exited` (idempotent). */
+  readonly finish: () => void;
 }
 
 function u32(n: number): number {
@@ -579,7 +582,10 @@ export class Kernel32 implements Disposable {
     );
     const worker = spawnWorker(new URL("./_thread_entry.js", import.meta.url));
     const done = Promise.withResolvers<void>();
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
       this.#reap(token);
       worker.terminate();
       done.resolve();
@@ -600,6 +606,7 @@ export class Kernel32 implements Disposable {
       token,
       row: info.row,
       exited: done.promise,
+      finish,
     });
     const start: ThreadStart = {
       process: token,
@@ -665,7 +672,7 @@ export class Kernel32 implements Disposable {
     const started = this.#started.get(row);
     if (started) this.#reap(started.token);
     endThread(this.#process, row, u32(exitCode));
-    started?.worker.terminate();
+    started?.finish();
     return true;
   }
 
@@ -738,6 +745,58 @@ export class Kernel32 implements Disposable {
     }
   }
 
+  // ---- ANSI names -----------------------------------------------------------
+  // JavaScript strings are Unicode either way: the A entry points are the W
+  // ones, so that tests written against either read the same.
+
+  /** `CreateEventA`: {@linkcode Kernel32.CreateEventW}. */
+  CreateEventA(
+    sa: unknown,
+    manualReset: boolean | number,
+    initialState: boolean | number,
+    name: string | null,
+  ): number {
+    return this.CreateEventW(sa, manualReset, initialState, name);
+  }
+
+  /** `OpenEventA`: {@linkcode Kernel32.OpenEventW}. */
+  OpenEventA(access: number, inherit: boolean, name: string | null): number {
+    return this.OpenEventW(access, inherit, name);
+  }
+
+  /** `CreateSemaphoreA`: {@linkcode Kernel32.CreateSemaphoreW}. */
+  CreateSemaphoreA(
+    sa: unknown,
+    initial: number,
+    maximum: number,
+    name: string | null,
+  ): number {
+    return this.CreateSemaphoreW(sa, initial, maximum, name);
+  }
+
+  /** `OpenSemaphoreA`: {@linkcode Kernel32.OpenSemaphoreW}. */
+  OpenSemaphoreA(
+    access: number,
+    inherit: boolean,
+    name: string | null,
+  ): number {
+    return this.OpenSemaphoreW(access, inherit, name);
+  }
+
+  /** `CreateMutexA`: {@linkcode Kernel32.CreateMutexW}. */
+  CreateMutexA(
+    sa: unknown,
+    initialOwner: boolean | number,
+    name: string | null,
+  ): number {
+    return this.CreateMutexW(sa, initialOwner, name);
+  }
+
+  /** `OpenMutexA`: {@linkcode Kernel32.OpenMutexW}. */
+  OpenMutexA(access: number, inherit: boolean, name: string | null): number {
+    return this.OpenMutexW(access, inherit, name);
+  }
+
   // ---- lifetime -----------------------------------------------------------
 
   /** Every thread this view started has ended and its Worker is gone. */
@@ -758,7 +817,7 @@ export class Kernel32 implements Disposable {
         this.#reap(s.token);
       }
       endThread(this.#process, s.row, 0);
-      s.worker.terminate();
+      s.finish();
     }
     if (this.#process.owner) {
       endThread(this.#process, this.#thread.row, 0);
@@ -829,7 +888,11 @@ export class Kernel32 implements Disposable {
       code = typeof result === "number" ? u32(result) : 0;
     } catch (err) {
       if (err instanceof ThreadExit) code = err.code;
-      else if (!(err instanceof ThreadTerminated)) {
+      else if (
+        !(err instanceof ThreadTerminated) &&
+        !(err instanceof NtsyncError && err.errno === 3) && // ESRCH: reaped
+        threadState(k32.#process, k32.#thread.row) === ThreadState.running
+      ) {
         k32.exitCurrentThread(1);
         throw err;
       }
