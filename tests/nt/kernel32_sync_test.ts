@@ -190,7 +190,7 @@ wineTest(
   "kernel32:sync",
   "test_mutex",
   (backend) =>
-    withProcess(backend, (k32) => {
+    withProcess(backend, async (k32) => {
       let wait_ret: number;
       let ret: boolean | number;
       let failed = 0;
@@ -363,6 +363,7 @@ wineTest(
         params,
       );
       ok(!!waiter_thread, `CreateThread failed, error ${k32.GetLastError()}`);
+      await k32.threadStarted(waiter_thread); // Worker start-up: see SKIPPED.md
       r = k32.WaitForSingleObject(params.start_event, 100);
       ok(r === WAIT_TIMEOUT, `got ${hex(r)}`);
 
