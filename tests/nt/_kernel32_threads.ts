@@ -125,3 +125,8 @@ export const apc = { count: 0 };
 export function user_apc(_k32: Kernel32, _unused: unknown): void {
   apc.count++;
 }
+
+/** Does nothing: what `warmUpThreads` runs. */
+export function nop(): number {
+  return 0;
+}

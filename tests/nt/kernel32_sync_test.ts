@@ -42,9 +42,10 @@ import {
   WaitAny,
 } from "../../nt/mod.ts";
 import { apc, type TestMutexThreadParams } from "./_kernel32_threads.ts";
-import { hex, ok, wineTest } from "./_wine.ts";
+import { hex, ok, warmUpThreads, wineTest } from "./_wine.ts";
 
 const THREADS = new URL("./_kernel32_threads.ts", import.meta.url).href;
+await warmUpThreads(THREADS);
 const FILE = "sync.c"; // __FILE__
 
 /**
