@@ -20,7 +20,7 @@
  *   kept only if it points into a live view from {@linkcode
  *   NativeBackend.addressOf} with room for `count` entries, else it becomes
  *   NULL, and the kernel fails EFAULT after its own pad/flags, owner and
- *   count checks (spec §2.9). Only `index` is written back.
+ *   count checks (setup_wait()). Only `index` is written back.
  * - Any other request code: the driver answers ENOTTY on ntsync fds, but a
  *   few generic ones (FIONBIO, FIOCLEX, ...) are handled by the VFS and
  *   other drivers may touch any amount of memory; the view's bytes are
@@ -138,7 +138,7 @@ const FIXED_SIZE: ReadonlyMap<number, number> = new Map([
 const UNKNOWN_ARG_BYTES = 16384;
 /** `fcntl(2)` command that only asks whether an fd is open. */
 const F_GETFD = 1;
-/** Timeouts at or above 2^63 never expire (spec §3.10). */
+/** Timeouts at or above 2^63 never expire (ntsync_schedule()). */
 const NEVER = 1n << 63n;
 /** How long reap waits for the reaped thread's waits to leave before closing its alerts. */
 const QUIET_MS = 100;

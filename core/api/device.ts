@@ -357,7 +357,7 @@ export class Device implements Disposable {
    * any state: its READ ioctl fails EINVAL for another type (ENOTTY,
    * EBADF for what is not an object), and a wait-all on no objects with
    * `fd` as alert is EINVAL for another instance's object and otherwise
-   * succeeds at once without touching the alert (spec §3.4).
+   * succeeds at once without touching the alert (docs/semantics.md#alerts).
    */
   #adoptCheck(kind: ObjectKind, fd: number, readRequest: number): void {
     this.#check(kind);
