@@ -5,6 +5,7 @@ Deno.test("uapi: errno numbers are Linux x86-64's", () => {
   assert.deepEqual({ ...Errno }, {
     EPERM: 1,
     ENOENT: 2,
+    ESRCH: 3,
     EINTR: 4,
     ENXIO: 6,
     EBADF: 9,
