@@ -5,6 +5,8 @@
  * Each ```ts block of README.md becomes a file in a temporary directory:
  * named by its first line when that is a `// name.ts` comment (so a
  * `main.ts` can start the `worker.ts` beside it), else `snippet_<line>.ts`.
+ * A snippet that imports nothing continues the one before it (a fragment
+ * that uses its `mutex`): it is checked and run after that one's code.
  * Relative imports of the repository (`./mod.ts`) are rewritten to absolute
  * URLs of this checkout; imports of another snippet stay relative. All are
  * `deno check`ed together; every snippet that is not a Worker's (started by
@@ -44,6 +46,20 @@ export function extractSnippets(markdown: string): Snippet[] {
       line: start + 1,
       code: body.join("\n") + "\n",
     });
+  }
+  return out;
+}
+
+/**
+ * `snippets` with every continuation (a snippet that imports nothing)
+ * prefixed by the code it continues.
+ */
+export function withContinuations(snippets: readonly Snippet[]): Snippet[] {
+  const out: Snippet[] = [];
+  for (const s of snippets) {
+    const before = out.at(-1);
+    const continues = before !== undefined && !/^\s*import\b/m.test(s.code);
+    out.push(continues ? { ...s, code: before.code + s.code } : s);
   }
   return out;
 }
@@ -103,7 +119,7 @@ async function writeSnippets(snippets: readonly Snippet[]): Promise<string> {
 }
 
 const README = await Deno.readTextFile(new URL("README.md", ROOT));
-const SNIPPETS = extractSnippets(README);
+const SNIPPETS = withContinuations(extractSnippets(README));
 
 Deno.test("README: the snippets are found, a Worker's among them", () => {
   // A positive control: if the extraction broke, the tests below would
@@ -113,6 +129,15 @@ Deno.test("README: the snippets are found, a Worker's among them", () => {
   const workers = workerNames(SNIPPETS);
   assert.ok(workers.has("worker.ts"));
   assert.ok(SNIPPETS.some((s) => s.name === "worker.ts"));
+});
+
+Deno.test("README: a snippet that imports nothing continues the one before", () => {
+  const [first, second] = withContinuations(extractSnippets(
+    '```ts\nimport { a } from "./mod.ts";\n```\ntext\n  ```ts\n  a();\n  ```\n',
+  ));
+  assert.equal(first.code, 'import { a } from "./mod.ts";\n');
+  assert.equal(second.code, 'import { a } from "./mod.ts";\n  a();\n');
+  assert.equal(second.line, 5);
 });
 
 Deno.test("README: imports of the repository map to this checkout", () => {
