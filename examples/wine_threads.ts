@@ -18,6 +18,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import {
   GENERIC_ALL,
   INFINITE,
@@ -77,29 +78,37 @@ async function main(): Promise<void> {
     k32.GetExitCodeThread(t1, code);
     console.log(`main: the first thread exited with 0x${code[0].toString(16)}`);
     const r = k32.WaitForSingleObject(mutex, 0);
+    assert.equal(code[0], 0x1234);
+    assert.equal(r, WAIT_ABANDONED_0);
     console.log(
       `main: WaitForSingleObject(mutex) = 0x${r.toString(16)} ${
         r === WAIT_ABANDONED_0 ? "(WAIT_ABANDONED_0: we own it now)" : ""
       }`,
     );
-    console.log(`main: ReleaseMutex = ${k32.ReleaseMutex(mutex)}`);
+    const released = k32.ReleaseMutex(mutex);
+    assert.ok(released);
+    console.log(`main: ReleaseMutex = ${released}`);
 
     // 2. An alertable wait woken by an APC.
     const ready = k32.CreateEventW(null, true, false, null);
     const t2 = k32.CreateThread(HERE, "sleeper", { ready });
     k32.WaitForSingleObject(ready, INFINITE);
     k32.Sleep(50); // let it reach SleepEx (an APC queued earlier runs at once anyway)
-    k32.QueueUserAPC(HERE, "greet", t2, "hello from the main thread");
-    console.log(
-      `main: the second thread ended: ${
-        k32.WaitForSingleObject(t2, INFINITE) === WAIT_OBJECT_0
-      }`,
+    assert.notEqual(
+      k32.QueueUserAPC(HERE, "greet", t2, "hello from the main thread"),
+      0,
     );
+    assert.equal(k32.WaitForSingleObject(t2, INFINITE), WAIT_OBJECT_0);
+    k32.GetExitCodeThread(t2, code);
+    assert.equal(code[0], 0, "its SleepEx returned WAIT_IO_COMPLETION");
+    console.log("main: the second thread ended, woken by the APC");
 
     // The NT layer under it: the same objects through k32.ntdll.
     const h = new Uint32Array(1);
     const prev = new Int32Array(1);
     k32.ntdll.NtCreateEvent(h, GENERIC_ALL, null, 1, false);
+    k32.ntdll.NtSetEvent(h[0], prev);
+    assert.equal(k32.ntdll.NtWaitForSingleObject(h[0], false, 0n), 0);
     k32.ntdll.NtSetEvent(h[0], prev);
     console.log(
       `ntdll: NtWaitForSingleObject(event, FALSE, -10 ms) = ${
