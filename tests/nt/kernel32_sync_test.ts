@@ -253,7 +253,7 @@ wineTest("test_mutex", (k32, t) => {
       k32.CloseHandle(hOpened);
     } else {
       if (access === ACCESS_SYSTEM_SECURITY) {
-        // todo_wine in Wine (which answers ERROR_ACCESS_DENIED); Windows:
+        // todo_wine in Wine; Windows:
         t.eq(
           k32.GetLastError(),
           ERROR_PRIVILEGE_NOT_HELD,
