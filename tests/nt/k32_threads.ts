@@ -62,7 +62,7 @@ export function test_mutex_thread(
 
 // ------------------------------------------------------- test_alertable_wait
 
-/** What `alertable_wait_thread` and its APCs get: `HANDLE semaphores[2]`. */
+/** What `alertable_wait_thread` gets: `HANDLE semaphores[2]`, and its log. */
 export interface AlertableWaitParams {
   readonly semaphores: readonly [number, number];
   readonly log: SharedArrayBuffer;
@@ -117,6 +117,13 @@ export const ALERTABLE_WAIT_CHECKS: readonly ThreadCheck[] = [
   },
 ];
 
+/**
+ * The check log of the `alertable_wait_thread` running in this thread: the
+ * APCs run in that thread, and get only `semaphores` (an APC's parameter
+ * travels as JSON, as a `ULONG_PTR` would not carry a log either).
+ */
+let alertableLog: CheckLog | undefined;
+
 /** `alertable_wait_thread`: alertable waits that APCs interrupt. */
 export function alertable_wait_thread(
   k32: Kernel32,
@@ -124,6 +131,7 @@ export function alertable_wait_thread(
 ): number {
   const semaphores = param.semaphores;
   const log = new CheckLog(param.log, ALERTABLE_WAIT_CHECKS);
+  alertableLog = log;
 
   k32.ReleaseSemaphore(semaphores[0], 1, null);
   let result = k32.WaitForMultipleObjectsEx(
@@ -173,19 +181,22 @@ export function alertable_wait_thread(
 /** `alertable_wait_apc`: releases `semaphores[1]`. */
 export function alertable_wait_apc(
   k32: Kernel32,
-  userdata: AlertableWaitParams,
+  semaphores: readonly number[],
 ): void {
-  k32.ReleaseSemaphore(userdata.semaphores[1], 1, null);
+  k32.ReleaseSemaphore(semaphores[1], 1, null);
 }
 
-/** `alertable_wait_apc2`: takes `semaphores[0]` (released by the test). */
+/**
+ * `alertable_wait_apc2`: takes `semaphores[0]` (released by the test). Its
+ * check goes to this thread's log; run in any other thread, it records
+ * nothing, and the test sees the check not run.
+ */
 export function alertable_wait_apc2(
   k32: Kernel32,
-  userdata: AlertableWaitParams,
+  semaphores: readonly number[],
 ): void {
-  const log = new CheckLog(userdata.log, ALERTABLE_WAIT_CHECKS);
-  const result = k32.WaitForSingleObject(userdata.semaphores[0], 1000);
-  log.record(6, result);
+  const result = k32.WaitForSingleObject(semaphores[0], 1000);
+  alertableLog?.record(6, result);
 }
 
 // --------------------------------------------------------- test_QueueUserAPC

@@ -742,7 +742,7 @@ wineTest("test_alertable_wait", (k32, t) => {
     100,
     false,
   ); /* ensure the thread is blocking in WaitForMultipleObjectsEx */
-  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc", thread, param);
+  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc", thread, semaphores);
   t.ok(result, 2781, "QueueUserAPC failed");
 
   result = k32.WaitForSingleObject(semaphores[0], 1000);
@@ -751,7 +751,7 @@ wineTest("test_alertable_wait", (k32, t) => {
     100,
     false,
   ); /* ensure the thread is blocking in NtWaitForMultipleObjects */
-  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc", thread, param);
+  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc", thread, semaphores);
   t.ok(result, 2787, "QueueUserAPC failed");
 
   result = k32.WaitForSingleObject(semaphores[0], 1000);
@@ -760,9 +760,9 @@ wineTest("test_alertable_wait", (k32, t) => {
     100,
     false,
   ); /* ensure the thread is blocking in NtWaitForMultipleObjects */
-  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc2", thread, param);
+  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc2", thread, semaphores);
   t.ok(result, 2793, "QueueUserAPC failed");
-  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc2", thread, param);
+  result = k32.QueueUserAPC(THREADS, "alertable_wait_apc2", thread, semaphores);
   t.ok(result, 2795, "QueueUserAPC failed");
   k32.ReleaseSemaphore(semaphores[0], 2, null);
 
