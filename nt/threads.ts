@@ -1,0 +1,205 @@
+/**
+ * The thread table: each thread's id, state, exit code, thread object (a
+ * manual event set when it exits, what a wait on its handle waits for), its
+ * alert event for APCs, its kill event (wakes it from any wait when it is
+ * terminated), and its start gate (`CREATE_SUSPENDED`).
+ *
+ * A thread's exit abandons every mutex it owns, as Wine's server does with
+ * `abandon_mutexes()` on thread death, over every mutex the process still
+ * holds, including those whose handles were all closed (Windows does;
+ * Wine 11 with ntsync does not: Wine bug 60417).
+ *
+ * @module
+ */
+
+import { NTSYNC_IOC_EVENT_SET, NTSYNC_IOC_MUTEX_KILL } from "../mod.ts";
+import { discardApcs } from "./apc.ts";
+import type { NtProcess } from "./process.ts";
+import { HDR, THREAD } from "./shared.ts";
+
+/** `GetExitCodeThread`'s code for a thread that has not exited. */
+export const STILL_ACTIVE = 259;
+
+/** Thread states in the table. */
+export const ThreadState = { free: 0, running: 1, exited: 2 } as const;
+
+/** One thread's row, as read from the table. */
+export interface ThreadInfo {
+  /** Row index. */
+  readonly row: number;
+  /** Thread id (nonzero, a multiple of 4): the owner of its waits. */
+  readonly tid: number;
+  /** Row of its thread object in the object table. */
+  readonly object: number;
+  /** Its APC alert event (manual-reset). */
+  readonly alertFd: number;
+  /** Its kill event (manual-reset, set when it is terminated). */
+  readonly killFd: number;
+  /** Its start gate (manual-reset, set unless created suspended). */
+  readonly startFd: number;
+}
+
+function base(row: number): number {
+  return THREAD.base + row * THREAD.words;
+}
+
+/**
+ * Make a row for a new thread: a thread id and its events. Null when the
+ * table is full.
+ *
+ * @example
+ * ```ts
+ * import { NtProcess } from "./process.ts";
+ * import { createThreadRow } from "./threads.ts";
+ * const process = NtProcess.create("emulated");
+ * const main = createThreadRow(process, false)!;
+ * main.tid; // 32
+ * process.close();
+ * ```
+ */
+export function createThreadRow(
+  process: NtProcess,
+  suspended: boolean,
+): ThreadInfo | null {
+  const exitFd = process.createEvent(1, 0);
+  const alertFd = process.createEvent(1, 0);
+  const killFd = process.createEvent(1, 0);
+  const startFd = process.createEvent(1, suspended ? 0 : 1);
+  const info = process.mem.locked(() => {
+    const w = process.mem.words;
+    for (let row = 0; row < THREAD.max; row++) {
+      const b = base(row);
+      if (w[b + THREAD.state] !== ThreadState.free) continue;
+      const object = process.table.addObject("thread", exitFd);
+      if (object < 0) return null;
+      process.table.setExtra(object, row + 1);
+      // The thread's own reference: its exit event outlives its handles.
+      process.table.reference(object, 0);
+      const tid = w[HDR.nextTid];
+      w[HDR.nextTid] = tid + 4;
+      w[b + THREAD.tid] = tid;
+      w[b + THREAD.state] = ThreadState.running;
+      w[b + THREAD.exitCode] = STILL_ACTIVE;
+      w[b + THREAD.object] = object;
+      w[b + THREAD.alertFd] = alertFd;
+      w[b + THREAD.killFd] = killFd;
+      w[b + THREAD.startFd] = startFd;
+      w[b + THREAD.suspended] = suspended ? 1 : 0;
+      return { row, tid, object, alertFd, killFd, startFd };
+    }
+    return null;
+  });
+  if (!info) {
+    for (const fd of [exitFd, alertFd, killFd, startFd]) {
+      process.backend.close(fd);
+    }
+  }
+  return info;
+}
+
+/** Row `row` of the table. */
+export function threadInfo(process: NtProcess, row: number): ThreadInfo {
+  const w = process.mem.words;
+  const b = base(row);
+  return {
+    row,
+    tid: w[b + THREAD.tid],
+    object: w[b + THREAD.object],
+    alertFd: w[b + THREAD.alertFd],
+    killFd: w[b + THREAD.killFd],
+    startFd: w[b + THREAD.startFd],
+  };
+}
+
+/** The thread's state (`ThreadState`). */
+export function threadState(process: NtProcess, row: number): number {
+  return Atomics.load(process.mem.words, base(row) + THREAD.state);
+}
+
+/** The thread's exit code (`STILL_ACTIVE` while it runs). */
+export function threadExitCode(process: NtProcess, row: number): number {
+  return process.mem.words[base(row) + THREAD.exitCode] >>> 0;
+}
+
+/** Whether the thread was created suspended and not resumed yet. */
+export function resumeThread(process: NtProcess, row: number): number {
+  const w = process.mem.words;
+  const b = base(row);
+  const was = w[b + THREAD.suspended];
+  if (was) {
+    w[b + THREAD.suspended] = 0;
+    process.backend.ioctl(
+      w[b + THREAD.startFd],
+      NTSYNC_IOC_EVENT_SET,
+      new Uint32Array(1),
+    );
+  }
+  return was;
+}
+
+/**
+ * End thread `row` with `exitCode`, once (false if it had already ended):
+ * wake it from any wait (its kill event), abandon its mutexes, drop its
+ * APCs, then signal its thread object, in that order, so that whoever sees
+ * the thread handle signaled sees its mutexes abandoned.
+ */
+export function endThread(
+  process: NtProcess,
+  row: number,
+  exitCode: number,
+): boolean {
+  const w = process.mem.words;
+  const b = base(row);
+  const ended = process.mem.locked(() => {
+    if (w[b + THREAD.state] !== ThreadState.running) return false;
+    w[b + THREAD.exitCode] = exitCode;
+    Atomics.store(w, b + THREAD.state, ThreadState.exited);
+    return true;
+  });
+  if (!ended) return false;
+  const info = threadInfo(process, row);
+  const backend = process.backend;
+  const scratch = new Uint32Array(1);
+  backend.ioctl(info.killFd, NTSYNC_IOC_EVENT_SET, scratch);
+  backend.ioctl(info.alertFd, NTSYNC_IOC_EVENT_SET, scratch);
+  backend.ioctl(info.startFd, NTSYNC_IOC_EVENT_SET, scratch);
+  abandonMutexes(process, info.tid);
+  discardApcs(process.mem, info.tid);
+  backend.ioctl(process.table.fdOf(info.object), NTSYNC_IOC_EVENT_SET, scratch);
+  process.table.release(info.object);
+  return true;
+}
+
+/**
+ * `NTSYNC_IOC_MUTEX_KILL` with owner `tid` on every mutex of the process,
+ * as Wine's `abandon_inproc_mutexes()`; mutexes `tid` does not own refuse
+ * with EPERM, which is expected.
+ */
+export function abandonMutexes(process: NtProcess, tid: number): void {
+  const owner = new Uint32Array([tid]);
+  for (const fd of process.table.mutexFds()) {
+    try {
+      process.backend.ioctl(fd, NTSYNC_IOC_MUTEX_KILL, owner);
+    } catch {
+      // EPERM: not this thread's
+    }
+  }
+  process.table.collectOrphans();
+}
+
+/** The row of the thread whose thread object is `object`, or -1. */
+export function rowOfObject(process: NtProcess, object: number): number {
+  return process.table.extraOf(object) - 1;
+}
+
+/** Close a finished thread's private events (its row stays for its exit code). */
+export function closeThreadEvents(process: NtProcess, row: number): void {
+  const info = threadInfo(process, row);
+  for (const fd of [info.alertFd, info.killFd, info.startFd]) {
+    try {
+      process.backend.close(fd);
+    } catch {
+      // already closed with the device
+    }
+  }
+}
