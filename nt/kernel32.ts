@@ -112,6 +112,8 @@ interface Started {
   readonly worker: ThreadWorker;
   readonly row: number;
   readonly exited: Promise<void>;
+  /** Settles `exited` (a terminated Worker posts nothing). */
+  readonly ended: () => void;
 }
 
 function u32(n: number): number {
@@ -587,6 +589,7 @@ export class Kernel32 implements Disposable {
       worker,
       row: info.row,
       exited: done.promise,
+      ended: done.resolve,
     });
     const start: ThreadStart = {
       process: this.#process.share(),
@@ -642,7 +645,9 @@ export class Kernel32 implements Disposable {
     if (row === undefined) return false;
     endThread(this.#process, row, u32(exitCode));
     if (row === this.#thread.row) throw new ThreadTerminated();
-    this.#started.get(row)?.worker.terminate();
+    const started = this.#started.get(row);
+    started?.worker.terminate();
+    started?.ended();
     return true;
   }
 
