@@ -10,6 +10,8 @@
  */
 
 import {
+  ACCESS_SYSTEM_SECURITY,
+  CREATE_SUSPENDED,
   ERROR_ACCESS_DENIED,
   ERROR_ALREADY_EXISTS,
   ERROR_FILE_NOT_FOUND,
@@ -17,10 +19,16 @@ import {
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
   ERROR_NOT_OWNER,
+  ERROR_PRIVILEGE_NOT_HELD,
+  EVENT_ALL_ACCESS,
+  GENERIC_EXECUTE,
+  GENERIC_READ,
+  GENERIC_WRITE,
   INFINITE,
-  type Kernel32,
-  Kernel32 as K32,
+  Kernel32,
   MAXIMUM_WAIT_OBJECTS,
+  READ_CONTROL,
+  SEMAPHORE_ALL_ACCESS,
   STATUS_INVALID_HANDLE,
   STATUS_TIMEOUT,
   STATUS_WAIT_0,
@@ -28,6 +36,8 @@ import {
   WAIT_IO_COMPLETION,
   WAIT_OBJECT_0,
   WAIT_TIMEOUT,
+  WaitAll,
+  WaitAny,
 } from "../../nt/mod.ts";
 import { backendsUnderTest } from "../_backends.ts";
 import { newCheckLog } from "./_check_log.ts";
@@ -44,25 +54,13 @@ import {
 /** The module the threads and APCs run from. */
 const THREADS = new URL("./k32_threads.ts", import.meta.url).href;
 
-// Windows' values (winnt.h, winbase.h, winerror.h) the C test names.
-const READ_CONTROL = 0x00020000;
-const ACCESS_SYSTEM_SECURITY = 0x01000000;
-const GENERIC_READ = 0x80000000;
-const GENERIC_WRITE = 0x40000000;
-const GENERIC_EXECUTE = 0x20000000;
-const EVENT_ALL_ACCESS = 0x001f0003;
-const SEMAPHORE_ALL_ACCESS = 0x001f0003;
-const ERROR_PRIVILEGE_NOT_HELD = 1314;
-const WaitAll = 0;
-const WaitAny = 1;
-
-// Pseudo-handles: (HANDLE)~(ULONG_PTR)n, and the std handles (DWORD)-10..-12.
-const NtCurrentProcess = -1;
-const NtCurrentThread = -2;
+// Pseudo-handles, (HANDLE)~(ULONG_PTR)n: the layer's handles are numbers, and
+// it has GetCurrentProcess()/GetCurrentThread() (-1, -2) but no tokens.
 const CurrentSession = -3; // (HANDLE)~(ULONG_PTR)2
 const GetCurrentProcessToken = -4;
 const GetCurrentThreadToken = -5;
 const GetCurrentThreadEffectiveToken = -6;
+// The std handles, (HANDLE)(DWORD)-10, -11, -12.
 const STD_INPUT_HANDLE = -10;
 const STD_OUTPUT_HANDLE = -11;
 const STD_ERROR_HANDLE = -12;
@@ -74,10 +72,11 @@ function wineTest(
 ): void {
   for (const { kind } of backendsUnderTest()) {
     Deno.test(`${kind}: ${name}`, async () => {
-      const k32 = K32.open(kind);
+      const k32 = Kernel32.open(kind);
       const t = new WineChecks();
       try {
         await body(k32, t);
+        await k32.joinThreads();
       } finally {
         k32.close();
       }
@@ -482,7 +481,10 @@ function modify_handle(handle: number, modify: number): number {
 }
 
 wineTest("test_WaitForSingleObject", (k32, t) => {
-  const waitable_pseudohandles = [NtCurrentProcess, NtCurrentThread];
+  const waitable_pseudohandles = [
+    k32.GetCurrentProcess(),
+    k32.GetCurrentThread(),
+  ];
   const non_waitable_pseudohandles = [
     CurrentSession,
     GetCurrentProcessToken,
@@ -585,8 +587,8 @@ wineTest("test_WaitForSingleObject", (k32, t) => {
 wineTest("test_WaitForMultipleObjects", (k32, t) => {
   const maxevents: number[] = [];
   const pseudohandles = [
-    NtCurrentProcess,
-    NtCurrentThread,
+    k32.GetCurrentProcess(),
+    k32.GetCurrentThread(),
     CurrentSession,
     GetCurrentProcessToken,
     GetCurrentThreadToken,
@@ -779,13 +781,22 @@ wineTest("test_alertable_wait", (k32, t) => {
   t.threadCheck(param.log, ALERTABLE_WAIT_CHECKS, 6, 2);
 });
 
-wineTest("test_QueueUserAPC", (k32, t) => {
-  // CREATE_SUSPENDED is not modelled; the thread is terminated before the
-  // checks either way.
-  const thread = k32.CreateThread(THREADS, "thread_proc", null);
+wineTest("test_QueueUserAPC", async (k32, t) => {
+  // The APCs queued to this thread run inside its SleepEx: their module must
+  // be loaded here first (a C program has user_apc linked in).
+  await k32.LoadLibrary(THREADS);
+
+  const tid = new Uint32Array(1);
+  const thread = k32.CreateThread(
+    THREADS,
+    "thread_proc",
+    null,
+    CREATE_SUSPENDED,
+    tid,
+  );
   t.ok(thread, 3031, "CreateThread error");
 
-  let ret = k32.TerminateThread(thread, 0xdeadbeef);
+  let ret: unknown = k32.TerminateThread(thread, 0xdeadbeef);
   t.ok(ret, 3034, "TerminateThread error");
 
   let wait = k32.WaitForSingleObject(thread, 1000);
@@ -801,7 +812,7 @@ wineTest("test_QueueUserAPC", (k32, t) => {
   k32.CloseHandle(thread);
 
   setApcCount(0);
-  ret = k32.QueueUserAPC(THREADS, "user_apc", NtCurrentThread, 0);
+  ret = k32.QueueUserAPC(THREADS, "user_apc", k32.GetCurrentThread(), 0);
   t.ok(ret, 3055, "QueueUserAPC failed");
   t.ok(!apcCount(), 3056, `APC count ${apcCount()}`);
   wait = k32.SleepEx(100, true);
@@ -812,7 +823,7 @@ wineTest("test_QueueUserAPC", (k32, t) => {
   // SKIPPED_kernel32.md.
 
   setApcCount(0);
-  ret = k32.QueueUserAPC(THREADS, "user_apc", NtCurrentThread, 0);
+  ret = k32.QueueUserAPC(THREADS, "user_apc", k32.GetCurrentThread(), 0);
   t.ok(ret, 3068, "QueueUserAPC failed");
   t.ok(!apcCount(), 3069, `APC count ${apcCount()}`);
 
