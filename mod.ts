@@ -40,7 +40,7 @@ export {
   type AutoChoice,
   chooseAutoBackend,
   getBackend,
-} from "./core/registry.ts";
+} from "./select/registry.ts";
 export {
   attachDevice,
   Device,

@@ -12,7 +12,7 @@
 
 import type { Backend } from "../core/backend.ts";
 import { NtsyncError } from "../core/errors.ts";
-import { attachBackend } from "../core/registry.ts";
+import { attachBackend } from "../select/registry.ts";
 import {
   MutexArgs,
   NTSYNC_IOC_MUTEX_UNLOCK,

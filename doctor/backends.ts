@@ -10,7 +10,7 @@ import {
   type AutoChoice,
   chooseAutoBackend,
   getBackend,
-} from "../core/registry.ts";
+} from "../select/registry.ts";
 import { type Finding, finding } from "./finding.ts";
 
 /** One backend's availability. */

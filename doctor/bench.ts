@@ -1,7 +1,12 @@
 /**
  * A short benchmark of one backend, each part bounded by a time budget:
  * - uncontended: SEM_RELEASE then a polling WAIT_ANY (timeout 0) on one
- *   semaphore, the cheapest acquire/release cycle there is;
+ *   semaphore, the cheapest acquire/release cycle there is, with DataView
+ *   arguments: the operation and argument kind `deno task bench` times. It
+ *   runs in a Worker of its own (a fresh isolate, as `deno bench` gives each
+ *   file, untouched by the JIT feedback of the doctor's conformance checks),
+ *   several times; the median is reported, beside a CAS+store pair on shared
+ *   memory measured in the same Worker, the bench's baseline;
  * - handoff: main thread and a Worker ping-pong through two auto-reset
  *   events (set A, wait B / wait A, set B), round trips per second.
  *
@@ -20,6 +25,10 @@ import {
   WaitArgs,
 } from "../uapi/mod.ts";
 import type { HandoffJob, HandoffReply } from "./bench_worker.ts";
+import type {
+  UncontendedJob,
+  UncontendedReply,
+} from "./bench_uncontended_worker.ts";
 
 /** Uncontended release + poll cycles. */
 export interface UncontendedResult {
@@ -27,8 +36,12 @@ export interface UncontendedResult {
   readonly cycles: number;
   /** Cycles per second. */
   readonly cyclesPerSec: number;
-  /** Nanoseconds per cycle (two ioctls). */
+  /** Nanoseconds per cycle (two ioctls); the median of the runs, if several. */
   readonly nsPerCycle: number;
+  /** Timed runs the median is taken over (1 when run in this thread). */
+  readonly runs?: number;
+  /** A CAS+store pair on shared memory in the same isolate, ns (median). */
+  readonly casStoreNs?: number;
 }
 
 /** Main ↔ Worker round trips through two events. */
@@ -53,8 +66,14 @@ export interface BenchReport {
 
 /** How long each part may run, in milliseconds. */
 export interface BenchBudget {
-  /** Uncontended loop (default 200). */
+  /** Uncontended loops, all runs together (default 200). */
   readonly uncontendedMs?: number;
+  /**
+   * Run the uncontended loop in a Worker of its own, several times, and
+   * report the median (default true). `false` runs it once in this thread:
+   * for backends that cannot be shared with a Worker.
+   */
+  readonly isolated?: boolean;
   /** Handoff loop after the Worker started (default 300). */
   readonly handoffMs?: number;
 }
@@ -123,6 +142,73 @@ export function benchUncontended(
     }
   } finally {
     nt.close(dev);
+  }
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError("median: no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * ns per compare-and-swap + store pair on shared memory, over about
+ * `budgetMs`: the least any cross-thread lock costs, and the baseline the
+ * benches give every uncontended operation as a ratio to.
+ */
+export function casStorePairNs(budgetMs: number): number {
+  const words = new Int32Array(new SharedArrayBuffer(64));
+  const [steps, elapsed] = timed(() => {
+    if (Atomics.compareExchange(words, 0, 0, 1) !== 0) throw new Error("held");
+    Atomics.store(words, 0, 0);
+  }, budgetMs);
+  return (elapsed * 1e6) / steps;
+}
+
+/** Runs of the isolated uncontended bench the median is taken over. */
+export const UNCONTENDED_RUNS = 5;
+
+/**
+ * The uncontended cycle on `nt`, in a Worker of its own: a warm-up run, then
+ * {@linkcode UNCONTENDED_RUNS} runs sharing `budgetMs`; the median of them.
+ */
+export async function benchUncontendedIsolated(
+  nt: Backend,
+  budgetMs = 200,
+): Promise<UncontendedResult> {
+  const runs = UNCONTENDED_RUNS;
+  const worker = new Worker(
+    new URL("./bench_uncontended_worker.ts", import.meta.url).href,
+    { type: "module" },
+  );
+  try {
+    const answer = new Promise<UncontendedReply>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<UncontendedReply>) => resolve(e.data);
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        reject(new Error(`the Worker failed: ${e.message}`));
+      };
+    });
+    const job: UncontendedJob = {
+      token: nt.share(),
+      runs,
+      runMs: Math.max(budgetMs / runs, 5),
+    };
+    worker.postMessage(job);
+    const reply = await answer;
+    if (reply.kind === "error") throw new Error(reply.message);
+    const nsPerCycle = Math.round(median(reply.cycleNs));
+    return {
+      cycles: reply.cycles,
+      cyclesPerSec: Math.round(1e9 / nsPerCycle),
+      nsPerCycle,
+      runs,
+      casStoreNs: Math.round(median(reply.casStoreNs) * 10) / 10,
+    };
+  } finally {
+    worker.terminate();
   }
 }
 
@@ -214,7 +300,10 @@ export async function benchBackend(
 ): Promise<BenchReport> {
   let uncontended: BenchReport["uncontended"];
   try {
-    uncontended = benchUncontended(nt, budget.uncontendedMs ?? 200);
+    const ms = budget.uncontendedMs ?? 200;
+    uncontended = budget.isolated === false
+      ? benchUncontended(nt, ms)
+      : await benchUncontendedIsolated(nt, ms);
   } catch (err) {
     uncontended = { error: message(err) };
   }

@@ -3,10 +3,14 @@ import {
   benchBackend,
   benchHandoff,
   benchUncontended,
+  benchUncontendedIsolated,
+  median,
   timed,
+  UNCONTENDED_RUNS,
 } from "./bench.ts";
+import { EmulatedBackend } from "../core/emulated/backend.ts";
 import { quirkyBackend } from "./testdata/fake_backends.ts";
-import { getBackend } from "../core/registry.ts";
+import { getBackend } from "../select/registry.ts";
 
 Deno.test("uncontended cycle: counts, rates, and the fds are closed", () => {
   const nt = quirkyBackend();
@@ -51,7 +55,40 @@ Deno.test("a failing part is recorded, not thrown", async () => {
       throw new Error("no ioctls today");
     },
   });
-  const r = await benchBackend(broken, { uncontendedMs: 5, handoffMs: 5 });
+  const r = await benchBackend(broken, {
+    uncontendedMs: 5,
+    handoffMs: 5,
+    isolated: false,
+  });
   assert.deepEqual(r.uncontended, { error: "no ioctls today" });
   assert.deepEqual(r.handoff, { error: "no ioctls today" });
+});
+
+Deno.test("isolated: the median of several runs in a fresh Worker, beside a CAS+store pair", async () => {
+  const nt = EmulatedBackend.create();
+  const r = await benchUncontendedIsolated(nt, 50);
+  assert.equal(r.runs, UNCONTENDED_RUNS);
+  assert.ok(r.cycles >= 8 * UNCONTENDED_RUNS, `${r.cycles} cycles`);
+  assert.ok(r.nsPerCycle > 0 && r.casStoreNs! > 0);
+  assert.equal(r.cyclesPerSec, Math.round(1e9 / r.nsPerCycle));
+  // The Worker closed what it opened on the shared device.
+  assert.deepEqual(nt.census(), { waits: 0, objects: 0, instances: 0 });
+});
+
+Deno.test("isolated: a backend that cannot be shared is recorded, not thrown", async () => {
+  const unshareable = quirkyBackend({
+    share: () => {
+      throw new Error("not shareable");
+    },
+  });
+  const r = await benchBackend(unshareable, { uncontendedMs: 5, handoffMs: 5 });
+  assert.deepEqual(r.uncontended, { error: "not shareable" });
+});
+
+Deno.test("median: odd and even counts, unsorted input left alone", () => {
+  const odd = [5, 1, 3];
+  assert.equal(median(odd), 3);
+  assert.deepEqual(odd, [5, 1, 3]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.throws(() => median([]), RangeError);
 });

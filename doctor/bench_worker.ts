@@ -6,7 +6,7 @@
  */
 
 import type { ShareToken } from "../core/backend.ts";
-import { attachBackend } from "../core/registry.ts";
+import { attachBackend } from "../select/registry.ts";
 import {
   NTSYNC_IOC_EVENT_SET,
   NTSYNC_IOC_WAIT_ANY,

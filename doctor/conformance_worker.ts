@@ -7,7 +7,7 @@
  */
 
 import type { BackendKind } from "../core/backend.ts";
-import { getBackend } from "../core/registry.ts";
+import { getBackend } from "../select/registry.ts";
 import { SELFTESTS } from "../conformance/selftests.ts";
 import { type ConformanceEvent, runChecks } from "./conformance_run.ts";
 import { workerScope } from "../conformance/worker_scope.ts";

@@ -78,7 +78,7 @@ export type {
   IoctlAsyncOptions,
   ShareToken,
 } from "../core/backend.ts";
-export type { AutoChoice } from "../core/registry.ts";
+export type { AutoChoice } from "../select/registry.ts";
 export {
   EXIT_BROKEN,
   EXIT_FAILURE,

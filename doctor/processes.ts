@@ -1,7 +1,9 @@
 /**
  * Which processes use ntsync now: `/proc/<pid>/fd` links to `/dev/ntsync`
  * (instances) and to `anon_inode:ntsync` (objects), named from
- * `/proc/<pid>/comm` and `cmdline`. Answers "is Wine using it?".
+ * `/proc/<pid>/comm` and `cmdline`. Answers "is Wine using it?", and which
+ * Wine and Proton ntsync switches (see switches.ts) the Wine processes and
+ * the doctor's own environment set.
  *
  * @module
  */
@@ -9,6 +11,12 @@
 import { type Finding, finding } from "./finding.ts";
 import type { DoctorSystem } from "./system.ts";
 import { ALLOW_ALL_FIX, isNotCapable } from "./access.ts";
+import {
+  describeSwitch,
+  SWITCH_NAMES,
+  switchesIn,
+  type SwitchSetting,
+} from "./switches.ts";
 
 /** What a process is, as far as Wine goes. */
 export type WineRole = "wineserver" | "wine" | null;
@@ -37,6 +45,8 @@ export interface WineProcess {
   readonly comm: string;
   /** The Wine part it plays. */
   readonly role: Exclude<WineRole, null>;
+  /** The ntsync switches its environment sets (empty if unreadable). */
+  readonly switches: readonly SwitchSetting[];
 }
 
 /** What the process scan found. */
@@ -49,6 +59,11 @@ export interface ProcessReport {
   readonly inspected: number;
   /** Processes whose fds could not be listed (permission denied). */
   readonly uninspectable: number;
+  /**
+   * The ntsync switches the doctor's own environment sets: a Wine started
+   * from the same shell inherits them.
+   */
+  readonly ownSwitches: readonly SwitchSetting[];
   /** The verdicts. */
   readonly findings: Finding[];
 }
@@ -130,7 +145,10 @@ export function probeProcesses(system: DoctorSystem): ProcessReport {
       Boolean,
     );
     const role = wineRole(comm, argv[0] ?? "");
-    if (role) wineProcesses.push({ pid, comm, role });
+    if (role) {
+      const switches = switchesIn(read(system, `/proc/${pid}/environ`));
+      wineProcesses.push({ pid, comm, role, switches });
+    }
     const scan = scanFds(system, pid);
     if (scan.kind === "denied") uninspectable++;
     if (scan.kind !== "ok") continue;
@@ -145,19 +163,70 @@ export function probeProcesses(system: DoctorSystem): ProcessReport {
       wine: role,
     });
   }
+  const ownSwitches = switchesIn(read(system, `/proc/${self}/environ`));
   return {
     holders,
     wineProcesses,
     inspected,
     uninspectable,
-    findings: processFindings(
-      holders,
-      wineProcesses,
-      inspected,
-      uninspectable,
-      hidden,
-    ),
+    ownSwitches,
+    findings: [
+      ...processFindings(
+        holders,
+        wineProcesses,
+        inspected,
+        uninspectable,
+        hidden,
+      ),
+      ...switchFindings(wineProcesses, ownSwitches),
+    ],
   };
+}
+
+/**
+ * One line per environment that sets a Wine or Proton ntsync switch (a
+ * warning where the value keeps ntsync off), or one line saying none does.
+ */
+export function switchFindings(
+  wine: readonly WineProcess[],
+  own: readonly SwitchSetting[],
+): Finding[] {
+  const line = (
+    who: string,
+    switches: readonly SwitchSetting[],
+  ): Finding =>
+    finding(
+      "processes.switches",
+      switches.some((s) => s.disables) ? "warn" : "info",
+      "switches",
+      `${who} sets ${switches.map((s) => `${s.name}=${s.value}`).join(", ")}`,
+      { detail: switches.map(describeSwitch).join("\n") },
+    );
+  const out: Finding[] = [];
+  if (own.length > 0) {
+    out.push(line("this environment (Wine started from it inherits it)", own));
+  }
+  for (const w of wine) {
+    if (w.switches.length > 0) {
+      out.push(line(`${w.comm} (${w.pid})`, w.switches));
+    }
+  }
+  if (out.length === 0) {
+    out.push(
+      finding(
+        "processes.switches",
+        "info",
+        "switches",
+        `none set (${SWITCH_NAMES.join(", ")})`,
+        {
+          detail:
+            "Upstream Wine has no switch: it uses ntsync whenever its wineserver can open /dev/ntsync when it starts. " +
+            "Proton 10 needs PROTON_USE_NTSYNC=1; Proton 11 uses it unless PROTON_NO_NTSYNC=1.",
+        },
+      ),
+    );
+  }
+  return out;
 }
 
 function plural(n: number, word: string): string {

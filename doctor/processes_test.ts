@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { describeHolder, probeProcesses, wineRole } from "./processes.ts";
+import {
+  describeHolder,
+  probeProcesses,
+  switchFindings,
+  wineRole,
+} from "./processes.ts";
 import { fakeSystem } from "./testdata/fake_system.ts";
 
 function proc(
@@ -89,6 +94,7 @@ Deno.test("a wineserver without ntsync warns", () => {
     pid: 100,
     comm: "wineserver",
     role: "wineserver",
+    switches: [],
   }]);
   assert.equal(
     r.findings.find((f) => f.id === "processes.wine")!.status,
@@ -98,6 +104,36 @@ Deno.test("a wineserver without ntsync warns", () => {
     r.findings[0].summary,
     /no process has ntsync open \(1 process inspected\)/,
   );
+});
+
+Deno.test("Wine and Proton switches: each process's and the doctor's own, and what they mean", () => {
+  const game = proc(200, "game.exe", ["C:\\game.exe"], { 3: "/dev/ntsync" });
+  game.files["/proc/200/environ"] = "HOME=/home/u\0PROTON_NO_NTSYNC=1\0";
+  const server = proc(100, "wineserver", ["wineserver"], { 3: "/dev/null" });
+  server.files["/proc/100/environ"] = "WINENTSYNC=1\0PROTON_USE_NTSYNC=1\0";
+  const self = proc(4242, "deno", ["deno"], {});
+  self.files["/proc/4242/environ"] = "WINE_DISABLE_FAST_SYNC=0\0";
+  using fake = fakeSystem({ pid: 4242, ...machine(game, server, self) });
+  const r = probeProcesses(fake.system);
+  const lines = r.findings.filter((f) => f.id === "processes.switches");
+  assert.deepEqual(lines.map((f) => [f.status, f.summary]), [
+    [
+      "info",
+      "this environment (Wine started from it inherits it) sets WINE_DISABLE_FAST_SYNC=0",
+    ],
+    ["info", "wineserver (100) sets PROTON_USE_NTSYNC=1, WINENTSYNC=1"],
+    ["warn", "game.exe (200) sets PROTON_NO_NTSYNC=1"],
+  ]);
+  assert.match(lines[2].detail!, /opts out: Proton 11 does not use ntsync/);
+  assert.match(lines[1].detail!, /upstream Wine ignores it/);
+  assert.match(lines[0].detail!, /no effect/);
+});
+
+Deno.test("no switch anywhere: one line that says so and what upstream Wine does", () => {
+  const [line] = switchFindings([], []);
+  assert.equal(line.status, "info");
+  assert.match(line.summary, /^none set \(PROTON_USE_NTSYNC, PROTON_NO_NTSYNC/);
+  assert.match(line.detail!, /Upstream Wine has no switch/);
 });
 
 Deno.test("permission-denied fd directories are counted, not fatal", () => {

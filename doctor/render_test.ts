@@ -45,7 +45,13 @@ async function sample(): Promise<DoctorReport> {
     }],
     bench: [{
       backend: "emulated",
-      uncontended: { cycles: 1000, cyclesPerSec: 1_250_000, nsPerCycle: 800 },
+      uncontended: {
+        cycles: 1000,
+        cyclesPerSec: 1_250_000,
+        nsPerCycle: 800,
+        runs: 5,
+        casStoreNs: 160,
+      },
       handoff: { error: "the Worker did not answer" },
     }],
   };
@@ -65,8 +71,17 @@ Deno.test("without colour: no escape codes, every section and the verdict", asyn
       "Benchmark",
     ]
   ) assert.ok(text.includes(`\n${heading}`), heading);
-  assert.match(text, /\[FAIL\] CONFIG_NTSYNC {4}not set/);
+  // The emulated backend works: a missing driver is a fact, not a failure.
+  assert.match(text, /\[ no \] CONFIG_NTSYNC {4}not set/);
+  assert.ok(
+    !text.includes("[FAIL]"),
+    "no FAIL tag when the verdict is no-ntsync",
+  );
   assert.match(text, /Verdict: NO NTSYNC \(exit 2\)/);
+  assert.ok(
+    text.indexOf("Verdict:") < text.indexOf("\nKernel and driver"),
+    "the verdict comes first",
+  );
   assert.match(text, /How to get ntsync:\n {2}1\. Boot a kernel/);
   assert.match(text, /semaphore_state\s+pass 3 ms\n/);
   assert.match(text, /alert_any\s+pass 7 ms \(2nd run\)/);
@@ -79,15 +94,27 @@ Deno.test("without colour: no escape codes, every section and the verdict", asyn
   assert.match(text, /total\s+2\/3 passed/);
   assert.match(text, /wake_any\s+fail/);
   assert.match(text, /emulated wake_any: step x/);
-  assert.match(text, /release \+ poll \(uncontended\)\s+800 ns \(1\.25 M\/s\)/);
+  assert.match(
+    text,
+    /release \+ poll \(uncontended\)\s+800 ns \(1\.25 M\/s, 5\.0x CAS\+store\)/,
+  );
   assert.match(text, /emulated handoff: the Worker did not answer/);
   assert.match(text, /Worker handoff round trip\s+error/);
 });
 
 Deno.test("with colour: ANSI escapes around the verdict", async () => {
-  const text = renderReport(await sample(), true);
+  const report = await sample();
+  const text = renderReport(report, true);
   assert.ok(text.includes(`${ESC}[33mNO NTSYNC${ESC}[39m`));
-  assert.ok(text.includes(`${ESC}[31m[FAIL]${ESC}[39m`));
+  assert.ok(text.includes(`${ESC}[33m[ no ]${ESC}[39m`));
+  // A broken machine's failed probes are failures, in red.
+  const broken = renderReport({
+    ...report,
+    summary: { ...report.summary, verdict: "broken", exitCode: 3 },
+  }, true);
+  assert.ok(broken.includes(`${ESC}[31mBROKEN${ESC}[39m`));
+  assert.ok(broken.includes(`${ESC}[31m[FAIL]${ESC}[39m`));
+  assert.ok(!broken.includes("[ no ]"));
 });
 
 Deno.test("useColor: NO_COLOR and non-terminals turn it off, flags win", () => {

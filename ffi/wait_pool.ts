@@ -25,7 +25,7 @@
  * @module
  */
 
-import { Worker as NodeWorker } from "node:worker_threads";
+import { type NodeWorker, threadsModule } from "../host/threads.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
 import { Errno } from "../uapi/errno.ts";
 import { libc } from "./libc.ts";
@@ -197,7 +197,7 @@ export class WaitPool {
       `data:text/javascript,${encodeURIComponent(workerSource())}`,
     );
     const sab = new SharedArrayBuffer(SLOT_BYTES);
-    const worker = new NodeWorker(source);
+    const worker = new (threadsModule().Worker)(source);
     const slot: Slot = {
       worker,
       ctl: new Int32Array(sab, 0, 16),

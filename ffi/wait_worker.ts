@@ -77,7 +77,7 @@ export function workerSource(): string {
     gettid,
   });
   return `
-import { parentPort } from "node:worker_threads";
+const { parentPort } = process.getBuiltinModule("node:worker_threads");
 const C = ${JSON.stringify(C)};
 const S = Deno.dlopen(${JSON.stringify(LIBC_NAME)}, ${symbols}).symbols;
 const errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(S.__errno_location(), 4));

@@ -110,6 +110,8 @@ export interface ThreadStart {
 /** A thread this JS thread started, and how it ended. */
 interface Started {
   readonly worker: ThreadWorker;
+  /** The backend token its attachment was made with (what `reap` revokes). */
+  readonly token: ProcessToken;
   readonly row: number;
   readonly exited: Promise<void>;
   /** Settles `exited` (a terminated Worker posts nothing). */
@@ -170,7 +172,7 @@ export class Kernel32 implements Disposable {
       );
     }
     const process = NtProcess.create(kind as BackendChoice | Backend);
-    const main = createThreadRow(process, false);
+    const main = createThreadRow(process, false, process.backend.threadId);
     if (!main) throw new Error("Kernel32.open: no thread slot");
     return new Kernel32(process, main);
   }
@@ -513,7 +515,10 @@ export class Kernel32 implements Disposable {
     return this.#process.pid;
   }
 
-  /** `GetCurrentThreadId()`: the owner id of this thread's waits and mutexes. */
+  /**
+   * `GetCurrentThreadId()`: this thread's backend attachment id
+   * (`backend.threadId`), the owner id of its waits and mutex releases.
+   */
   GetCurrentThreadId(): number {
     return this.#thread.tid;
   }
@@ -558,9 +563,13 @@ export class Kernel32 implements Disposable {
     flags = 0,
     threadId: LongBox | null = null,
   ): number {
+    // Each thread is its own attachment: the token mints its thread id.
+    const token = this.#process.share();
+    const tid = token.backend.thread as number;
     const info = createThreadRow(
       this.#process,
       (flags & CREATE_SUSPENDED) !== 0,
+      tid,
     );
     if (!info) {
       this.#lastError = ERROR_NOT_ENOUGH_MEMORY;
@@ -572,27 +581,31 @@ export class Kernel32 implements Disposable {
     );
     const worker = spawnWorker(new URL("./_thread_entry.js", import.meta.url));
     const done = Promise.withResolvers<void>();
+    const finish = () => {
+      this.#reap(token);
+      worker.terminate();
+      done.resolve();
+    };
     worker.onmessage = (e: MessageEvent) => {
       const data = e.data as { error?: string };
       if (data.error !== undefined) this.#errors.push(new Error(data.error));
-      worker.terminate();
-      done.resolve();
+      finish();
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       this.#errors.push(e.error ?? new Error(e.message));
       endThread(this.#process, info.row, 1);
-      worker.terminate();
-      done.resolve();
+      finish();
     };
     this.#started.set(info.row, {
       worker,
+      token,
       row: info.row,
       exited: done.promise,
       ended: done.resolve,
     });
     const start: ThreadStart = {
-      process: this.#process.share(),
+      process: token,
       row: info.row,
       moduleUrl: String(moduleUrl),
       exportName,
@@ -643,9 +656,18 @@ export class Kernel32 implements Disposable {
   TerminateThread(handle: number, exitCode: number): boolean {
     const row = this.#row(handle, THREAD_TERMINATE);
     if (row === undefined) return false;
-    endThread(this.#process, row, u32(exitCode));
-    if (row === this.#thread.row) throw new ThreadTerminated();
+    if (row === this.#thread.row) {
+      endThread(this.#process, row, u32(exitCode));
+      throw new ThreadTerminated();
+    }
+    // Revoke first (its waits dropped, its calls ESRCH from now on, its
+    // mutexes abandoned), then end it in the tables (woken from any wait of
+    // this layer, mutexes whose handles are closed abandoned too, its handle
+    // signaled), then stop its Worker. A thread this view did not start has
+    // no token here: the tables' part alone ends it at its next call.
     const started = this.#started.get(row);
+    if (started) this.#reap(started.token);
+    endThread(this.#process, row, u32(exitCode));
     started?.worker.terminate();
     started?.ended();
     return true;
@@ -693,6 +715,16 @@ export class Kernel32 implements Disposable {
     return true;
   }
 
+  /** `backend.reap` of a thread's attachment (idempotent). */
+  #reap(token: ProcessToken): void {
+    try {
+      this.#process.backend.reap(token.backend);
+    } catch (err) {
+      // The device is gone already (process closed): nothing to revoke.
+      if (!this.#closed) throw err;
+    }
+  }
+
   #runApcs(): void {
     const { tid, alertFd } = this.#thread;
     for (;;) {
@@ -726,6 +758,9 @@ export class Kernel32 implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#started.values()) {
+      if (threadState(this.#process, s.row) === ThreadState.running) {
+        this.#reap(s.token);
+      }
       endThread(this.#process, s.row, 0);
       s.worker.terminate();
     }
@@ -753,7 +788,13 @@ export class Kernel32 implements Disposable {
   /** @internal A Worker's view of thread `row` of the shared process. */
   static attachThread(process: ProcessToken, row: number): Kernel32 {
     const p = NtProcess.attach(process);
-    return new Kernel32(p, threadInfo(p, row));
+    const thread = threadInfo(p, row);
+    if (thread.tid !== p.backend.threadId) {
+      throw new Error(
+        `thread ${row}: attachment id ${p.backend.threadId} is not its tid ${thread.tid}`,
+      );
+    }
+    return new Kernel32(p, thread);
   }
 
   #waitFd(fd: number): void {

@@ -73,7 +73,6 @@ export class NtProcess {
     const fd = backend.open();
     const mem = new SharedProcessMemory();
     mem.words[HDR.deviceFd] = fd;
-    mem.words[HDR.nextTid] = 0x20;
     mem.words[HDR.pid] = 0x1000 + (fd & 0xFFF) * 4;
     const process = new NtProcess(backend, fd, mem, true);
     // The process object: waitable, signaled only when the process ends.

@@ -11,7 +11,6 @@
 /** Word indexes of the header. */
 export const HDR = {
   lock: 0,
-  nextTid: 1,
   apcSeq: 2,
   deviceFd: 3,
   processObject: 4,

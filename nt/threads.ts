@@ -15,7 +15,7 @@
 import { NTSYNC_IOC_EVENT_SET, NTSYNC_IOC_MUTEX_KILL } from "../mod.ts";
 import { discardApcs } from "./apc.ts";
 import type { NtProcess } from "./process.ts";
-import { HDR, THREAD } from "./shared.ts";
+import { THREAD } from "./shared.ts";
 
 /** `GetExitCodeThread`'s code for a thread that has not exited. */
 export const STILL_ACTIVE = 259;
@@ -27,7 +27,7 @@ export const ThreadState = { free: 0, running: 1, exited: 2 } as const;
 export interface ThreadInfo {
   /** Row index. */
   readonly row: number;
-  /** Thread id (nonzero, a multiple of 4): the owner of its waits. */
+  /** Thread id: its backend attachment's `threadId`, the owner of its waits. */
   readonly tid: number;
   /** Row of its thread object in the object table. */
   readonly object: number;
@@ -44,22 +44,23 @@ function base(row: number): number {
 }
 
 /**
- * Make a row for a new thread: a thread id and its events. Null when the
- * table is full.
+ * Make a row for a new thread `tid` (its backend attachment's `threadId`,
+ * the owner id of its waits) and its events. Null when the table is full.
  *
  * @example
  * ```ts
  * import { NtProcess } from "./process.ts";
  * import { createThreadRow } from "./threads.ts";
  * const process = NtProcess.create("emulated");
- * const main = createThreadRow(process, false)!;
- * main.tid; // 32
+ * const main = createThreadRow(process, false, process.backend.threadId)!;
+ * main.tid === process.backend.threadId; // true
  * process.close();
  * ```
  */
 export function createThreadRow(
   process: NtProcess,
   suspended: boolean,
+  tid: number,
 ): ThreadInfo | null {
   const exitFd = process.createEvent(1, 0);
   const alertFd = process.createEvent(1, 0);
@@ -75,8 +76,6 @@ export function createThreadRow(
       process.table.setExtra(object, row + 1);
       // The thread's own reference: its exit event outlives its handles.
       process.table.reference(object, 0);
-      const tid = w[HDR.nextTid];
-      w[HDR.nextTid] = tid + 4;
       w[b + THREAD.tid] = tid;
       w[b + THREAD.state] = ThreadState.running;
       w[b + THREAD.exitCode] = STILL_ACTIVE;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { getBackend } from "../core/registry.ts";
+import { getBackend } from "../select/registry.ts";
 import type { Backend, BackendKind } from "../core/backend.ts";
 
 function requested(): BackendKind[] | undefined {

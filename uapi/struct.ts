@@ -1,11 +1,18 @@
 /**
  * A tiny declarative codec for fixed-layout C structs over `DataView`.
  *
- * Fields are host-endian, as the kernel's `__u32`/`__u64` are; the module
- * runs on little-endian hosts (x86-64, aarch64) and says so if it is not.
+ * Fields are in host byte order, as the kernel's `__u32`/`__u64` are: the
+ * codec writes with {@linkcode HOST_LITTLE_ENDIAN}, so it is right on either
+ * kind of host. Writes are checked: a field that is not an integer in its
+ * C type's range is a `RangeError` naming the field (the kernel would take
+ * the wrapped bits, which is never what the caller meant), a key that is
+ * not a field a `TypeError` naming it and the fields there are. A failed
+ * write changes nothing.
  *
  * @module
  */
+
+import { describe } from "./describe.ts";
 
 /** True when this machine stores integers little-endian (every Deno target). */
 export const HOST_LITTLE_ENDIAN: boolean =
@@ -42,6 +49,56 @@ export interface StructCodec<L extends Layout> {
   write(view: DataView, value: Partial<Decoded<L>>, byteOffset?: number): void;
   /** A zeroed `DataView` of exactly `size` bytes holding `value`. */
   alloc(value?: Partial<Decoded<L>>): DataView;
+}
+
+const U32_MAX = 0xffff_ffff;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+function checkField(
+  struct: string,
+  field: string,
+  type: FieldType,
+  v: unknown,
+): void {
+  if (type === "u32") {
+    if (typeof v !== "number") {
+      throw new TypeError(
+        `${struct}.${field} must be a number (a __u32), got ${describe(v)}`,
+      );
+    }
+    if (!Number.isInteger(v) || v < 0 || v > U32_MAX) {
+      throw new RangeError(
+        `${struct}.${field} must be an integer in [0, ${U32_MAX}], got ${v}`,
+      );
+    }
+    return;
+  }
+  if (typeof v === "bigint") {
+    if (v < 0n || v > U64_MAX) {
+      throw new RangeError(
+        `${struct}.${field} must be in [0, ${U64_MAX}] (a __u64), got ${v}n`,
+      );
+    }
+    return;
+  }
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return;
+  throw new TypeError(
+    `${struct}.${field} must be a bigint in [0, 2^64 - 1] (a __u64), got ${
+      describe(v)
+    }`,
+  );
+}
+
+function unknownField(
+  struct: string,
+  key: string,
+  entries: readonly [string, unknown][],
+): never {
+  throw new TypeError(
+    `${struct} has no field ${JSON.stringify(key)}; its fields are ${
+      entries.map(([f]) => f).join(", ")
+    }`,
+  );
 }
 
 /**
@@ -90,11 +147,19 @@ export function defineStruct<const L extends Layout>(
       return out as Decoded<L>;
     },
     write(view: DataView, value: Partial<Decoded<L>>, base = 0): void {
+      // Check everything before the first byte is written.
+      for (const key in value) {
+        if (!Object.hasOwn(layout, key)) unknownField(name, key, entries);
+      }
+      for (const [field, [, type]] of entries) {
+        const v = value[field];
+        if (v !== undefined) checkField(name, field, type, v);
+      }
       for (const [field, [offset, type]] of entries) {
         const v = value[field];
         if (v === undefined) continue;
         if (type === "u64") view.setBigUint64(base + offset, BigInt(v), le);
-        else view.setUint32(base + offset, Number(v), le);
+        else view.setUint32(base + offset, v as number, le);
       }
     },
     alloc(value: Partial<Decoded<L>> = {}): DataView {

@@ -19,24 +19,8 @@
  */
 export const U32_MAX = 0xFFFF_FFFF;
 
-/**
- * How a rejected value is shown in a message: strings quoted, others as-is.
- *
- * @example
- * ```ts
- * import { describe } from "./validate.ts";
- * describe("1"); // '"1"'
- * describe(5n); // "5n"
- * ```
- */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "symbol") return value.toString();
-  if (value === null || typeof value !== "object") return String(value);
-  const name = (value as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : "an object";
-}
+export { describe } from "../../uapi/describe.ts";
+import { describe } from "../../uapi/describe.ts";
 
 /**
  * The error for a value that failed the `__u32` check `(v >>> 0) === v` (or

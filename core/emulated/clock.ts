@@ -24,8 +24,13 @@ export function perfMs(wall: number): number {
 
 /** A device's two clocks as ns bigints, and deadlines back in wall ms. */
 export class DeviceClock {
+  /** Wall ms at which the device's MONOTONIC clock started. */
+  readonly baseMs: number;
+
   /** @param baseMs wall ms at which the device's MONOTONIC clock started */
-  constructor(readonly baseMs: number) {}
+  constructor(baseMs: number) {
+    this.baseMs = baseMs;
+  }
 
   /** MONOTONIC now in ns. */
   monotonicNs(): bigint {

@@ -61,6 +61,7 @@ import {
   O_B,
   O_DEAD,
   O_EVENT,
+  O_GEN,
   O_INST,
   O_NEXT,
   O_REFS,
@@ -75,6 +76,7 @@ import {
   R_STATE,
   R_THREAD,
   R_TOTAL,
+  REAPED,
   REC_WORDS,
   type Sections,
   sections,
@@ -83,6 +85,7 @@ import {
   T_MUTEX,
   T_SEM,
   WAIT_KIND_ALL,
+  WAIT_KIND_ANY,
   WITHDRAWN,
 } from "./layout.ts";
 import { IntList } from "./int_list.ts";
@@ -123,6 +126,8 @@ export class SharedState {
    * lock: notified after it lets go (see settle).
    */
   readonly #toWake = new IntList();
+  /** tryWakeAll: which of the claimed wait-all's mutexes were abandoned. */
+  readonly #deadAt = new Uint8Array(ENTRIES_PER_REC);
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -359,6 +364,7 @@ export class SharedState {
     u32[at + O_B] = type === T_EVENT ? 0 : b;
     u32[at + O_DEAD] = 0;
     u32[at + O_ALLN] = 0;
+    u32[at + O_GEN]++;
     i32[at + O_ANY_HEAD] = NONE;
     i32[at + O_ANY_TAIL] = NONE;
     i32[at + O_ALL_HEAD] = NONE;
@@ -565,12 +571,28 @@ export class SharedState {
     }
   }
 
-  /** Hand the wait its result and wake it (spec §3.2 step 4). */
-  private claim(rec: number, index: number, dead: boolean): void {
+  /**
+   * Hand the wait its result and wake it (spec §3.2 step 4). `all`: a
+   * wait-all acquired all its objects (abandoned ones flagged in #deadAt).
+   * Each acquired entry keeps what reap needs to give it back.
+   */
+  private claim(rec: number, index: number, dead: boolean, all = false): void {
     const at = this.r(rec);
     this.u32[at + R_DEAD] = dead ? 1 : 0;
     this.dequeue(rec);
+    if (all) {
+      const count = this.u32[at + R_COUNT];
+      for (let i = 0; i < count; i++) this.#keep(rec, i, this.#deadAt[i] === 1);
+    } else this.#keep(rec, index, dead);
     this.settle(at + R_STATE, index);
+  }
+
+  /** Note in an acquired, unlinked entry which object it acquired (E_PREV). */
+  #keep(rec: number, index: number, dead: boolean): void {
+    const ent = this.e(rec, index);
+    const obj = this.i32[ent + E_OBJ];
+    const gen = this.u32[this.sec.obj + obj * OBJ_WORDS + O_GEN];
+    this.i32[ent + E_PREV] = (gen << 1) | (dead ? 1 : 0);
   }
 
   /**
@@ -601,15 +623,26 @@ export class SharedState {
   }
 
   /**
-   * Return a record whose waiter has read its result (lock not needed).
-   * Only the holder of the current `ticket` frees it, and only once.
+   * As `withdraw`, by the waiter holding `ticket`: REAPED if the record is
+   * no longer its own (reap took it, and it may be someone else's now).
    */
-  freeRecord(rec: number, ticket: number): void {
+  withdrawOwn(rec: number, ticket: number): number {
+    if (Atomics.load(this.i32, this.r(rec) + R_KIND) !== ticket) return REAPED;
+    return this.withdraw(rec);
+  }
+
+  /**
+   * Return a record whose waiter has read its result (lock not needed).
+   * Only the holder of the current `ticket` frees it, and only once: true
+   * for the call that did, false when the ticket was no longer current
+   * (reap took the record first).
+   */
+  freeRecord(rec: number, ticket: number): boolean {
     const i32 = this.i32, at = this.r(rec);
     if (
       Atomics.compareExchange(i32, at + R_KIND, ticket, ticket & ~3) !== ticket
     ) {
-      return;
+      return false;
     }
     for (;;) {
       const top = Atomics.load(i32, H_REC_FREE);
@@ -618,26 +651,95 @@ export class SharedState {
     }
     // Counted free only once it can be popped: room implies a record.
     Atomics.sub(this.u32, H_RECS_LIVE, 1);
+    return true;
   }
 
   /**
-   * Remove every wait of a thread that will never return for it (a
-   * terminated Worker): pending ones are withdrawn, and all are freed. What
-   * a claim already acquired for it stays acquired, as on the kernel.
-   * Returns how many waits were removed.
+   * Reap `thread` (its calls already fail ESRCH, see EmulatedBackend#reap):
+   *
+   * 1. every wait of it still queued is withdrawn, so that nothing below
+   *    can be granted to it;
+   * 2. each of its records is taken from it (the ticket's compare-and-swap
+   *    decides against a waiter freeing it at the same moment) and freed;
+   *    what a claim had acquired for a record taken here is given back, as
+   *    if the wait had never been claimed: the waiter gets ESRCH, never the
+   *    object, and no unit is lost;
+   * 3. every mutex owned by one of `owners` (int32s) is abandoned, as
+   *    MUTEX_KILL does;
+   * 4. every event is pinned, so its version changes at unlock: a fast path
+   *    of the reaped thread that read an event word before it saw the
+   *    revocation can no longer swap it (fast.ts).
+   *
+   * Returns how many records were taken.
    */
-  reapThread(thread: number): number {
-    const u32 = this.u32, hwm = u32[H_REC_HWM];
+  reapThread(thread: number, owners: Int32Array): number {
+    const u32 = this.u32, i32 = this.i32, hwm = u32[H_REC_HWM];
+    for (let rec = 0; rec < hwm; rec++) {
+      const at = this.r(rec);
+      if ((Atomics.load(i32, at + R_KIND) & 3) === 0) continue;
+      if (u32[at + R_THREAD] === thread) this.withdraw(rec);
+    }
     let reaped = 0;
     for (let rec = 0; rec < hwm; rec++) {
       const at = this.r(rec);
-      const ticket = Atomics.load(this.i32, at + R_KIND);
+      const ticket = Atomics.load(i32, at + R_KIND);
       if ((ticket & 3) === 0 || u32[at + R_THREAD] !== thread) continue;
-      this.withdraw(rec);
-      this.freeRecord(rec, ticket);
+      if (!this.freeRecord(rec, ticket)) continue; // its waiter was first
       reaped++;
+      const state = Atomics.load(i32, at + R_STATE);
+      if (state >= 0) this.#giveBack(rec, ticket & 3, state);
+    }
+    const objHwm = u32[H_OBJ_HWM];
+    for (let obj = 0; obj < objHwm; obj++) {
+      const o = this.sec.obj + obj * OBJ_WORDS;
+      const type = u32[o + O_TYPE];
+      if (type === T_EVENT) this.o(obj); // pinned: see 4.
+      if (type !== T_MUTEX || i32[o + O_A] === 0) continue;
+      if (!owners.includes(i32[o + O_A])) continue;
+      u32[o + O_A] = 0;
+      u32[o + O_B] = 0;
+      u32[o + O_DEAD] = 1;
+      this.wake(obj);
     }
     return reaped;
+  }
+
+  /** Undo what the claim of `rec` (a wait of `kind`, claimed with `index`) acquired. */
+  #giveBack(rec: number, kind: number, index: number): void {
+    const at = this.r(rec), owner = this.i32[at + R_OWNER];
+    const count = this.u32[at + R_COUNT];
+    if (kind === WAIT_KIND_ALL && index < count) {
+      for (let i = 0; i < count; i++) this.#giveBackEntry(rec, i, owner);
+    } else if (kind === WAIT_KIND_ALL || kind === WAIT_KIND_ANY) {
+      this.#giveBackEntry(rec, index, owner);
+    }
+  }
+
+  #giveBackEntry(rec: number, index: number, owner: number): void {
+    const u32 = this.u32, i32 = this.i32, ent = this.e(rec, index);
+    const obj = i32[ent + E_OBJ], kept = i32[ent + E_PREV];
+    const o = this.o(obj);
+    // Closed (and maybe reused) since: what was acquired went with it.
+    if (u32[o + O_TYPE] === 0 || ((u32[o + O_GEN] << 1) | 0) !== (kept & ~1)) {
+      return;
+    }
+    switch (u32[o + O_TYPE]) {
+      case T_SEM:
+        if (u32[o + O_A] >= u32[o + O_B]) return; // released to max since
+        u32[o + O_A]++;
+        break;
+      case T_MUTEX:
+        if (i32[o + O_A] !== owner || u32[o + O_B] === 0) return;
+        if (--u32[o + O_B] === 0) {
+          u32[o + O_A] = 0;
+          if (kept & 1) u32[o + O_DEAD] = 1; // it was abandoned: still is
+        }
+        break;
+      default:
+        if (u32[o + O_A] !== 0) return; // manual-reset: nothing was taken
+        this.setEventSignaled(o, true);
+    }
+    this.wake(obj);
   }
 
   // ---- the wait algorithm -----------------------------------------------
@@ -665,10 +767,13 @@ export class SharedState {
       if (!this.isSignaled(i32[this.entAt(base + i) + E_OBJ], owner)) return;
     }
     let dead = false;
+    const deadAt = this.#deadAt;
     for (let i = 0; i < count; i++) {
-      if (this.acquire(i32[this.entAt(base + i) + E_OBJ], owner)) dead = true;
+      const was = this.acquire(i32[this.entAt(base + i) + E_OBJ], owner);
+      deadAt[i] = was ? 1 : 0;
+      if (was) dead = true;
     }
-    this.claim(rec, 0, dead);
+    this.claim(rec, 0, dead, true);
   }
 
   /** The entry after `id`, skipping entries unlinked meanwhile by a claim. */

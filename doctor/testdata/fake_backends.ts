@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Backend, BackendKind } from "../../core/backend.ts";
+import type { Backend, BackendKind, ShareToken } from "../../core/backend.ts";
 import { NtsyncError } from "../../core/errors.ts";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
 import { Errno } from "../../uapi/errno.ts";
@@ -25,6 +25,8 @@ export interface Quirks {
   ) => number | undefined;
   /** Make `close` fail. */
   closeFails?: boolean;
+  /** Replace `share` (e.g. a device that cannot be shared with a Worker). */
+  share?: () => ShareToken;
 }
 
 /** A fresh engine with quirks. */
@@ -42,7 +44,9 @@ export function quirkyBackend(q: Quirks = {}): Backend {
       if (q.closeFails) throw new NtsyncError(Errno.EBADF, "close");
       inner.close(fd);
     },
-    share: () => inner.share(),
+    share: () => q.share?.() ?? inner.share(),
+    threadId: inner.threadId,
+    reap: (token, options) => inner.reap(token, options),
   };
 }
 

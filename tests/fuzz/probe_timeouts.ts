@@ -6,7 +6,7 @@
  * @module
  */
 
-import { getBackend } from "../../core/registry.ts";
+import { getBackend } from "../../select/registry.ts";
 import { NtsyncError } from "../../core/errors.ts";
 import {
   NTSYNC_IOC_SEM_RELEASE,

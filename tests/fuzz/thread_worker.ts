@@ -6,7 +6,7 @@
  * @module
  */
 
-import { attachBackend } from "../../core/registry.ts";
+import { attachBackend } from "../../select/registry.ts";
 import { NtsyncError } from "../../core/errors.ts";
 import { NTSYNC_IOC_WAIT_ALL, NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
 import { WaitArgs } from "../../uapi/structs.ts";

@@ -8,7 +8,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { attachBackend } from "../../core/registry.ts";
+import { attachBackend } from "../../select/registry.ts";
 import { NtsyncError } from "../../core/errors.ts";
 import {
   NTSYNC_IOC_SEM_READ,

@@ -6,7 +6,7 @@
  */
 
 import { openNativeBackend } from "../../ffi/native.ts";
-import { chooseAutoBackend } from "../../core/registry.ts";
+import { chooseAutoBackend } from "../../select/registry.ts";
 
 let native: Record<string, unknown>;
 try {

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { openNativeBackend } from "../../ffi/native.ts";
-import { attachBackend } from "../../core/registry.ts";
+import { attachBackend } from "../../select/registry.ts";
 import type { Backend } from "../../core/backend.ts";
 import {
   Errno,

@@ -10,7 +10,7 @@ import {
   openNativeBackend,
 } from "../../ffi/native.ts";
 import { cString, loadLibc, O_CLOEXEC, O_RDONLY } from "../../ffi/libc.ts";
-import { chooseAutoBackend } from "../../core/registry.ts";
+import { chooseAutoBackend } from "../../select/registry.ts";
 
 /** Whether /dev/ntsync exists here (asked with libc: Deno's own stat of a
  * device node wants --allow-all). The handle is unloaded again. */

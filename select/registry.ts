@@ -12,8 +12,8 @@ import type {
   BackendChoice,
   BackendKind,
   ShareToken,
-} from "./backend.ts";
-import { EmulatedBackend } from "./emulated/backend.ts";
+} from "../core/backend.ts";
+import { EmulatedBackend } from "../core/emulated/backend.ts";
 import { attachNativeBackend, openNativeBackend } from "../ffi/native.ts";
 
 const current: { emulated?: Backend; native?: Backend } = {};
