@@ -660,14 +660,18 @@ export class Kernel32 implements Disposable {
       endThread(this.#process, row, u32(exitCode));
       throw new ThreadTerminated();
     }
-    // Revoke first (its waits dropped, its calls ESRCH from now on, its
-    // mutexes abandoned), then end it in the tables (woken from any wait of
-    // this layer, mutexes whose handles are closed abandoned too, its handle
-    // signaled), then stop its Worker. A thread this view did not start has
-    // no token here: the tables' part alone ends it at its next call.
+    // End it in the tables first (its state and exit code set, woken from
+    // any wait of this layer, mutexes whose handles are closed abandoned too,
+    // its handle signaled), then revoke (its waits dropped, its calls ESRCH
+    // from now on, its mutexes abandoned), then stop its Worker. Revoking
+    // first let the thread, its wait failed with ESRCH, run its own exit,
+    // which took the exit, then failed on its revoked device before it
+    // signaled its handle: waits on the handle hung. A thread this view did
+    // not start has no token here: the tables' part alone ends it at its
+    // next call.
     const started = this.#started.get(row);
-    if (started) this.#reap(started.token);
     endThread(this.#process, row, u32(exitCode));
+    if (started) this.#reap(started.token);
     started?.worker.terminate();
     started?.ended();
     return true;
