@@ -40,7 +40,7 @@ import {
   WaitAny,
 } from "../../nt/mod.ts";
 import { backendsUnderTest } from "../_backends.ts";
-import { newCheckLog } from "./_check_log.ts";
+import { newCheckLog, threadsStarted } from "./_check_log.ts";
 import { WineChecks } from "./_wine_ok.ts";
 import {
   ALERTABLE_WAIT_CHECKS,
@@ -201,7 +201,7 @@ wineTest("test_temporary_objects", (k32, t) => {
   // Lines 226-234 (waitable timers) are not ported: SKIPPED_kernel32.md.
 });
 
-wineTest("test_mutex", (k32, t) => {
+wineTest("test_mutex", async (k32, t) => {
   let failed = 0;
 
   k32.SetLastError(0xdeadbeef);
@@ -333,6 +333,9 @@ wineTest("test_mutex", (k32, t) => {
     owner: true,
   });
   t.ok(owner_thread, 375, "CreateThread failed");
+  // Not in C: wait (asynchronously) for the Worker to start running the
+  // thread procedure, which a Windows thread does at once (_check_log.ts).
+  t.ok(await threadsStarted(log, 1), 375, "owner thread never started");
   let ret = k32.WaitForSingleObject(params.start_event, 1000);
   t.eq(ret, 0, 377, "owner took the mutex");
 
@@ -341,6 +344,7 @@ wineTest("test_mutex", (k32, t) => {
     owner: false,
   });
   t.ok(waiter_thread, 381, "CreateThread failed");
+  t.ok(await threadsStarted(log, 2), 381, "waiter thread never started");
   ret = k32.WaitForSingleObject(params.start_event, 100);
   t.eq(ret, WAIT_TIMEOUT, 383, "waiter blocked on the owned mutex");
 
@@ -723,7 +727,7 @@ wineTest("test_WaitForMultipleObjects", (k32, t) => {
   }
 });
 
-wineTest("test_alertable_wait", (k32, t) => {
+wineTest("test_alertable_wait", async (k32, t) => {
   const semaphores: [number, number] = [
     k32.CreateSemaphoreW(null, 0, 2, null),
     0,
@@ -737,6 +741,9 @@ wineTest("test_alertable_wait", (k32, t) => {
   };
   const thread = k32.CreateThread(THREADS, "alertable_wait_thread", param);
   t.ok(thread, 2775, "CreateThread failed");
+  // Not in C: wait (asynchronously) for the Worker to start running the
+  // thread procedure, which a Windows thread does at once (_check_log.ts).
+  t.ok(await threadsStarted(param.log, 1), 2775, "thread never started");
 
   let result = k32.WaitForSingleObject(semaphores[0], 1000);
   t.eq(result, WAIT_OBJECT_0, 2778, "thread started");
