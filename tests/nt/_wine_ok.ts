@@ -19,6 +19,18 @@ export class WineChecks {
     if (!cond) this.#fail(line, what, `got ${String(cond)}`);
   }
 
+  /**
+   * A check the layer is known to fail, as Wine's `todo_wine ok(...)`: it
+   * must still fail (`cond` false); if it passes, the todo is stale and the
+   * test fails, so the mark is removed once the layer is fixed. `why` says
+   * what the layer lacks.
+   */
+  todo(cond: unknown, line: number, what: string, why: string): void {
+    if (cond) {
+      this.#fail(line, what, `succeeded inside a todo (${why}): remove it`);
+    }
+  }
+
   /** `ok(actual == expected, ...)` at line `line` of the C file. */
   eq(actual: unknown, expected: unknown, line: number, what: string): void {
     if (!Object.is(actual, expected)) {
