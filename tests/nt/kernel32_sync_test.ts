@@ -846,6 +846,12 @@ wineTest("test_QueueUserAPC", async (k32, t) => {
   t.ok(ret, 3068, "QueueUserAPC failed");
   t.ok(!apcCount(), 3069, `APC count ${apcCount()}`);
 
-  // Lines 3070-3075 (NtTestAlert, which would run that APC) and 3077-3102
-  // (QueueUserAPC2) are not ported: SKIPPED_kernel32.md.
+  let status = k32.ntdll.NtTestAlert();
+  t.ok(!status, 3071, `NtTestAlert: got 0x${status.toString(16)}`);
+  t.eq(apcCount(), 1, 3072, "APC count");
+  status = k32.ntdll.NtTestAlert();
+  t.ok(!status, 3074, `NtTestAlert: got 0x${status.toString(16)}`);
+  t.eq(apcCount(), 1, 3075, "APC count");
+
+  // Lines 3077-3102 (QueueUserAPC2) are not ported: SKIPPED_kernel32.md.
 });
