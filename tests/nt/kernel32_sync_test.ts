@@ -75,13 +75,17 @@ const STD_ERROR_HANDLE = -12;
  */
 const NO_STD_HANDLES = "the layer has no std handles (GetStdHandle)";
 
-/** Registers `name` on every backend, with a fresh process each time. */
+/**
+ * Registers Wine test function `name` on every backend (`emulated:
+ * kernel32:sync test_mutex`, as the ntdll port names its tests), each run
+ * with a fresh process.
+ */
 function wineTest(
   name: string,
   body: (k32: Kernel32, t: WineChecks) => void | Promise<void>,
 ): void {
   for (const { kind } of backendsUnderTest()) {
-    Deno.test(`${kind}: ${name}`, async () => {
+    Deno.test(`${kind}: kernel32:sync ${name}`, async () => {
       const k32 = Kernel32.open(kind);
       const t = new WineChecks();
       try {
