@@ -7,20 +7,15 @@
  * in flight (Wine's `inproc_sync` refcount), so an fd is closed only when no
  * call can still use it.
  *
- * A mutex whose last reference goes while a thread owns it is kept (an
- * orphan): Windows abandons a mutex when its owner dies even if every handle
- * to it was closed, and that needs the fd for `NTSYNC_IOC_MUTEX_KILL`
- * (Wine 11 closes it, which is Wine bug 60417).
+ * Because a wait in progress holds a reference, a mutex whose handles were
+ * all closed keeps its fd while a thread waits on it, so the owner's death
+ * can still abandon it with `NTSYNC_IOC_MUTEX_KILL` and wake that waiter, as
+ * Windows does (Wine 11 forgets such a mutex: Wine bug 60417).
  *
  * @module
  */
 
-import {
-  type Backend,
-  Errno,
-  NTSYNC_IOC_MUTEX_READ,
-  NtsyncError,
-} from "../mod.ts";
+import type { Backend } from "../mod.ts";
 import type { ObjectType } from "./access.ts";
 import { freeName } from "./names.ts";
 import { HANDLE, OBJ, type SharedProcessMemory } from "./shared.ts";
@@ -40,9 +35,6 @@ const TYPES: readonly (ObjectType | undefined)[] = [
   "thread",
   "process",
 ];
-
-/** Object flag: a mutex kept after its last reference because it was owned. */
-const ORPHAN = 1;
 
 /** `GetCurrentProcess()`: the pseudo-handle -1. */
 export const CURRENT_PROCESS = -1;
@@ -85,7 +77,6 @@ export class HandleTable {
   readonly #mem: SharedProcessMemory;
   readonly #w: Int32Array;
   readonly #backend: Backend;
-  readonly #read = new Uint32Array(2);
 
   /** The tables in `mem`; fds are closed through `backend`. */
   constructor(mem: SharedProcessMemory, backend: Backend) {
@@ -244,11 +235,6 @@ export class HandleTable {
     const w = this.#w;
     const r = this.#row(index);
     if (--w[r + OBJ.refs] > 0) return;
-    const fd = w[r + OBJ.fd];
-    if (w[r + OBJ.type] === TYPE_CODES.mutant && this.#owned(fd)) {
-      w[r + OBJ.flags] |= ORPHAN;
-      return;
-    }
     this.#free(index);
   }
 
@@ -265,22 +251,10 @@ export class HandleTable {
     }
   }
 
-  /** True when mutex `fd` has an owner that is not dead. */
-  #owned(fd: number): boolean {
-    try {
-      this.#backend.ioctl(fd, NTSYNC_IOC_MUTEX_READ, this.#read);
-      return this.#read[0] !== 0;
-    } catch (err) {
-      if (err instanceof NtsyncError && err.errno === Errno.EOWNERDEAD) {
-        return false;
-      }
-      return false;
-    }
-  }
-
   /**
-   * Every mutex fd the process still holds, orphans included: what a dying
-   * thread's mutexes are abandoned on.
+   * Every mutex fd the process still holds (including mutexes whose handles
+   * are closed but that a wait still references): what a dying thread's
+   * mutexes are abandoned on.
    */
   mutexFds(): number[] {
     return this.#mem.locked(() => {
@@ -291,23 +265,6 @@ export class HandleTable {
         if (w[r + OBJ.type] === TYPE_CODES.mutant) out.push(w[r + OBJ.fd]);
       }
       return out;
-    });
-  }
-
-  /** Close orphaned mutexes nobody owns any more (after an abandonment). */
-  collectOrphans(): void {
-    this.#mem.locked(() => {
-      const w = this.#w;
-      for (let i = 0; i < OBJ.max; i++) {
-        const r = this.#row(i);
-        if (
-          w[r + OBJ.type] === TYPE_CODES.mutant &&
-          (w[r + OBJ.flags] & ORPHAN) !== 0 && w[r + OBJ.refs] <= 0 &&
-          !this.#owned(w[r + OBJ.fd])
-        ) {
-          this.#free(i);
-        }
-      }
     });
   }
 

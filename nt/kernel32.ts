@@ -11,6 +11,7 @@ import {
   type Backend,
   type BackendChoice,
   NTSYNC_IOC_WAIT_ANY,
+  NtsyncError,
 } from "../mod.ts";
 import {
   EVENT_ALL_ACCESS,
@@ -114,8 +115,8 @@ interface Started {
   readonly token: ProcessToken;
   readonly row: number;
   readonly exited: Promise<void>;
-  /** Settles `exited` (a terminated Worker posts nothing). */
-  readonly ended: () => void;
+  /** Revoke its attachment, stop its Worker, settle `exited` (idempotent). */
+  readonly finish: () => void;
 }
 
 function u32(n: number): number {
@@ -581,7 +582,10 @@ export class Kernel32 implements Disposable {
     );
     const worker = spawnWorker(new URL("./_thread_entry.js", import.meta.url));
     const done = Promise.withResolvers<void>();
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
       this.#reap(token);
       worker.terminate();
       done.resolve();
@@ -602,7 +606,7 @@ export class Kernel32 implements Disposable {
       token,
       row: info.row,
       exited: done.promise,
-      ended: done.resolve,
+      finish,
     });
     const start: ThreadStart = {
       process: token,
@@ -664,16 +668,14 @@ export class Kernel32 implements Disposable {
     // any wait of this layer, mutexes whose handles are closed abandoned too,
     // its handle signaled), then revoke (its waits dropped, its calls ESRCH
     // from now on, its mutexes abandoned), then stop its Worker. Revoking
-    // first let the thread, its wait failed with ESRCH, run its own exit,
-    // which took the exit, then failed on its revoked device before it
-    // signaled its handle: waits on the handle hung. A thread this view did
-    // not start has no token here: the tables' part alone ends it at its
-    // next call.
+    // first let the thread, its wait failed with ESRCH, race its own exit
+    // against this one: when it took the exit first (exit code 0), its
+    // ioctls then failed on the revoked device before it signaled its
+    // handle, and waits on the handle hung. A thread this view did not start
+    // has no token here: the tables' part alone ends it at its next call.
     const started = this.#started.get(row);
     endThread(this.#process, row, u32(exitCode));
-    if (started) this.#reap(started.token);
-    started?.worker.terminate();
-    started?.ended();
+    started?.finish();
     return true;
   }
 
@@ -746,6 +748,58 @@ export class Kernel32 implements Disposable {
     }
   }
 
+  // ---- ANSI names -----------------------------------------------------------
+  // JavaScript strings are Unicode either way: the A entry points are the W
+  // ones, so that tests written against either read the same.
+
+  /** `CreateEventA`: {@linkcode Kernel32.CreateEventW}. */
+  CreateEventA(
+    sa: unknown,
+    manualReset: boolean | number,
+    initialState: boolean | number,
+    name: string | null,
+  ): number {
+    return this.CreateEventW(sa, manualReset, initialState, name);
+  }
+
+  /** `OpenEventA`: {@linkcode Kernel32.OpenEventW}. */
+  OpenEventA(access: number, inherit: boolean, name: string | null): number {
+    return this.OpenEventW(access, inherit, name);
+  }
+
+  /** `CreateSemaphoreA`: {@linkcode Kernel32.CreateSemaphoreW}. */
+  CreateSemaphoreA(
+    sa: unknown,
+    initial: number,
+    maximum: number,
+    name: string | null,
+  ): number {
+    return this.CreateSemaphoreW(sa, initial, maximum, name);
+  }
+
+  /** `OpenSemaphoreA`: {@linkcode Kernel32.OpenSemaphoreW}. */
+  OpenSemaphoreA(
+    access: number,
+    inherit: boolean,
+    name: string | null,
+  ): number {
+    return this.OpenSemaphoreW(access, inherit, name);
+  }
+
+  /** `CreateMutexA`: {@linkcode Kernel32.CreateMutexW}. */
+  CreateMutexA(
+    sa: unknown,
+    initialOwner: boolean | number,
+    name: string | null,
+  ): number {
+    return this.CreateMutexW(sa, initialOwner, name);
+  }
+
+  /** `OpenMutexA`: {@linkcode Kernel32.OpenMutexW}. */
+  OpenMutexA(access: number, inherit: boolean, name: string | null): number {
+    return this.OpenMutexW(access, inherit, name);
+  }
+
   // ---- lifetime -----------------------------------------------------------
 
   /** Every thread this view started has ended and its Worker is gone. */
@@ -766,7 +820,7 @@ export class Kernel32 implements Disposable {
         this.#reap(s.token);
       }
       endThread(this.#process, s.row, 0);
-      s.worker.terminate();
+      s.finish();
     }
     if (this.#process.owner) {
       endThread(this.#process, this.#thread.row, 0);
@@ -837,7 +891,11 @@ export class Kernel32 implements Disposable {
       code = typeof result === "number" ? u32(result) : 0;
     } catch (err) {
       if (err instanceof ThreadExit) code = err.code;
-      else if (!(err instanceof ThreadTerminated)) {
+      else if (
+        !(err instanceof ThreadTerminated) &&
+        !(err instanceof NtsyncError && err.errno === 3) && // ESRCH: reaped
+        threadState(k32.#process, k32.#thread.row) === ThreadState.running
+      ) {
         k32.exitCurrentThread(1);
         throw err;
       }

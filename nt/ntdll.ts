@@ -153,9 +153,14 @@ export interface ThreadHooks {
   runApcs(): void;
 }
 
+/** ESRCH: this thread's attachment was reaped (it is being terminated). */
+const ESRCH = 3;
+
 function errnoOf(err: unknown): number {
-  if (err instanceof NtsyncError) return err.errno;
-  throw err;
+  if (!(err instanceof NtsyncError)) throw err;
+  // A revoked attachment: the thread was terminated; unwind it.
+  if (err.errno === ESRCH) throw new ThreadTerminated();
+  return err.errno;
 }
 
 function put(box: HandleBox | LongBox | null | undefined, value: number) {

@@ -183,7 +183,6 @@ export function abandonMutexes(process: NtProcess, tid: number): void {
       // EPERM: not this thread's
     }
   }
-  process.table.collectOrphans();
 }
 
 /** The row of the thread whose thread object is `object`, or -1. */
