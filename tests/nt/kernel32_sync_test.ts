@@ -183,32 +183,32 @@ wineTest("test_signalandwait", (k32, t) => {
 
 wineTest("test_temporary_objects", (k32, t) => {
   k32.SetLastError(0xdeadbeef);
-  let handle = k32.CreateMutexW(null, false, "WineTestMutex2");
+  let handle = k32.CreateMutexA(null, false, "WineTestMutex2");
   t.ok(handle, 198, "CreateMutex failed");
   k32.CloseHandle(handle);
 
   k32.SetLastError(0xdeadbeef);
-  handle = k32.OpenMutexW(READ_CONTROL, false, "WineTestMutex2");
+  handle = k32.OpenMutexA(READ_CONTROL, false, "WineTestMutex2");
   t.ok(!handle, 203, "OpenMutex succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 204, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  handle = k32.CreateSemaphoreW(null, 0, 1, "WineTestSemaphore2");
+  handle = k32.CreateSemaphoreA(null, 0, 1, "WineTestSemaphore2");
   t.ok(handle, 208, "CreateSemaphore failed");
   k32.CloseHandle(handle);
 
   k32.SetLastError(0xdeadbeef);
-  handle = k32.OpenSemaphoreW(READ_CONTROL, false, "WineTestSemaphore2");
+  handle = k32.OpenSemaphoreA(READ_CONTROL, false, "WineTestSemaphore2");
   t.ok(!handle, 213, "OpenSemaphore succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 214, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  handle = k32.CreateEventW(null, false, false, "WineTestEvent2");
+  handle = k32.CreateEventA(null, false, false, "WineTestEvent2");
   t.ok(handle, 218, "CreateEvent failed");
   k32.CloseHandle(handle);
 
   k32.SetLastError(0xdeadbeef);
-  handle = k32.OpenEventW(READ_CONTROL, false, "WineTestEvent2");
+  handle = k32.OpenEventA(READ_CONTROL, false, "WineTestEvent2");
   t.ok(!handle, 223, "OpenEvent succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 224, "wrong error");
 
@@ -219,21 +219,21 @@ wineTest("test_mutex", async (k32, t) => {
   let failed = 0;
 
   k32.SetLastError(0xdeadbeef);
-  let hOpened = k32.OpenMutexW(0, false, "WineTestMutex");
+  let hOpened = k32.OpenMutexA(0, false, "WineTestMutex");
   t.ok(hOpened === 0, 271, "OpenMutex succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 272, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  const hCreated = k32.CreateMutexW(null, false, "WineTestMutex");
+  const hCreated = k32.CreateMutexA(null, false, "WineTestMutex");
   t.ok(hCreated, 276, "CreateMutex failed");
 
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.OpenMutexW(0, false, "WineTestMutex");
+  hOpened = k32.OpenMutexA(0, false, "WineTestMutex");
   t.ok(hOpened === 0, 280, "OpenMutex(0) succeeded");
   t.eq(k32.GetLastError(), ERROR_ACCESS_DENIED, 281, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.OpenMutexW(GENERIC_EXECUTE, false, "WineTestMutex");
+  hOpened = k32.OpenMutexA(GENERIC_EXECUTE, false, "WineTestMutex");
   t.ok(hOpened, 285, "OpenMutex(GENERIC_EXECUTE) failed");
   let wait_ret = k32.WaitForSingleObject(hOpened, INFINITE);
   t.eq(wait_ret, WAIT_OBJECT_0, 287, "WaitForSingleObject failed");
@@ -245,7 +245,7 @@ wineTest("test_mutex", async (k32, t) => {
   }
 
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.OpenMutexW(
+  hOpened = k32.OpenMutexA(
     (GENERIC_READ | GENERIC_WRITE) >>> 0,
     false,
     "WineTestMutex",
@@ -258,7 +258,7 @@ wineTest("test_mutex", async (k32, t) => {
   for (let i = 0; i < 32; i++) {
     const access = (0x1 << i) >>> 0;
     k32.SetLastError(0xdeadbeef);
-    hOpened = k32.OpenMutexW(access, false, "WineTestMutex");
+    hOpened = k32.OpenMutexA(access, false, "WineTestMutex");
     if (hOpened !== 0) {
       k32.SetLastError(0xdeadbeef);
       const ret = k32.ReleaseMutex(hOpened);
@@ -300,18 +300,17 @@ wineTest("test_mutex", async (k32, t) => {
   /* test case sensitivity */
 
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.OpenMutexW(READ_CONTROL, false, "WINETESTMUTEX");
+  hOpened = k32.OpenMutexA(READ_CONTROL, false, "WINETESTMUTEX");
   t.ok(!hOpened, 337, "OpenMutex succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 338, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.OpenMutexW(READ_CONTROL, false, "winetestmutex");
+  hOpened = k32.OpenMutexA(READ_CONTROL, false, "winetestmutex");
   t.ok(!hOpened, 342, "OpenMutex succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 343, "wrong error");
 
-  // OpenMutexA and OpenMutexW with a NULL name: the layer has the W call only.
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.OpenMutexW(READ_CONTROL, false, null);
+  hOpened = k32.OpenMutexA(READ_CONTROL, false, null);
   t.ok(!hOpened, 347, "OpenMutex succeeded");
   t.eq(k32.GetLastError(), ERROR_INVALID_PARAMETER, 348, "wrong error");
 
@@ -321,13 +320,13 @@ wineTest("test_mutex", async (k32, t) => {
   t.eq(k32.GetLastError(), ERROR_INVALID_PARAMETER, 353, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.CreateMutexW(null, false, "WineTestMutex");
+  hOpened = k32.CreateMutexA(null, false, "WineTestMutex");
   t.ok(hOpened, 357, "CreateMutex failed");
   t.eq(k32.GetLastError(), ERROR_ALREADY_EXISTS, 358, "wrong error");
   k32.CloseHandle(hOpened);
 
   k32.SetLastError(0xdeadbeef);
-  hOpened = k32.CreateMutexW(null, false, "WINETESTMUTEX");
+  hOpened = k32.CreateMutexA(null, false, "WINETESTMUTEX");
   t.ok(hOpened, 363, "CreateMutex failed");
   t.eq(k32.GetLastError(), 0, 364, "wrong error");
   k32.CloseHandle(hOpened);
@@ -338,7 +337,7 @@ wineTest("test_mutex", async (k32, t) => {
   const params: Omit<MutexThreadParams, "owner"> = {
     start_event: k32.CreateEventW(null, false, false, null),
     stop_event: k32.CreateEventW(null, false, false, null),
-    mutex: k32.CreateMutexW(null, false, null),
+    mutex: k32.CreateMutexA(null, false, null),
     log,
   };
 
@@ -394,7 +393,7 @@ wineTest("test_event", (k32, t) => {
   const NAME = "sync.c: Test Event";
 
   /* no sd */
-  let handle = k32.CreateEventW(null, false, false, NAME);
+  let handle = k32.CreateEventA(null, false, false, NAME);
   t.ok(handle, 588, "CreateEventW with blank sd failed");
   k32.CloseHandle(handle);
 
@@ -403,35 +402,34 @@ wineTest("test_event", (k32, t) => {
   /* test case sensitivity */
 
   k32.SetLastError(0xdeadbeef);
-  handle = k32.CreateEventW(null, false, false, NAME);
+  handle = k32.CreateEventA(null, false, false, NAME);
   t.ok(handle, 619, "CreateEvent failed");
   t.eq(k32.GetLastError(), 0, 620, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  let handle2 = k32.CreateEventW(null, false, false, NAME);
+  let handle2 = k32.CreateEventA(null, false, false, NAME);
   t.ok(handle2, 624, "CreateEvent failed");
   t.eq(k32.GetLastError(), ERROR_ALREADY_EXISTS, 625, "wrong error");
   k32.CloseHandle(handle2);
 
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.CreateEventW(null, false, false, "sync.c: TEST EVENT");
+  handle2 = k32.CreateEventA(null, false, false, "sync.c: TEST EVENT");
   t.ok(handle2, 630, "CreateEvent failed");
   t.eq(k32.GetLastError(), 0, 631, "wrong error");
   k32.CloseHandle(handle2);
 
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.OpenEventW(EVENT_ALL_ACCESS, false, NAME);
+  handle2 = k32.OpenEventA(EVENT_ALL_ACCESS, false, NAME);
   t.ok(handle2, 636, "OpenEvent failed");
   k32.CloseHandle(handle2);
 
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.OpenEventW(EVENT_ALL_ACCESS, false, "sync.c: TEST EVENT");
+  handle2 = k32.OpenEventA(EVENT_ALL_ACCESS, false, "sync.c: TEST EVENT");
   t.ok(!handle2, 641, "OpenEvent succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 642, "wrong error");
 
-  // OpenEventA and OpenEventW with a NULL name: the layer has the W call only.
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.OpenEventW(EVENT_ALL_ACCESS, false, null);
+  handle2 = k32.OpenEventA(EVENT_ALL_ACCESS, false, null);
   t.ok(!handle2, 646, "OpenEvent succeeded");
   t.eq(k32.GetLastError(), ERROR_INVALID_PARAMETER, 647, "wrong error");
 
@@ -453,35 +451,34 @@ wineTest("test_semaphore", (k32, t) => {
   /* test case sensitivity */
 
   k32.SetLastError(0xdeadbeef);
-  const handle = k32.CreateSemaphoreW(null, 0, 1, NAME);
+  const handle = k32.CreateSemaphoreA(null, 0, 1, NAME);
   t.ok(handle, 698, "CreateSemaphore failed");
   t.eq(k32.GetLastError(), 0, 699, "wrong error");
 
   k32.SetLastError(0xdeadbeef);
-  let handle2 = k32.CreateSemaphoreW(null, 0, 1, NAME);
+  let handle2 = k32.CreateSemaphoreA(null, 0, 1, NAME);
   t.ok(handle2, 703, "CreateSemaphore failed");
   t.eq(k32.GetLastError(), ERROR_ALREADY_EXISTS, 704, "wrong error");
   k32.CloseHandle(handle2);
 
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.CreateSemaphoreW(null, 0, 1, UPPER);
+  handle2 = k32.CreateSemaphoreA(null, 0, 1, UPPER);
   t.ok(handle2, 709, "CreateSemaphore failed");
   t.eq(k32.GetLastError(), 0, 710, "wrong error");
   k32.CloseHandle(handle2);
 
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.OpenSemaphoreW(SEMAPHORE_ALL_ACCESS, false, NAME);
+  handle2 = k32.OpenSemaphoreA(SEMAPHORE_ALL_ACCESS, false, NAME);
   t.ok(handle2, 715, "OpenSemaphore failed");
   k32.CloseHandle(handle2);
 
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.OpenSemaphoreW(SEMAPHORE_ALL_ACCESS, false, UPPER);
+  handle2 = k32.OpenSemaphoreA(SEMAPHORE_ALL_ACCESS, false, UPPER);
   t.ok(!handle2, 720, "OpenSemaphore succeeded");
   t.eq(k32.GetLastError(), ERROR_FILE_NOT_FOUND, 721, "wrong error");
 
-  // OpenSemaphoreA and OpenSemaphoreW with a NULL name: the W call only.
   k32.SetLastError(0xdeadbeef);
-  handle2 = k32.OpenSemaphoreW(SEMAPHORE_ALL_ACCESS, false, null);
+  handle2 = k32.OpenSemaphoreA(SEMAPHORE_ALL_ACCESS, false, null);
   t.ok(!handle2, 725, "OpenSemaphore succeeded");
   t.eq(k32.GetLastError(), ERROR_INVALID_PARAMETER, 726, "wrong error");
 
