@@ -73,6 +73,9 @@ const STD_ERROR_HANDLE = -12;
  * it answers as a Windows process without any: `WAIT_FAILED`,
  * `ERROR_INVALID_HANDLE`.
  */
+/** Wine's 100 ms for a new thread to block (test_mutex, line 382). */
+const WAITER_BLOCK_MS = 1000;
+
 const NO_STD_HANDLES = "the layer has no std handles (GetStdHandle)";
 
 /**
@@ -358,7 +361,12 @@ wineTest("test_mutex", async (k32, t) => {
   });
   t.ok(waiter_thread, 381, "CreateThread failed");
   t.ok(await threadsStarted(log, 2), 381, "waiter thread never started");
-  ret = k32.WaitForSingleObject(params.start_event, 100);
+  // Wine waits 100 ms, in which the waiter, just started, must block on the
+  // mutex before its handle is closed below. A Worker's first call into the
+  // layer can take longer than that on a loaded machine (seen with three
+  // runs in parallel on two cores), so the margin here is WAITER_BLOCK_MS;
+  // the check is the same (the waiter must not get the mutex), held longer.
+  ret = k32.WaitForSingleObject(params.start_event, WAITER_BLOCK_MS);
   t.eq(ret, WAIT_TIMEOUT, 383, "waiter blocked on the owned mutex");
 
   k32.CloseHandle(params.mutex);
