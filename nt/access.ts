@@ -42,7 +42,7 @@ export const MUTANT_QUERY_STATE = 0x0001;
 /** Every mutant right. */
 export const MUTANT_ALL_ACCESS = 0x001F_0001;
 /** Win32 name of {@linkcode MUTANT_ALL_ACCESS}. */
-export const MUTEX_ALL_ACCESS = MUTANT_ALL_ACCESS;
+export const MUTEX_ALL_ACCESS: number = MUTANT_ALL_ACCESS;
 /** `NtQuerySemaphore`. */
 export const SEMAPHORE_QUERY_STATE = 0x0001;
 /** Release. */

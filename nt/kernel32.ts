@@ -59,6 +59,8 @@ import {
   closeThreadEvents,
   createThreadRow,
   endThread,
+  hasEntered,
+  markEntered,
   resumeThread,
   rowOfObject,
   STILL_ACTIVE,
@@ -802,6 +804,23 @@ export class Kernel32 implements Disposable {
 
   // ---- lifetime -----------------------------------------------------------
 
+  /**
+   * Resolves once thread `handle`'s function has started running (or the
+   * thread has ended). Not a Win32 call: a Worker's start-up takes from
+   * milliseconds to seconds, and code that must not race it (a test that
+   * gives a new thread 100 ms to block, as Wine's do) awaits this first. It
+   * yields to the event loop, which a Worker's start can need.
+   */
+  async threadStarted(handle: number): Promise<void> {
+    const row = this.#row(handle, THREAD_QUERY_LIMITED_INFORMATION);
+    if (row === undefined) {
+      throw new TypeError(`threadStarted: ${handle} is not a thread handle`);
+    }
+    while (!hasEntered(this.#process, row)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   /** Every thread this view started has ended and its Worker is gone. */
   async joinThreads(): Promise<void> {
     await Promise.all([...this.#started.values()].map((s) => s.exited));
@@ -887,6 +906,7 @@ export class Kernel32 implements Disposable {
       const mod = await loadModule(start.moduleUrl);
       const fn = resolveExport(mod, start.moduleUrl, start.exportName);
       k32.#waitFd(k32.#thread.startFd);
+      markEntered(k32.#process, k32.#thread.row);
       const result = await fn(k32, start.param);
       code = typeof result === "number" ? u32(result) : 0;
     } catch (err) {

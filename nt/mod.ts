@@ -53,6 +53,7 @@ export * from "./status.ts";
 export { STILL_ACTIVE } from "./threads.ts";
 export {
   INFINITE,
+  type KernelTimeout,
   msToNtTimeout,
   ntTimeFromUnixNs,
   type NtTimeout,

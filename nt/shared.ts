@@ -45,7 +45,7 @@ export const HANDLE = {
 /** Thread table: one row per thread. */
 export const THREAD = {
   max: 128,
-  words: 8,
+  words: 12,
   base: HANDLE.base + HANDLE.max * HANDLE.words,
   tid: 0,
   state: 1,
@@ -55,6 +55,7 @@ export const THREAD = {
   startFd: 5,
   suspended: 6,
   killFd: 7,
+  entered: 8,
 } as const;
 
 /** APC records: a header and a UTF-8 JSON payload. */

@@ -84,6 +84,7 @@ export function createThreadRow(
       w[b + THREAD.killFd] = killFd;
       w[b + THREAD.startFd] = startFd;
       w[b + THREAD.suspended] = suspended ? 1 : 0;
+      w[b + THREAD.entered] = 0;
       return { row, tid, object, alertFd, killFd, startFd };
     }
     return null;
@@ -108,6 +109,17 @@ export function threadInfo(process: NtProcess, row: number): ThreadInfo {
     killFd: w[b + THREAD.killFd],
     startFd: w[b + THREAD.startFd],
   };
+}
+
+/** Record that the thread's function is about to run. */
+export function markEntered(process: NtProcess, row: number): void {
+  Atomics.store(process.mem.words, base(row) + THREAD.entered, 1);
+}
+
+/** Whether the thread's function has started (or the thread has ended). */
+export function hasEntered(process: NtProcess, row: number): boolean {
+  return Atomics.load(process.mem.words, base(row) + THREAD.entered) !== 0 ||
+    threadState(process, row) !== ThreadState.running;
 }
 
 /** The thread's state (`ThreadState`). */

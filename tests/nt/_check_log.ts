@@ -4,16 +4,13 @@
  * SharedArrayBuffer so the test reads it after joining the thread, even one
  * that was terminated after its checks.
  *
- * Word 0 counts the threads that started running their procedure. Each
- * check then has a slot of three int32 words: how many times it ran, how many
+ * Each check has a slot of three int32 words: how many times it ran, how many
  * of those runs saw something other than Wine's expected value, and the last
  * such value (as int32; a DWORD like `WAIT_FAILED` reads back as -1).
  *
  * @module
  */
 
-const STARTED = 0;
-const HEADER_WORDS = 1;
 const WORDS_PER_CHECK = 3;
 const RUNS = 0;
 const BAD = 1;
@@ -31,7 +28,7 @@ export interface ThreadCheck {
 
 /** A new, shared log with room for `checks` checks. */
 export function newCheckLog(checks: number): SharedArrayBuffer {
-  return new SharedArrayBuffer((HEADER_WORDS + checks * WORDS_PER_CHECK) * 4);
+  return new SharedArrayBuffer(checks * WORDS_PER_CHECK * 4);
 }
 
 /** The thread side: records what each check saw. */
@@ -45,15 +42,9 @@ export class CheckLog {
     this.#checks = checks;
   }
 
-  /** Says that a thread started running its procedure. */
-  started(): void {
-    Atomics.add(this.#words, STARTED, 1);
-    Atomics.notify(this.#words, STARTED);
-  }
-
   /** Records one run of check `index`, which saw `actual`. */
   record(index: number, actual: number): void {
-    const base = HEADER_WORDS + index * WORDS_PER_CHECK;
+    const base = index * WORDS_PER_CHECK;
     Atomics.add(this.#words, base + RUNS, 1);
     if (actual !== this.#checks[index].expected) {
       Atomics.add(this.#words, base + BAD, 1);
@@ -73,38 +64,11 @@ export interface CheckRecord {
 /** The test side: what check `index` in the log `sab` saw. */
 export function readCheck(sab: SharedArrayBuffer, index: number): CheckRecord {
   const words = new Int32Array(sab);
-  const base = HEADER_WORDS + index * WORDS_PER_CHECK;
+  const base = index * WORDS_PER_CHECK;
   const bad = Atomics.load(words, base + BAD);
   return {
     runs: Atomics.load(words, base + RUNS),
     bad,
     lastBad: bad ? Atomics.load(words, base + LAST_BAD) >>> 0 : undefined,
   };
-}
-
-/**
- * Resolves once `threads` threads logging to `sab` have started running
- * their procedure (false after `ms` without). The test's thread stays free
- * meanwhile: starting a Worker may need its event loop.
- *
- * A thread made by Windows' `CreateThread` runs within microseconds, and
- * Wine's tests count on it (a 100 ms wait for a thread to block); a Worker
- * takes 100-200 ms to start on a loaded machine. Waiting for the start,
- * then running Wine's timings from there, keeps every check as in C.
- */
-export async function threadsStarted(
-  sab: SharedArrayBuffer,
-  threads: number,
-  ms = 30_000,
-): Promise<boolean> {
-  const words = new Int32Array(sab);
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const seen = Atomics.load(words, STARTED);
-    if (seen >= threads) return true;
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    const { async, value } = Atomics.waitAsync(words, STARTED, seen, left);
-    if (async) await value;
-  }
 }

@@ -50,7 +50,6 @@ export function test_mutex_thread(
   params: MutexThreadParams,
 ): number {
   const log = new CheckLog(params.log, MUTEX_THREAD_CHECKS);
-  log.started();
   let ret = k32.WaitForSingleObject(params.mutex, INFINITE);
   if (params.owner) log.record(0, ret);
   else log.record(1, ret);
@@ -133,7 +132,6 @@ export function alertable_wait_thread(
   const semaphores = param.semaphores;
   const log = new CheckLog(param.log, ALERTABLE_WAIT_CHECKS);
   alertableLog = log;
-  log.started();
 
   k32.ReleaseSemaphore(semaphores[0], 1, null);
   let result = k32.WaitForMultipleObjectsEx(

@@ -40,7 +40,7 @@ import {
   WaitAny,
 } from "../../nt/mod.ts";
 import { backendsUnderTest } from "../_backends.ts";
-import { newCheckLog, threadsStarted } from "./_check_log.ts";
+import { newCheckLog } from "./_check_log.ts";
 import { WineChecks } from "./_wine_ok.ts";
 import {
   ALERTABLE_WAIT_CHECKS,
@@ -349,9 +349,10 @@ wineTest("test_mutex", async (k32, t) => {
     owner: true,
   });
   t.ok(owner_thread, 375, "CreateThread failed");
-  // Not in C: wait (asynchronously) for the Worker to start running the
-  // thread procedure, which a Windows thread does at once (_check_log.ts).
-  t.ok(await threadsStarted(log, 1), 375, "owner thread never started");
+  // Not in C: wait (asynchronously: starting a Worker can need this thread's
+  // event loop) until the thread runs its procedure, which a Windows thread
+  // does at once and a Worker 100-200 ms later on a loaded machine.
+  await k32.threadStarted(owner_thread);
   let ret = k32.WaitForSingleObject(params.start_event, 1000);
   t.eq(ret, 0, 377, "owner took the mutex");
 
@@ -360,7 +361,7 @@ wineTest("test_mutex", async (k32, t) => {
     owner: false,
   });
   t.ok(waiter_thread, 381, "CreateThread failed");
-  t.ok(await threadsStarted(log, 2), 381, "waiter thread never started");
+  await k32.threadStarted(waiter_thread);
   // Wine waits 100 ms, in which the waiter, just started, must block on the
   // mutex before its handle is closed below. A Worker's first call into the
   // layer can take longer than that on a loaded machine (seen with three
@@ -762,9 +763,8 @@ wineTest("test_alertable_wait", async (k32, t) => {
   };
   const thread = k32.CreateThread(THREADS, "alertable_wait_thread", param);
   t.ok(thread, 2775, "CreateThread failed");
-  // Not in C: wait (asynchronously) for the Worker to start running the
-  // thread procedure, which a Windows thread does at once (_check_log.ts).
-  t.ok(await threadsStarted(param.log, 1), 2775, "thread never started");
+  // Not in C: wait until the thread runs its procedure (as in test_mutex).
+  await k32.threadStarted(thread);
 
   let result = k32.WaitForSingleObject(semaphores[0], 1000);
   t.eq(result, WAIT_OBJECT_0, 2778, "thread started");
