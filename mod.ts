@@ -33,6 +33,7 @@ export type {
   BackendKind,
   ClockName,
   IoctlAsyncOptions,
+  ReapOptions,
   ShareToken,
 } from "./core/backend.ts";
 export {
@@ -49,6 +50,7 @@ export {
   type EventOptions,
   type EventState,
   Mutex,
+  MutexGuard,
   type MutexState,
   type ObjectKind,
   openDevice,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Backend } from "../core/backend.ts";
+import type { Backend, ShareToken } from "../core/backend.ts";
 import type {
   FromWorker,
   StressJob,
@@ -20,6 +20,10 @@ import type {
   WaitJob,
 } from "./protocol.ts";
 import { SPAWN_LIMIT_MS } from "./timing.ts";
+import { spawnThread, type Thread } from "../host/threads.ts";
+
+/** This module's extension (`.ts` from source, `.js` in the npm build). */
+const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
 
 /** What `wait_for_thread` reports while the thread is still blocked. */
 export const STILL_RUNNING = "ETIMEDOUT" as const;
@@ -29,34 +33,32 @@ export type JoinResult = typeof STILL_RUNNING | ThreadResult;
 
 /** A Worker standing in for one pthread at a time. */
 export class WaitThread {
-  readonly #worker: Worker;
+  readonly #worker: Thread;
+  readonly #nt: Backend;
+  readonly #token: ShareToken;
   readonly #inbox: FromWorker[] = [];
   #wake: (() => void) | undefined;
   #busy = false;
   #result: ThreadResult | undefined;
   #terminated = false;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Thread, nt: Backend, token: ShareToken) {
     this.#worker = worker;
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#push(e.data);
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      this.#push({ kind: "error", message: e.message });
-    };
-    worker.onmessageerror = () => {
-      this.#push({ kind: "error", message: "message could not be decoded" });
-    };
+    this.#nt = nt;
+    this.#token = token;
+    worker.onMessage((m) => this.#push(m as FromWorker));
+    worker.onError((message) => this.#push({ kind: "error", message }));
   }
 
   /** Start a Worker and attach it to `nt`'s objects (`nt.share()`). */
   static async spawn(nt: Backend): Promise<WaitThread> {
-    const worker = new Worker(
-      new URL("./thread_worker.ts", import.meta.url).href,
-      { type: "module" },
+    const worker = spawnThread(
+      new URL(`./thread_worker${EXT}`, import.meta.url),
     );
-    const t = new WaitThread(worker);
+    const token = nt.share();
+    const t = new WaitThread(worker, nt, token);
     try {
-      t.#send({ kind: "attach", token: nt.share() });
+      t.#send({ kind: "attach", token });
       const msg = await t.#next(SPAWN_LIMIT_MS);
       if (msg?.kind !== "ready") {
         throw new Error(
@@ -131,10 +133,19 @@ export class WaitThread {
     return this.#result;
   }
 
-  /** Stop the Worker. Safe to call twice. */
+  /**
+   * Stop the Worker: reap its attachment, then terminate it (Deno's
+   * terminate() alone does not stop a Worker blocked in a wait). Safe to
+   * call twice.
+   */
   terminate(): void {
     if (this.#terminated) return;
     this.#terminated = true;
+    try {
+      this.#nt.reap(this.#token);
+    } catch {
+      // cleanup must not mask the check's own failure
+    }
     this.#worker.terminate();
     this.#wake?.();
   }

@@ -27,16 +27,16 @@ import type {
   ToWorker,
   WaitJob,
 } from "./protocol.ts";
-import { workerScope } from "./worker_scope.ts";
+import { parentScope } from "../host/threads.ts";
 
-const self = workerScope<ToWorker>();
+const parent = parentScope<ToWorker>();
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 let nt: Backend | undefined;
 
 function post(msg: FromWorker): void {
-  self.postMessage(msg);
+  parent.postMessage(msg);
 }
 
 function backend(): Backend {
@@ -120,8 +120,7 @@ function runStress(job: StressJob): StressResult {
   return { failures, firstFailure };
 }
 
-self.onmessage = (e: MessageEvent<ToWorker>) => {
-  const msg = e.data;
+parent.onMessage((msg) => {
   try {
     switch (msg.kind) {
       case "attach":
@@ -143,4 +142,4 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
         : String(err),
     });
   }
-};
+});

@@ -64,6 +64,7 @@ export type {
 } from "./backends.ts";
 export type { OwnerZero, UapiGeneration, UapiReport } from "./uapi_probe.ts";
 export type { CheckResult, ConformanceReport } from "./conformance.ts";
+export type { SwitchName, SwitchSetting } from "./switches.ts";
 export type {
   BenchBudget,
   BenchReport,

@@ -9,13 +9,14 @@
  * address stops resolving, like a dangling pointer); a detached or shrunk
  * buffer shows as a shorter `byteLength` and fails the room check. Backing
  * stores do not move in V8 once their address has been taken (small
- * on-heap arrays are moved off the heap by `Deno.UnsafePointer.of`), so the
+ * on-heap arrays are moved off the heap when their address is taken), so the
  * address is computed once per view.
  *
  * @module
  */
 
 import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
+import { libc } from "./libc.ts";
 
 /** An fd array `addressOf` accepts. */
 export type FdArray = Int32Array | Uint32Array;
@@ -35,9 +36,18 @@ export interface Resolved {
 
 /** One thread's registry of fd-array addresses. */
 export class AddressRegistry {
+  readonly #address: (view: FdArray) => bigint;
   #byView = new WeakMap<FdArray, bigint>();
   #byStart = new Map<bigint, Mapping[]>();
   #finalizer = new FinalizationRegistry<Mapping>((m) => this.#forget(m));
+
+  /**
+   * @param address the address of a view's first byte (`0n` for none);
+   * default: this thread's libc
+   */
+  constructor(address: (view: FdArray) => bigint = (v) => libc().addressOf(v)) {
+    this.#address = address;
+  }
 
   /**
    * The address of `view`'s first element, remembered for {@linkcode resolve}.
@@ -53,9 +63,8 @@ export class AddressRegistry {
     }
     const known = this.#byView.get(view);
     if (known !== undefined) return known;
-    const ptr = Deno.UnsafePointer.of(view);
-    if (ptr === null) return 0n;
-    const start = BigInt(Deno.UnsafePointer.value(ptr));
+    const start = this.#address(view);
+    if (start === 0n) return 0n;
     const mapping: Mapping = { start, view: new WeakRef(view) };
     this.#byView.set(view, start);
     const list = this.#byStart.get(start);

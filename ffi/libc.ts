@@ -1,62 +1,34 @@
 /**
- * The C library, as the native backend sees it: ONE typed symbol table, and
- * the only `Deno.dlopen` of the module (the wait workers build theirs from
- * this same table: see `wait_worker.ts`).
+ * The C library, as the native backend sees it: ONE table of the libc
+ * functions it calls, and one small interface over it (open, close, ioctl
+ * with errno read on the calling thread, fcntl, read, clock_gettime, the
+ * address of a view), implemented once per runtime: `Deno.dlopen` on Deno
+ * (`libc_deno.ts`), `koffi` on Node (`libc_node.ts`, an optional
+ * dependency), `bun:ffi` on Bun (`libc_bun.ts`). Each is reached
+ * synchronously, and only when the native backend is first used.
  *
- * Loaded lazily, once per thread (each Worker has its own isolate and so its
- * own handle, and its own `errno`). Loading fails with a
- * {@linkcode NativeUnavailableError} that says what to do.
+ * Loaded lazily, once per thread (each Worker has its own handle, and its
+ * own `errno`). Loading fails with a {@linkcode NativeUnavailableError}
+ * that says what to do.
  *
  * @module
  */
 
-import { NativeUnavailableError } from "./errors.ts";
+import { runtimeName } from "../host/runtime.ts";
+import { loadDenoLibc } from "./libc_deno.ts";
+import { loadNodeLibc } from "./libc_node.ts";
+import { loadBunLibc } from "./libc_bun.ts";
 
-/** The library `Deno.dlopen` is asked for (glibc's soname; Linux only). */
-export const LIBC_NAME = "libc.so.6";
-
-/**
- * Every libc function the native backend calls. Variadic C functions
- * (`open`, `ioctl`, `fcntl`) are declared with the fixed arguments they are
- * used with; on x86-64 and aarch64 Linux that is the same calling sequence.
- */
-export const LIBC_SYMBOLS = {
-  /** `int open(const char *path, int flags)` */
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  /** `int close(int fd)` */
-  close: { parameters: ["i32"], result: "i32" },
-  /** `int ioctl(int fd, unsigned long request, void *arg)` */
-  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
-  /** `int fcntl(int fd, int cmd, int arg)`: F_DUPFD_CLOEXEC for async waits */
-  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  /** `ssize_t read(int fd, void *buf, size_t n)`: /proc reads only */
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  /** `int clock_gettime(clockid_t clock, struct timespec *ts)` */
-  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-  /** `int *__errno_location(void)`: this thread's errno */
-  __errno_location: { parameters: [], result: "pointer" },
-  /** `pid_t gettid(void)` (glibc 2.30+; only to watch a wait worker) */
-  gettid: { parameters: [], result: "i32", optional: true },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-/** The loaded table's functions. */
-export type LibcSymbols = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
-
-/** This thread's view of libc. */
-export interface Libc {
-  /** The library that was loaded. */
-  readonly name: string;
-  /** The functions. */
-  readonly symbols: LibcSymbols;
-  /**
-   * This thread's `errno`, mapped once: `errno[0]` is a plain memory read,
-   * so it can be taken right after a failing call with no Deno call (which
-   * could overwrite errno) in between.
-   */
-  readonly errno: Int32Array;
-  /** Unload the library (only for a handle from {@linkcode loadLibc} that was never adopted). */
-  unload(): void;
-}
+export {
+  type CBuffer,
+  type CFunction,
+  type CType,
+  type Libc,
+  LIBC_NAME,
+  LIBC_SYMBOLS,
+  type LibcSymbols,
+} from "./libc_table.ts";
+import { type Libc, LIBC_NAME } from "./libc_table.ts";
 
 /** `open(2)` flags (x86-64 and aarch64 values). */
 export const O_RDONLY = 0;
@@ -71,20 +43,6 @@ export const CLOCK_MONOTONIC = 1;
 
 let loaded: Libc | undefined;
 
-const NO_FFI_ADVICE =
-  "run Deno with --allow-ffi (unscoped: a path-scoped --allow-ffi=... " +
-  "refuses the pointer operations the native backend needs), or use " +
-  'getBackend("emulated")';
-
-/** True when this thread may use FFI without prompting. */
-function ffiGranted(): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Load `name` as the C library, uncached (tests use it to name a library
  * that does not exist; everything else uses {@linkcode libc}).
@@ -92,68 +50,22 @@ function ffiGranted(): boolean {
  * @throws {NativeUnavailableError} as {@linkcode libc}.
  */
 export function loadLibc(name: string = LIBC_NAME): Libc {
-  if (Deno.build.os !== "linux") {
-    throw new NativeUnavailableError(
-      "no-libc",
-      `ntsync: the native backend needs Linux's C library; this is ${Deno.build.os}`,
-    );
+  switch (runtimeName()) {
+    case "deno":
+      return loadDenoLibc(name);
+    case "bun":
+      return loadBunLibc(name);
+    default:
+      return loadNodeLibc(name);
   }
-  // Ask first: dlopen without the permission would prompt on a terminal,
-  // and auto-selection must not prompt.
-  if (!ffiGranted()) {
-    throw new NativeUnavailableError(
-      "no-ffi",
-      `ntsync: FFI is not permitted: ${NO_FFI_ADVICE}`,
-    );
-  }
-  let lib: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
-  try {
-    lib = Deno.dlopen(name, LIBC_SYMBOLS);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotCapable) {
-      throw new NativeUnavailableError(
-        "no-ffi",
-        `ntsync: FFI is not permitted: ${NO_FFI_ADVICE}`,
-        undefined,
-        err,
-      );
-    }
-    throw new NativeUnavailableError(
-      "no-libc",
-      `ntsync: cannot load the C library ${name}: ${
-        err instanceof Error ? err.message : String(err)
-      }`,
-      undefined,
-      err,
-    );
-  }
-  let errno: Int32Array;
-  try {
-    const at = lib.symbols.__errno_location();
-    if (at === null) throw new Error("__errno_location() returned NULL");
-    errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(at, 4));
-  } catch (err) {
-    lib.close();
-    const denied = err instanceof Deno.errors.NotCapable;
-    throw new NativeUnavailableError(
-      denied ? "no-ffi" : "no-libc",
-      denied
-        ? `ntsync: FFI pointer access is not permitted: ${NO_FFI_ADVICE}`
-        : `ntsync: cannot locate errno in ${name}: ${
-          err instanceof Error ? err.message : String(err)
-        }`,
-      undefined,
-      err,
-    );
-  }
-  return { name, symbols: lib.symbols, errno, unload: () => lib.close() };
 }
 
 /**
  * This thread's libc, loaded on first use.
  *
- * @throws {NativeUnavailableError} `"no-ffi"` without `--allow-ffi`,
- * `"no-libc"` when the library cannot be loaded (not Linux, no glibc).
+ * @throws {NativeUnavailableError} `"no-ffi"` without FFI (Deno without
+ * `--allow-ffi`, Node without the `koffi` package), `"no-libc"` when the
+ * library cannot be loaded (not Linux, no glibc).
  */
 export function libc(): Libc {
   return loaded ??= loadLibc();

@@ -91,6 +91,7 @@ import {
 } from "../uapi/ioctl.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
 import { WAIT } from "../uapi/structs.ts";
+import { osName, processId } from "../host/runtime.ts";
 import { AddressRegistry, type FdArray, readFds } from "./addresses.ts";
 import { NativeUnavailableError } from "./errors.ts";
 import {
@@ -207,8 +208,8 @@ export class NativeBackend implements Backend {
   /** Always `"native"`. */
   readonly kind = "native" as const;
   readonly #s: LibcSymbols;
-  readonly #errno: Int32Array;
-  readonly #addresses = new AddressRegistry();
+  readonly #errno: Libc["errno"];
+  readonly #addresses: AddressRegistry;
   /** Private copy of a wait's arguments (what the kernel reads). */
   readonly #wait = new Uint8Array(NTSYNC_WAIT_ARGS_SIZE);
   readonly #waitView = new DataView(this.#wait.buffer);
@@ -231,6 +232,7 @@ export class NativeBackend implements Backend {
   constructor(lib: Libc, identity: NativeIdentity = firstIdentity()) {
     this.#s = lib.symbols;
     this.#errno = lib.errno;
+    this.#addresses = new AddressRegistry((v) => lib.addressOf(v));
     this.#family = identity.family;
     this.#thread = identity.thread;
     this.#cell = identity.cell;
@@ -404,10 +406,12 @@ export class NativeBackend implements Backend {
    * {@linkcode NativeBackend.reap} revokes it through.
    */
   share(): ShareToken {
+    // A reaped thread mints no fresh attachment to carry on through.
+    if (this.#cell.revoked) throw esrch("share");
     const thread = nextThreadId(this.#family);
     return {
       kind: "native",
-      pid: Deno.pid,
+      pid: processId(),
       family: this.#family.buffer,
       thread,
       cell: Cell.create(thread).buffer,
@@ -446,6 +450,7 @@ export class NativeBackend implements Backend {
       throw new TypeError("reap: token must come from this backend's share()");
     }
     const owners = reapOwners(thread, options);
+    if (this.#cell.revoked) throw esrch("reap");
     const s = this.#s;
     cell.revoke();
     // Wake its blocked waits (they carry these as alerts)...
@@ -787,10 +792,10 @@ export function openFailure(e: number): NativeUnavailableError {
  * `"other"`, with `errno` when a call failed.
  */
 export function openNativeBackend(): Backend {
-  if (Deno.build.os !== "linux") {
+  if (osName() !== "linux") {
     throw new NativeUnavailableError(
       "no-device",
-      `ntsync: ${NTSYNC_DEVICE_PATH} is a Linux driver; this is ${Deno.build.os}`,
+      `ntsync: ${NTSYNC_DEVICE_PATH} is a Linux driver; this is ${osName()}`,
     );
   }
   const { lib, fresh } = probeLibc();
@@ -837,7 +842,7 @@ export function attachNativeBackend(token: ShareToken): Backend {
       "attachBackend: not a token from a native backend's share()",
     );
   }
-  if (token.pid !== Deno.pid) {
+  if (token.pid !== processId()) {
     throw new TypeError(
       `attachBackend: this native token is from process ${
         String(token.pid)

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { archName } from "../host/runtime.ts";
 import { cString, type Libc, O_CLOEXEC, O_RDONLY } from "./libc.ts";
 
 /** The `ioctl` syscall number, per architecture (the first field of `syscall`). */
@@ -23,7 +24,7 @@ export class ThreadWatch {
   readonly #stat: Uint8Array<ArrayBuffer>;
   readonly #syscall: Uint8Array<ArrayBuffer>;
   readonly #buf = new Uint8Array(512);
-  readonly #ioctlNr: number | undefined = IOCTL_NR[Deno.build.arch];
+  readonly #ioctlNr: number | undefined = IOCTL_NR[archName()];
 
   /**
    * @param libc this thread's libc

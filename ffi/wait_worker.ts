@@ -8,13 +8,15 @@
  * reads both from that shared memory, so the pointers stay valid whatever
  * the main thread's garbage collector does, and writes `index` there.
  *
- * The worker is started from a `data:` URL built here, so it needs no read
- * or import permission; its symbol table is a subset of `LIBC_SYMBOLS`,
- * serialized, so there is still one table.
+ * The worker is started from a `data:` URL built here. On Deno it needs no
+ * read or import permission then: its symbol table is a subset of
+ * `LIBC_SYMBOLS`, serialized, so there is still one table. On Node and Bun
+ * it imports `libc.ts` (koffi, bun:ffi) by absolute URL.
  *
  * @module
  */
 
+import { runtimeName } from "../host/runtime.ts";
 import {
   CLOCK_MONOTONIC,
   CLOCK_REALTIME,
@@ -67,20 +69,45 @@ export const SLOT_BYTES = 384;
 /** How long one slice of a sliced (cancellable-by-polling) wait lasts. */
 export const SLICE_NS = 50_000_000n;
 
+/** This module's extension (`.ts` from source, `.js` in the npm build). */
+const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
+
+/**
+ * The worker's first lines, per runtime: they bind `S` (the libc symbols),
+ * `errno` and `addressOf`. On Deno the table is inlined (a `data:` worker
+ * needs no read or import permission then); elsewhere the worker imports
+ * this module's own `libc` loader by its absolute URL.
+ */
+function prologue(): string {
+  if (runtimeName() === "deno") {
+    const { ioctl, clock_gettime, __errno_location, gettid } = LIBC_SYMBOLS;
+    const symbols = JSON.stringify({
+      ioctl,
+      clock_gettime,
+      __errno_location,
+      gettid,
+    });
+    return `
+const S = Deno.dlopen(${JSON.stringify(LIBC_NAME)}, ${symbols}).symbols;
+const errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(S.__errno_location(), 4));
+const addressOf = (v) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(v)));
+`;
+  }
+  const url = new URL(`./libc${EXT}`, import.meta.url).href;
+  return `
+const L = (await import(${JSON.stringify(url)})).libc();
+const S = L.symbols;
+const errno = L.errno;
+const addressOf = (v) => L.addressOf(v);
+`;
+}
+
 /** The worker's program, as ES module source. */
 export function workerSource(): string {
-  const { ioctl, clock_gettime, __errno_location, gettid } = LIBC_SYMBOLS;
-  const symbols = JSON.stringify({
-    ioctl,
-    clock_gettime,
-    __errno_location,
-    gettid,
-  });
   return `
 const { parentPort } = process.getBuiltinModule("node:worker_threads");
 const C = ${JSON.stringify(C)};
-const S = Deno.dlopen(${JSON.stringify(LIBC_NAME)}, ${symbols}).symbols;
-const errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(S.__errno_location(), 4));
+${prologue()}
 const ts = new BigInt64Array(2);
 function now(clock) {
   S.clock_gettime(clock, ts);
@@ -90,9 +117,9 @@ parentPort.once("message", (sab) => {
   const ctl = new Int32Array(sab, 0, 16);
   const args = new Uint8Array(sab, ${ARGS_OFFSET}, 40);
   const dv = new DataView(sab, ${ARGS_OFFSET}, 40);
-  const objs = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(new Uint8Array(sab, ${OBJS_OFFSET}, ${
+  const objs = addressOf(new Uint8Array(sab, ${OBJS_OFFSET}, ${
     OBJS_CAPACITY * 4
-  }))));
+  }));
   ctl[C.TID] = S.gettid ? S.gettid() : 0;
   Atomics.store(ctl, C.READY, 1);
   Atomics.notify(ctl, C.READY);

@@ -39,7 +39,7 @@ import {
   WaitAny,
 } from "./ntdll.ts";
 import { NtProcess, type ProcessToken } from "./process.ts";
-import { spawnWorker, type ThreadWorker } from "./spawn.ts";
+import { spawnThread, type Thread } from "../host/threads.ts";
 import {
   ERROR_ALREADY_EXISTS,
   ERROR_GEN_FAILURE,
@@ -56,9 +56,11 @@ import {
   STATUS_USER_APC,
 } from "./status.ts";
 import {
+  claimEnd,
   closeThreadEvents,
   createThreadRow,
   endThread,
+  finishEnd,
   hasEntered,
   markEntered,
   resumeThread,
@@ -112,7 +114,7 @@ export interface ThreadStart {
 
 /** A thread this JS thread started, and how it ended. */
 interface Started {
-  readonly worker: ThreadWorker;
+  readonly worker: Thread;
   /** The backend token its attachment was made with (what `reap` revokes). */
   readonly token: ProcessToken;
   readonly row: number;
@@ -582,7 +584,7 @@ export class Kernel32 implements Disposable {
       info.object,
       THREAD_ALL_ACCESS,
     );
-    const worker = spawnWorker(new URL("./_thread_entry.js", import.meta.url));
+    const worker = spawnThread(new URL("./_thread_entry.js", import.meta.url));
     const done = Promise.withResolvers<void>();
     let finished = false;
     const finish = () => {
@@ -592,17 +594,16 @@ export class Kernel32 implements Disposable {
       worker.terminate();
       done.resolve();
     };
-    worker.onmessage = (e: MessageEvent) => {
-      const data = e.data as { error?: string };
+    worker.onMessage((message) => {
+      const data = message as { error?: string };
       if (data.error !== undefined) this.#errors.push(new Error(data.error));
       finish();
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      this.#errors.push(e.error ?? new Error(e.message));
+    });
+    worker.onError((message) => {
+      this.#errors.push(new Error(message));
       endThread(this.#process, info.row, 1);
       finish();
-    };
+    });
     this.#started.set(info.row, {
       worker,
       token,
@@ -666,17 +667,23 @@ export class Kernel32 implements Disposable {
       endThread(this.#process, row, u32(exitCode));
       throw new ThreadTerminated();
     }
-    // End it in the tables first (its state and exit code set, woken from
-    // any wait of this layer, mutexes whose handles are closed abandoned too,
-    // its handle signaled), then revoke (its waits dropped, its calls ESRCH
-    // from now on, its mutexes abandoned), then stop its Worker. Revoking
-    // first let the thread, its wait failed with ESRCH, race its own exit
-    // against this one: when it took the exit first (exit code 0), its
-    // ioctls then failed on the revoked device before it signaled its
-    // handle, and waits on the handle hung. A thread this view did not start
-    // has no token here: the tables' part alone ends it at its next call.
+    // Revoke first (its waits dropped, its calls ESRCH from now on, its
+    // mutexes abandoned), then end it in the tables (woken from any wait of
+    // this layer, mutexes whose handles are closed abandoned too, its handle
+    // signaled), then stop its Worker. A thread this view did not start has
+    // no token here: the tables' part alone ends it at its next call.
+    // Claim the end first (its own calls unwind from here on, and its exit
+    // path leaves the rest to us), revoke its attachment (its waits dropped,
+    // its calls ESRCH, its mutexes abandoned), then finish in the tables
+    // (woken from any wait of this layer, mutexes whose handles are closed
+    // abandoned too, its handle signaled), then stop its Worker. A thread
+    // that is already ending finishes by itself and is reaped when it
+    // reports; one this view did not start has no token here, and the
+    // tables' part alone ends it at its next call.
+    if (!claimEnd(this.#process, row, u32(exitCode))) return true;
     const started = this.#started.get(row);
-    endThread(this.#process, row, u32(exitCode));
+    if (started) this.#reap(started.token);
+    finishEnd(this.#process, row);
     started?.finish();
     return true;
   }
@@ -835,10 +842,10 @@ export class Kernel32 implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#started.values()) {
-      if (threadState(this.#process, s.row) === ThreadState.running) {
+      if (claimEnd(this.#process, s.row, 0)) {
         this.#reap(s.token);
+        finishEnd(this.#process, s.row);
       }
-      endThread(this.#process, s.row, 0);
       s.finish();
     }
     if (this.#process.owner) {

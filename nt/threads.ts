@@ -149,25 +149,34 @@ export function resumeThread(process: NtProcess, row: number): number {
 }
 
 /**
- * End thread `row` with `exitCode`, once (false if it had already ended):
- * wake it from any wait (its kill event), abandon its mutexes, drop its
- * APCs, then signal its thread object, in that order, so that whoever sees
- * the thread handle signaled sees its mutexes abandoned.
+ * Mark thread `row` ended with `exitCode`, once: true for the caller that
+ * did, which must then call {@linkcode finishEnd}. Between the two, the
+ * thread's own calls already unwind (they check the state), so whoever
+ * ends a thread can revoke its attachment in between without racing the
+ * thread's own exit path.
  */
-export function endThread(
+export function claimEnd(
   process: NtProcess,
   row: number,
   exitCode: number,
 ): boolean {
   const w = process.mem.words;
   const b = base(row);
-  const ended = process.mem.locked(() => {
+  return process.mem.locked(() => {
     if (w[b + THREAD.state] !== ThreadState.running) return false;
     w[b + THREAD.exitCode] = exitCode;
     Atomics.store(w, b + THREAD.state, ThreadState.exited);
     return true;
   });
-  if (!ended) return false;
+}
+
+/**
+ * The rest of a thread's end: wake it from any wait (its kill and alert
+ * events), abandon its mutexes, drop its APCs, then signal its thread
+ * object, in that order, so that whoever sees the thread handle signaled
+ * sees its mutexes abandoned.
+ */
+export function finishEnd(process: NtProcess, row: number): void {
   const info = threadInfo(process, row);
   const backend = process.backend;
   const scratch = new Uint32Array(1);
@@ -178,6 +187,16 @@ export function endThread(
   discardApcs(process.mem, info.tid);
   backend.ioctl(process.table.fdOf(info.object), NTSYNC_IOC_EVENT_SET, scratch);
   process.table.release(info.object);
+}
+
+/** {@linkcode claimEnd} then {@linkcode finishEnd}: false if it had ended. */
+export function endThread(
+  process: NtProcess,
+  row: number,
+  exitCode: number,
+): boolean {
+  if (!claimEnd(process, row, exitCode)) return false;
+  finishEnd(process, row);
   return true;
 }
 

@@ -29,7 +29,14 @@ import { Event } from "./event.ts";
 import { Mutex } from "./mutex.ts";
 import { CONSTRUCT, type ObjectKind, type SyncObject } from "./object.ts";
 import { Semaphore } from "./semaphore.ts";
-import { checkU32, closedError, describe, U32_MAX } from "./validate.ts";
+import {
+  checkOptionNames,
+  checkU32,
+  closedError,
+  describe,
+  type OptionNames,
+  U32_MAX,
+} from "./validate.ts";
 import {
   decodeWait,
   decodeWaitReturn,
@@ -84,6 +91,9 @@ function an(kind: ObjectKind): string {
 
 /** Async waits keep at most this many idle slots for reuse. */
 const POOL_LIMIT = 8;
+
+/** What `createEvent` accepts. */
+const EVENT_OPTIONS: OptionNames = { manual: true, signaled: true };
 
 /**
  * One ntsync instance: objects are created on it, and only objects of the
@@ -238,7 +248,9 @@ export class Device implements Disposable {
    * using stop = dev.createEvent({ manual: true }); // stays set for everyone
    * ```
    *
-   * @throws {TypeError} when `manual`/`signaled` is given and not a boolean.
+   * @throws {TypeError} when `manual`/`signaled` is given and not a boolean,
+   * or `options` names another key (a misspelt `manaul` would otherwise make
+   * an auto-reset event).
    */
   createEvent(options: EventOptions = {}): Event {
     const op = "createEvent";
@@ -248,6 +260,7 @@ export class Device implements Disposable {
         `${op}: options must be an object, got ${describe(options)}`,
       );
     }
+    checkOptionNames(op, options, EVENT_OPTIONS);
     const { manual = false, signaled = false } = options;
     if (typeof manual !== "boolean") {
       throw new TypeError(
@@ -335,7 +348,8 @@ export class Device implements Disposable {
     try {
       this.backend.ioctl(fd, readRequest, this.#create);
     } catch (err) {
-      if (!(err instanceof NtsyncError)) throw err;
+      // A reaped thread's calls all fail ESRCH: that says nothing of `fd`.
+      if (!(err instanceof NtsyncError) || err.errno === Errno.ESRCH) throw err;
       // MUTEX_READ reports an abandoned mutex as EOWNERDEAD: still a mutex.
       if (kind !== "mutex" || err.errno !== Errno.EOWNERDEAD) {
         throw new TypeError(
@@ -425,19 +439,17 @@ export class Device implements Disposable {
     const count = prepareWait(this, slot, op, objects, options);
     const backend = this.backend;
     for (;;) {
-      let result: WaitResult | undefined;
-      if (backend.tryIoctl) {
-        // No exception for an outcome: a poll that times out stays cheap.
-        const r = backend.tryIoctl(this.fd, request, slot.args);
-        result = decodeWaitReturn(slot, op, objects, count, all, r, request);
-      } else {
-        try {
-          backend.ioctl(this.fd, request, slot.args);
-          result = decodeWait(slot, op, objects, count, all, undefined);
-        } catch (err) {
-          result = decodeWait(slot, op, objects, count, all, err);
-        }
-      }
+      // No exception for an outcome: a poll that times out stays cheap.
+      const r = backend.tryIoctl(this.fd, request, slot.args);
+      const result = decodeWaitReturn(
+        slot,
+        op,
+        objects,
+        count,
+        all,
+        r,
+        request,
+      );
       if (result !== undefined) return result;
       // EINTR: again, with the same absolute timeout.
     }

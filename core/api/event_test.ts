@@ -128,6 +128,11 @@ testEachBackend("event: createEvent checks its options", (backend) => {
     name: "TypeError",
     message: /createEvent: options must be an object/,
   });
+  assert.throws(() => dev.createEvent({ manaul: true } as never), {
+    name: "TypeError",
+    message:
+      'createEvent: unknown option "manaul" (did you mean "manual"?); the options are manual, signaled',
+  });
 });
 
 testEachBackend("event: closed handles throw TypeError", (backend) => {

@@ -23,7 +23,7 @@ export {
 } from "./device.ts";
 export { type ObjectKind, SyncObject } from "./object.ts";
 export { Semaphore, type SemaphoreState } from "./semaphore.ts";
-export { Mutex, type MutexState } from "./mutex.ts";
+export { Mutex, MutexGuard, type MutexState } from "./mutex.ts";
 export { Event, type EventState } from "./event.ts";
 export type {
   WaitAbandoned,
@@ -42,5 +42,6 @@ export type {
   BackendKind,
   ClockName,
   IoctlAsyncOptions,
+  ReapOptions,
   ShareToken,
 } from "../backend.ts";

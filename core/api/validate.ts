@@ -148,3 +148,67 @@ export function checkDeadline(op: string, value: unknown): bigint {
 export function closedError(op: string, what: string): TypeError {
   return new TypeError(`${op}: the ${what} is closed`);
 }
+
+/** The option names an operation accepts, each mapped to `true`. */
+export type OptionNames = Readonly<Record<string, true>>;
+
+/**
+ * Check that `options` names no option outside `allowed`: a misspelt key
+ * (`{ timout: 0 }`) would otherwise be ignored silently, and the wait would
+ * block forever. One `for...in` over the few keys an options object has.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkOptionNames } from "./validate.ts";
+ * const WAIT = { owner: true, timeout: true } as const;
+ * checkOptionNames("waitAny", { timeout: 0 }, WAIT); // fine
+ * assert.throws(() => checkOptionNames("waitAny", { timout: 0 }, WAIT), {
+ *   name: "TypeError",
+ *   message:
+ *     'waitAny: unknown option "timout" (did you mean "timeout"?); the options are owner, timeout',
+ * });
+ * ```
+ *
+ * @throws {TypeError} naming the first unknown key and the allowed ones.
+ */
+export function checkOptionNames(
+  op: string,
+  options: object,
+  allowed: OptionNames,
+): void {
+  for (const key in options) {
+    if (allowed[key] !== true) throw unknownOption(op, key, allowed);
+  }
+}
+
+function unknownOption(
+  op: string,
+  key: string,
+  allowed: OptionNames,
+): TypeError {
+  const names = Object.keys(allowed);
+  const near = names.find((name) => editDistance(name, key) <= 2);
+  return new TypeError(
+    `${op}: unknown option ${JSON.stringify(key)}${
+      near === undefined ? "" : ` (did you mean "${near}"?)`
+    }; the options are ${names.join(", ")}`,
+  );
+}
+
+/** Levenshtein distance, for "did you mean" (short names only: cold path). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        prev[j] + 1,
+        row[j - 1] + 1,
+        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}

@@ -369,6 +369,51 @@ testEachBackend("misuse: counts, owners, timeouts, clocks", (backend) => {
 });
 
 testEachBackend(
+  "misuse: a misspelt option is a TypeError naming it, not a wait forever",
+  async (backend) => {
+    using dev = openDevice(backend);
+    using ev = dev.createEvent(); // never set: an ignored timeout would hang
+    const allowed =
+      "the options are owner, timeout, deadline, clock, alert, signal";
+    assert.throws(() => dev.waitAny([ev], { timout: 0 } as never), {
+      name: "TypeError",
+      message:
+        `waitAny: unknown option "timout" (did you mean "timeout"?); ${allowed}`,
+    });
+    assert.throws(() => dev.waitAll([ev], { timeout: 0, ownr: 3 } as never), {
+      name: "TypeError",
+      message:
+        `waitAll: unknown option "ownr" (did you mean "owner"?); ${allowed}`,
+    });
+    await assert.rejects(dev.waitAnyAsync([ev], { wait: 1 } as never), {
+      name: "TypeError",
+      message: `waitAnyAsync: unknown option "wait"; ${allowed}`,
+    });
+    // Every documented option is accepted together.
+    using alert = dev.createEvent();
+    assert.deepEqual(
+      dev.waitAny([ev], {
+        owner: 5,
+        deadline: 0n,
+        clock: "realtime",
+        alert,
+      }),
+      { status: "timeout" },
+    );
+    assert.deepEqual(
+      await dev.waitAnyAsync([ev], {
+        owner: 5,
+        timeout: 0,
+        clock: "monotonic",
+        alert,
+        signal: new AbortController().signal,
+      }),
+      { status: "timeout" },
+    );
+  },
+);
+
+testEachBackend(
   "misuse: a wait-all naming an object twice is a TypeError",
   (backend) => {
     using dev = openDevice(backend);

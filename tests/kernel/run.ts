@@ -19,7 +19,11 @@
  * With no command, the guest runs deno.json's `test` task as
  * `deno test --no-check <the task's flags>` (see {@linkcode defaultCommand}),
  * with `NTSYNC_TEST_BACKENDS=native,emulated`: the whole suite on the real
- * driver and on the emulated engine.
+ * driver and on the emulated engine; then the npm package (built, packed and
+ * installed into a fresh project with koffi, see `npm_stage.ts`) runs its
+ * tests on the native backend with Node + koffi and with Bun + bun:ffi
+ * (the host's node and bun binaries are staged at /usr/local/bin, with the
+ * libraries ldd names). `NTSYNC_KERNEL_NPM=0` leaves the npm part out.
  *
  * **Type checking under TCG is very slow**: about 75 s to check one small
  * test file and about 3 min per Worker module graph (`deno test` checks
@@ -95,6 +99,13 @@ import { newNonce } from "./marker.ts";
 import { INTERRUPTED_STATUS, verdict } from "./outcome.ts";
 import { boot } from "./qemu.ts";
 import {
+  GUEST_BUN,
+  GUEST_NODE,
+  type NpmStage,
+  prepareNpm,
+  withNpmRuns,
+} from "./npm_stage.ts";
+import {
   buildStage,
   GUEST_MODULE,
   stageAtSamePath,
@@ -165,6 +176,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const t0 = performance.now();
+  const defaultRun = JSON.stringify(opts.command) ===
+    JSON.stringify(
+      defaultCommand(
+        await Deno.readTextFile(join(HERE, "../../deno.json")).catch(() =>
+          undefined
+        ),
+      ),
+    );
+  const withNpm = Deno.env.get("NTSYNC_KERNEL_NPM") !== "0";
   const repoRoot = (await run("git", ["rev-parse", "--show-toplevel"], {
     cwd: HERE,
   })).stdout.trim();
@@ -195,9 +215,16 @@ async function main(): Promise<number> {
   };
   const signals = ["SIGINT", "SIGTERM"] as const;
   for (const s of signals) Deno.addSignalListener(s, onSignal);
+  let npm: NpmStage | undefined;
   try {
     const deno = await denoBinary();
     const files = await projectFiles(repoRoot);
+    if (withNpm) {
+      npm = await prepareNpm();
+      if (defaultRun) {
+        opts.command = withNpmRuns(opts.command, npm.projectDir);
+      }
+    }
     const init = initScript({
       nonce,
       modulePath: GUEST_MODULE,
@@ -224,7 +251,14 @@ async function main(): Promise<number> {
       denoBin: deno,
       ntsyncKo: kernel.ntsyncKo,
       init,
+      extraBinaries: npm
+        ? [
+          { bin: npm.node, guestPath: GUEST_NODE },
+          { bin: npm.bun, guestPath: GUEST_BUN },
+        ]
+        : [],
     });
+    if (npm) await stageAtSamePath(root, npm.projectDir);
     // Fill the DENO_DIR against the staged lockfile, then stage it.
     const stagedProject = join(root, repoRoot.replace(/^\/+/, ""));
     await populateDenoDir({
@@ -273,6 +307,9 @@ async function main(): Promise<number> {
       log(`kept staging tree ${root} and image ${image}`);
     } else {
       await Deno.remove(stageDir, { recursive: true }).catch(() => {});
+    }
+    for (const d of npm ? [npm.projectDir, npm.packDir] : []) {
+      await Deno.remove(d, { recursive: true }).catch(() => {});
     }
   }
   return status;

@@ -34,6 +34,8 @@ export interface StageInputs {
   ntsyncKo: string;
   /** Text of /init. */
   init: string;
+  /** More binaries (node, bun), each with the libraries ldd names. */
+  extraBinaries?: readonly { bin: string; guestPath: string }[];
 }
 
 /** Maps a guest absolute path into the staging tree. */
@@ -75,6 +77,32 @@ async function write(
   await Deno.chmod(dest, mode); // writeTextFile's mode is masked by umask
 }
 
+/**
+ * Puts an ELF binary at `guestPath`, with the shared libraries `ldd` names
+ * at their own paths.
+ */
+export async function putBinary(
+  root: string,
+  guestPath: string,
+  bin: string,
+): Promise<void> {
+  await put(root, guestPath, bin);
+  // ldd exits 1 for a static binary; parseLdd knows that answer.
+  const ldd = await run("ldd", [bin], { allowFailure: true });
+  if (
+    ldd.code !== 0 && !/not a dynamic executable/.test(ldd.stdout + ldd.stderr)
+  ) {
+    throw new Error(`ldd ${bin} failed: ${ldd.stderr.trim()}`);
+  }
+  for (const lib of parseLdd(ldd.stdout)) {
+    // Copy the content (follow symlinks: libc.so.6 may be a link).
+    const dest = inRoot(root, lib);
+    if (await exists(dest)) continue;
+    await Deno.mkdir(dirname(dest), { recursive: true });
+    await Deno.copyFile(await Deno.realPath(lib), dest);
+  }
+}
+
 /** Creates the staging tree described by `s`. */
 export async function buildStage(s: StageInputs): Promise<void> {
   const root = s.root;
@@ -98,19 +126,9 @@ export async function buildStage(s: StageInputs): Promise<void> {
   }
 
   // deno and the glibc pieces it links against, at the paths ldd names.
-  await put(root, GUEST_DENO, s.denoBin);
-  // ldd exits 1 for a static binary; parseLdd knows that answer.
-  const ldd = await run("ldd", [s.denoBin], { allowFailure: true });
-  if (
-    ldd.code !== 0 && !/not a dynamic executable/.test(ldd.stdout + ldd.stderr)
-  ) {
-    throw new Error(`ldd ${s.denoBin} failed: ${ldd.stderr.trim()}`);
-  }
-  for (const lib of parseLdd(ldd.stdout)) {
-    // Copy the content (follow symlinks: libc.so.6 may be a link).
-    const dest = inRoot(root, lib);
-    await Deno.mkdir(dirname(dest), { recursive: true });
-    await Deno.copyFile(await Deno.realPath(lib), dest);
+  await putBinary(root, GUEST_DENO, s.denoBin);
+  for (const extra of s.extraBinaries ?? []) {
+    await putBinary(root, extra.guestPath, extra.bin);
   }
 
   await put(root, GUEST_MODULE, s.ntsyncKo);

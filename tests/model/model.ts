@@ -155,6 +155,16 @@ export class ModelBackend implements Backend {
   }
 
   /** `ioctl(fd, request, arg)` with the spec's checks in the spec's order. */
+  /** As `ioctl`, with a failure returned as the negated errno. */
+  tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    try {
+      return this.ioctl(fd, request, arg);
+    } catch (err) {
+      if (err instanceof NtsyncError) return -err.errno;
+      throw err;
+    }
+  }
+
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const entry = this.#fds.get(fd);
     // The VFS rejects a closed fd before any driver code runs.

@@ -5,7 +5,11 @@
  * @module
  */
 
-import type { Libc, LibcSymbols } from "../../ffi/libc.ts";
+import { type Libc, libc, type LibcSymbols } from "../../ffi/libc.ts";
+
+// The real libc gives the fake its addresses; loaded outside the tests, it
+// stays loaded (Deno's sanitizer would count it as a leak of the test).
+libc();
 
 /** One recorded ioctl call. */
 export interface IoctlCall {
@@ -31,6 +35,10 @@ export class FakeLibc implements Libc {
   onIoctl?: (call: IoctlCall, buf: Uint8Array | null) => void;
   readonly symbols: LibcSymbols;
   unload(): void {}
+  /** Real addresses: the backend checks a wait's `objs` against them. */
+  addressOf(view: ArrayBufferView): bigint {
+    return libc().addressOf(view);
+  }
 
   constructor() {
     const ioctl = (fd: number, request: bigint, arg: unknown): number => {

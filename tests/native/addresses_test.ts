@@ -5,6 +5,9 @@
 
 import assert from "node:assert/strict";
 import { AddressRegistry, readFds } from "../../ffi/addresses.ts";
+import { libc } from "../../ffi/libc.ts";
+
+libc(); // loaded outside the tests: it stays loaded
 
 Deno.test("addressOf is the view's real address, the same each time", () => {
   const reg = new AddressRegistry();

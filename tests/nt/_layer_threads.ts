@@ -28,3 +28,8 @@ export function report_tid(
   k32.SetEvent(p.done);
   return tid;
 }
+
+/** Does nothing: what `warmUpThreads` runs. */
+export function nop(): number {
+  return 0;
+}

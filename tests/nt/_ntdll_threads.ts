@@ -45,3 +45,8 @@ export const apc = { count: 0 };
 export function apc_proc(_k32: Kernel32, _param: unknown): void {
   apc.count++;
 }
+
+/** Does nothing: what `warmUpThreads` runs. */
+export function nop(): number {
+  return 0;
+}

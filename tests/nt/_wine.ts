@@ -9,6 +9,7 @@
 
 import { backendsUnderTest } from "../_backends.ts";
 import type { Backend } from "../../mod.ts";
+import { Kernel32 } from "../../nt/mod.ts";
 
 let passed = 0;
 
@@ -39,5 +40,24 @@ export function wineTest(
 ): void {
   for (const backend of backendsUnderTest()) {
     Deno.test(`${backend.kind}: ${file} ${name}`, () => fn(backend));
+  }
+}
+
+/**
+ * Start and join one thread running `threads`' `nop` export, without
+ * blocking the event loop. Under `deno test` a Worker's first start
+ * type-checks its module graph, which can take longer than the timeouts
+ * Wine gives a new thread; the ported tests block right after
+ * `CreateThread`, as Wine's do, so each test module warms its thread module
+ * up once first.
+ */
+export async function warmUpThreads(threads: string): Promise<void> {
+  const k32 = Kernel32.open("emulated");
+  try {
+    const thread = k32.CreateThread(threads, "nop", null);
+    await k32.threadStarted(thread);
+    await k32.joinThreads();
+  } finally {
+    k32.close();
   }
 }

@@ -226,7 +226,10 @@ export function setApcCount(n: number): void {
 
 // --------------------------------------------------------------- helpers
 
-/** A thread that returns at once (a handle of a type that cannot be signaled). */
-export function exit_at_once(_k32: Kernel32, _unused: unknown): number {
+/**
+ * Returns at once: the thread `warmUpThreads` starts, and the exited thread
+ * whose handle `test_signalandwait` uses as one that cannot be signaled.
+ */
+export function nop(_k32: Kernel32, _unused: unknown): number {
   return 0;
 }

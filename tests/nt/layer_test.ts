@@ -37,8 +37,10 @@ import {
 } from "../../nt/mod.ts";
 import { InitializeObjectAttributes, OBJ_OPENIF } from "../../nt/ntdll.ts";
 import { backendsUnderTest } from "../_backends.ts";
+import { warmUpThreads } from "./_wine.ts";
 
 const THREADS = new URL("./_layer_threads.ts", import.meta.url).href;
+await warmUpThreads(THREADS);
 
 for (const backend of backendsUnderTest()) {
   const name = (s: string) => `${backend.kind}: nt layer: ${s}`;

@@ -32,9 +32,10 @@ import {
 } from "../../nt/mod.ts";
 import { EventBasicInformation } from "../../nt/info.ts";
 import { apc } from "./_ntdll_threads.ts";
-import { hex, ok, wineTest } from "./_wine.ts";
+import { hex, ok, warmUpThreads, wineTest } from "./_wine.ts";
 
 const THREADS = new URL("./_ntdll_threads.ts", import.meta.url).href;
+await warmUpThreads(THREADS);
 
 wineTest("ntdll:sync", "test_event", (backend) => {
   using k32 = Kernel32.open(backend);

@@ -1,0 +1,84 @@
+/**
+ * The table of libc functions the native backend calls and the interface
+ * each runtime's loader gives over them (see `libc.ts`).
+ *
+ * @module
+ */
+
+/** The library loaded (glibc's soname; Linux only). */
+export const LIBC_NAME = "libc.so.6";
+
+/** A C type in {@linkcode LIBC_SYMBOLS}. */
+export type CType =
+  | "i32"
+  | "u64"
+  | "usize"
+  | "isize"
+  | "buffer"
+  | "pointer";
+
+/** One libc function: its parameter and result types. */
+export interface CFunction {
+  readonly parameters: readonly CType[];
+  readonly result: CType;
+  /** Absent from some C libraries: then `null` in the loaded table. */
+  readonly optional?: boolean;
+}
+
+/**
+ * Every libc function the native backend calls. Variadic C functions
+ * (`open`, `ioctl`, `fcntl`) are declared with the fixed arguments they are
+ * used with; on x86-64 and aarch64 Linux that is the same calling sequence.
+ */
+export const LIBC_SYMBOLS = {
+  /** `int open(const char *path, int flags)` */
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  /** `int close(int fd)` */
+  close: { parameters: ["i32"], result: "i32" },
+  /** `int ioctl(int fd, unsigned long request, void *arg)` */
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  /** `int fcntl(int fd, int cmd, int arg)`: F_DUPFD_CLOEXEC for async waits */
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /** `ssize_t read(int fd, void *buf, size_t n)`: /proc reads only */
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** `int clock_gettime(clockid_t clock, struct timespec *ts)` */
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+  /** `int *__errno_location(void)`: this thread's errno */
+  __errno_location: { parameters: [], result: "pointer" },
+  /** `pid_t gettid(void)` (glibc 2.30+; only to watch a wait worker) */
+  gettid: { parameters: [], result: "i32", optional: true },
+} as const satisfies Record<string, CFunction>;
+
+/** A pointer argument: a view whose memory the call reads or writes, or NULL. */
+export type CBuffer = ArrayBufferView | null;
+
+/** The loaded functions, the same on every runtime. */
+export interface LibcSymbols {
+  open(path: CBuffer, flags: number): number;
+  close(fd: number): number;
+  ioctl(fd: number, request: bigint, arg: CBuffer): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  read(fd: number, buf: CBuffer, n: bigint): number | bigint;
+  clock_gettime(clock: number, ts: CBuffer): number;
+  /** Present where the C library has it. */
+  gettid: (() => number) | null;
+}
+
+/** This thread's view of libc. */
+export interface Libc {
+  /** The library that was loaded. */
+  readonly name: string;
+  /** The functions. */
+  readonly symbols: LibcSymbols;
+  /**
+   * This thread's `errno` after the last failing call, as `errno[0]`: taken
+   * right after the call, with no other call (which could overwrite it) in
+   * between. Deno and Bun map the variable itself; koffi keeps it per
+   * thread for each call.
+   */
+  readonly errno: { readonly [index: number]: number };
+  /** The address of a view's first byte (`0n` for a view with no memory). */
+  addressOf(view: ArrayBufferView): bigint;
+  /** Unload the library (only for a handle from {@linkcode loadLibc} that was never adopted). */
+  unload(): void;
+}

@@ -1,0 +1,120 @@
+// The installed npm package, tested where users run it: Node (20 and
+// newer) and Bun, from a fresh project that installed the packed tarball.
+// Run by tools/test_npm.ts as `<runtime> package_test.mjs` inside that
+// project; BACKEND=native runs the conformance on /dev/ntsync instead.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  chooseAutoBackend,
+  getBackend,
+  NtsyncError,
+  openDevice,
+} from "@ntsync/ntsync";
+import { EXTRA_CHECKS, SELFTESTS } from "@ntsync/ntsync/conformance";
+import { Errno } from "@ntsync/ntsync/uapi";
+import { runWorkerStress } from "./stress.mjs";
+
+const kind = process.env.BACKEND ?? "emulated";
+const runtime = typeof globalThis.Bun !== "undefined" ? "bun" : "node";
+const pkg = new URL(".", import.meta.resolve("@ntsync/ntsync"));
+
+for (const t of SELFTESTS) {
+  test(`selftest ${t.name} (${kind}, ${runtime})`, async () => {
+    await t.run(getBackend(kind));
+  });
+}
+
+for (const t of EXTRA_CHECKS) {
+  test(`conformance ${t.name} (${kind}, ${runtime})`, async () => {
+    await t.run(getBackend(kind));
+  });
+}
+
+test(`Workers: a mutex-protected counter and an event ping-pong (${kind}, ${runtime})`, async () => {
+  const { counter, expected, rounds, pongs } = await runWorkerStress(kind);
+  assert.equal(counter, expected);
+  assert.equal(pongs, rounds);
+});
+
+test(`the typed API (${kind}, ${runtime})`, async () => {
+  const dev = openDevice(kind);
+  try {
+    const sem = dev.createSemaphore(0, 2);
+    assert.equal(dev.waitAny([sem], { timeout: 0 }).status, "timeout");
+    const waiting = dev.waitAnyAsync([sem]);
+    sem.release(1);
+    assert.equal((await waiting).status, "signaled");
+    assert.throws(() => sem.release(5), (e) => NtsyncError.is(e, "EOVERFLOW"));
+  } finally {
+    dev.close(); // closes the semaphore too
+  }
+});
+
+test(`importing the package and using the emulated backend loads no FFI and no threads (${runtime})`, () => {
+  const child = new URL("./no_ffi_child.mjs", import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [child], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").at(-1)), []);
+});
+
+if (kind === "emulated") {
+  test(`auto falls back to emulated with the reason (${runtime})`, () => {
+    const { backend, reason } = chooseAutoBackend();
+    assert.equal(backend.kind, "emulated");
+    assert.match(reason, /ntsync/);
+  });
+
+  test(`the native backend's libc on ${runtime}: errno of a failing ioctl, on this thread`, async () => {
+    const { libc, cString, O_RDONLY, O_CLOEXEC } = await import(
+      new URL("./ffi/libc.js", pkg).href
+    );
+    const { NativeBackend } = await import(
+      new URL("./ffi/native.js", pkg).href
+    );
+    const lib = libc();
+    const fd = lib.symbols.open(cString("/dev/null"), O_RDONLY | O_CLOEXEC);
+    assert.ok(fd >= 0, `open /dev/null: errno ${lib.errno[0]}`);
+    const nt = new NativeBackend(lib);
+    const args = new Uint8Array(8);
+    assert.throws(
+      () => nt.ioctl(fd, 0x40084e80, args), // NTSYNC_IOC_CREATE_SEM
+      (e) => e instanceof NtsyncError && e.errno === Errno.ENOTTY,
+    );
+    nt.close(fd);
+    assert.throws(
+      () => nt.ioctl(fd, 0x40084e80, args),
+      (e) => e instanceof NtsyncError && e.errno === Errno.EBADF,
+    );
+    const objs = new Int32Array(4);
+    const at = nt.addressOf(objs);
+    assert.ok(at > 0n);
+    assert.equal(nt.addressOf(objs), at);
+    assert.ok(nt.now() > 0n);
+  });
+
+  test(`the native wait pool on ${runtime}: a worker thread runs the ioctl and reads its own errno`, async () => {
+    const { libc, cString, O_RDONLY, O_CLOEXEC } = await import(
+      new URL("./ffi/libc.js", pkg).href
+    );
+    const { WaitPool } = await import(new URL("./ffi/wait_pool.js", pkg).href);
+    const lib = libc();
+    const fd = lib.symbols.open(cString("/dev/null"), O_RDONLY | O_CLOEXEC);
+    const pool = new WaitPool({ maxIdle: 0 });
+    try {
+      const run = pool.run({
+        fd,
+        request: 0xc0284e82, // NTSYNC_IOC_WAIT_ANY
+        args: new Uint8Array(40),
+        objs: new Int32Array([fd]),
+        sliced: false,
+      });
+      const out = await run.done;
+      assert.equal(out.result, -1);
+      assert.equal(out.errno, Errno.ENOTTY);
+    } finally {
+      pool.trim();
+      lib.symbols.close(fd);
+    }
+  });
+}
