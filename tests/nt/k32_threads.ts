@@ -8,15 +8,18 @@
  * @module
  */
 
-import { INFINITE, type Kernel32, WAIT_ABANDONED } from "../../nt/mod.ts";
+import {
+  INFINITE,
+  type Kernel32,
+  STATUS_USER_APC,
+  STATUS_WAIT_0,
+  WAIT_ABANDONED,
+  WAIT_IO_COMPLETION,
+  WAIT_OBJECT_0,
+  WAIT_TIMEOUT,
+  WaitAll,
+} from "../../nt/mod.ts";
 import { CheckLog, type ThreadCheck } from "./_check_log.ts";
-
-const STATUS_USER_APC = 0x000000c0;
-const STATUS_WAIT_0 = 0x00000000;
-const WAIT_IO_COMPLETION = 0x000000c0;
-const WAIT_OBJECT_0 = 0;
-const WAIT_TIMEOUT = 0x102;
-const WaitAll = 0;
 
 // ---------------------------------------------------------------- test_mutex
 
