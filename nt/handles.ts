@@ -238,10 +238,19 @@ export class HandleTable {
     this.#free(index);
   }
 
+  /**
+   * Called (under the process lock) when a thread object goes, with its
+   * thread row: the thread has ended and no handle names it any more.
+   */
+  onThreadFreed: ((row: number) => void) | undefined;
+
   #free(index: number): void {
     const w = this.#w;
     const r = this.#row(index);
     const fd = w[r + OBJ.fd];
+    if (w[r + OBJ.type] === TYPE_CODES.thread && w[r + OBJ.extra] > 0) {
+      this.onThreadFreed?.(w[r + OBJ.extra] - 1);
+    }
     if (w[r + OBJ.name] > 0) freeName(this.#mem, w[r + OBJ.name] - 1);
     w.fill(0, r, r + OBJ.words);
     try {

@@ -90,7 +90,7 @@ import {
   STATUS_USER_APC,
   STATUS_WAIT_0,
 } from "./status.ts";
-import { type ThreadInfo, ThreadState, threadState } from "./threads.ts";
+import { threadAlive, type ThreadInfo } from "./threads.ts";
 import { type NtTimeout, toKernelTimeout } from "./timeout.ts";
 
 /** A box a handle is written to: element 0. */
@@ -207,7 +207,7 @@ export class Ntdll {
   }
 
   #checkAlive(): void {
-    if (threadState(this.#process, this.#thread.row) !== ThreadState.running) {
+    if (!threadAlive(this.#process, this.#thread.row, this.#thread.tid)) {
       throw new ThreadTerminated();
     }
   }

@@ -18,6 +18,7 @@ import {
 } from "../mod.ts";
 import { HandleTable } from "./handles.ts";
 import { HDR, SharedProcessMemory } from "./shared.ts";
+import { freeThreadRow } from "./threads.ts";
 
 /**
  * What a Worker needs to join a process (structured-cloneable).
@@ -64,6 +65,7 @@ export class NtProcess {
     this.deviceFd = deviceFd;
     this.mem = mem;
     this.table = new HandleTable(mem, backend);
+    this.table.onThreadFreed = (row) => freeThreadRow(this, row);
     this.owner = owner;
   }
 

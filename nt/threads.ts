@@ -122,6 +122,20 @@ export function hasEntered(process: NtProcess, row: number): boolean {
     threadState(process, row) !== ThreadState.running;
 }
 
+/**
+ * Whether thread `tid` in row `row` still runs (a row freed and reused by
+ * another thread is not its own any more).
+ */
+export function threadAlive(
+  process: NtProcess,
+  row: number,
+  tid: number,
+): boolean {
+  const w = process.mem.words;
+  return Atomics.load(w, base(row) + THREAD.state) === ThreadState.running &&
+    w[base(row) + THREAD.tid] === tid;
+}
+
 /** The thread's state (`ThreadState`). */
 export function threadState(process: NtProcess, row: number): number {
   return Atomics.load(process.mem.words, base(row) + THREAD.state);
@@ -221,8 +235,21 @@ export function rowOfObject(process: NtProcess, object: number): number {
   return process.table.extraOf(object) - 1;
 }
 
-/** Close a finished thread's private events (its row stays for its exit code). */
+/**
+ * Free the row of a thread that has ended and that no handle names any
+ * more (its thread object is going): close its private events.
+ */
+export function freeThreadRow(process: NtProcess, row: number): void {
+  const w = process.mem.words;
+  const b = base(row);
+  if (w[b + THREAD.state] !== ThreadState.exited) return;
+  closeThreadEvents(process, row);
+  w.fill(0, b, b + THREAD.words);
+}
+
+/** Close a thread's private events (alert, kill, start gate). */
 export function closeThreadEvents(process: NtProcess, row: number): void {
+  if (threadState(process, row) === ThreadState.free) return;
   const info = threadInfo(process, row);
   for (const fd of [info.alertFd, info.killFd, info.startFd]) {
     try {

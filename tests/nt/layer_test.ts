@@ -37,6 +37,9 @@ import {
 } from "../../nt/mod.ts";
 import { InitializeObjectAttributes, OBJ_OPENIF } from "../../nt/ntdll.ts";
 import { backendsUnderTest } from "../_backends.ts";
+import { NtProcess } from "../../nt/process.ts";
+import { THREAD } from "../../nt/shared.ts";
+import { createThreadRow, endThread } from "../../nt/threads.ts";
 import { warmUpThreads } from "./_wine.ts";
 
 const THREADS = new URL("./_layer_threads.ts", import.meta.url).href;
@@ -278,6 +281,27 @@ for (const backend of backendsUnderTest()) {
         await k32.joinThreads();
       } finally {
         k32.close();
+      }
+    },
+  );
+
+  Deno.test(
+    name(
+      "more threads over time than the thread table has rows: an ended thread with no handle frees its row",
+    ),
+    () => {
+      const process = NtProcess.create(backend);
+      try {
+        for (let i = 0; i < 3 * THREAD.max; i++) {
+          const info = createThreadRow(process, false, 1000 + i);
+          assert.ok(info, `row for thread ${i}`);
+          const handle = process.table.addHandle(info.object, 0x1F_FFFF);
+          assert.ok(endThread(process, info.row, i));
+          assert.ok(process.table.close(handle));
+        }
+      } finally {
+        process.table.closeAll();
+        process.close();
       }
     },
   );
