@@ -1,6 +1,6 @@
 /**
- * Conformance checks beyond the kernel selftests: what spec §0–§3 and the
- * ioctl-surface contract promise that the selftests never exercise.
+ * Conformance checks beyond the kernel selftests: what docs/semantics.md and the
+ * ioctl surface's contract (the README's "The ioctl surface") promise that the selftests never exercise.
  *
  * @module
  */
@@ -48,6 +48,7 @@ import {
   waitAllBeforeWaitAny,
 } from "./extra/queueing.ts";
 import { ioctlAsyncAbort, ioctlAsyncWait } from "./extra/async.ts";
+import { reapRevokes, threadIds } from "./extra/threads.ts";
 
 /** Every extra check, each `{ name, run(backend) }`. */
 export const EXTRA_CHECKS: readonly ConformanceTest[] = Object.freeze([
@@ -84,4 +85,6 @@ export const EXTRA_CHECKS: readonly ConformanceTest[] = Object.freeze([
   closeDuringWait,
   ioctlAsyncWait,
   ioctlAsyncAbort,
+  threadIds,
+  reapRevokes,
 ]);

@@ -73,10 +73,9 @@ export interface Backend {
    * As {@linkcode Backend.ioctl}, but a failure is returned as the negated
    * errno (e.g. `-110` for ETIMEDOUT) instead of thrown: building an
    * `NtsyncError` costs about a microsecond, far more than a poll that
-   * times out. Both built-in backends have it; the typed API uses it when
-   * present.
+   * times out. The typed API makes every call through it.
    */
-  tryIoctl?(fd: number, request: number, arg: ArrayBufferView | null): number;
+  tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number;
   /** As {@linkcode Backend.ioctl}, but a wait does not block the event loop. */
   ioctlAsync(
     fd: number,
@@ -104,8 +103,8 @@ export interface Backend {
    * the kernel and Wine's server clean up after a thread that died. Once it
    * returns:
    * - no wait of that attachment is queued, and none acquires anything later;
-   * - every pending or later call through that attachment fails with
-   *   `NtsyncError` ESRCH (3) and changes no state;
+   * - every pending or later call through that attachment (`share` and
+   *   `reap` too) fails with `NtsyncError` ESRCH (3) and changes no state;
    * - every mutex owned by the attachment's `threadId`, or by one of
    *   `options.owners`, is abandoned as `MUTEX_KILL` would (its waiters get
    *   EOWNERDEAD).

@@ -12,9 +12,13 @@ import { Errno, type ErrnoName, errnoName } from "../uapi/errno.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NtsyncError } from "./errors.ts";
  * const err = new NtsyncError(22, "NTSYNC_IOC_CREATE_SEM");
- * err.code; // "EINVAL"
+ * assert.equal(err.code, "EINVAL");
+ * assert.equal(err.message, "NTSYNC_IOC_CREATE_SEM: EINVAL (errno 22)");
+ * const full = new NtsyncError(75, "release(5)", "count 2 + 5 exceeds max 3");
+ * assert.equal(full.message, "release(5): EOVERFLOW: count 2 + 5 exceeds max 3 (errno 75)");
  * ```
  */
 export class NtsyncError extends Error {
@@ -28,10 +32,16 @@ export class NtsyncError extends Error {
    *
    * @param errno the Linux errno number
    * @param operation what failed, used in the message
+   * @param detail what the numbers were, when the caller knows (e.g.
+   * `"count 2 + 5 exceeds max 3"`), used in the message
    */
-  constructor(errno: number, operation = "ntsync") {
+  constructor(errno: number, operation = "ntsync", detail?: string) {
     const code = errnoName(errno);
-    super(`${operation}: ${code} (errno ${errno})`);
+    super(
+      detail === undefined
+        ? `${operation}: ${code} (errno ${errno})`
+        : `${operation}: ${code}: ${detail} (errno ${errno})`,
+    );
     this.name = "NtsyncError";
     this.errno = errno;
     this.code = code;

@@ -25,6 +25,15 @@ export function reapOwners(
       `reap: options must be an object, got ${String(options)}`,
     );
   }
+  for (const key in options) {
+    if (key !== "owners") {
+      throw new TypeError(
+        `reap: unknown option ${
+          JSON.stringify(key)
+        }; the only option is owners`,
+      );
+    }
+  }
   const { owners } = options;
   if (owners === undefined) return ids;
   if (!Array.isArray(owners)) {

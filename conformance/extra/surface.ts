@@ -1,6 +1,6 @@
 /**
- * Extra checks of the ioctl dispatch and argument handling (spec §1.3, §2,
- * DESIGN "The ioctl surface"): ENOTTY for codes an fd does not take, EINVAL
+ * Extra checks of the ioctl dispatch and argument handling (`ntsync_char_ioctl()`, `ntsync_obj_ioctl()`,
+ * docs/semantics.md#errors-call-by-call, the README's "The ioctl surface"): ENOTTY for codes an fd does not take, EINVAL
  * for an object of the wrong type, EFAULT at the kernel's copy points, and
  * nothing written back on failure.
  *
@@ -73,7 +73,7 @@ const OBJECT_REQUESTS = [
   NTSYNC_IOC_EVENT_READ,
 ];
 
-/** Codes the driver does not know: nr 0x99, and old-draft sizes (spec §5.2). */
+/** Codes the driver does not know: nr 0x99, and old-draft sizes (docs/semantics.md#older-drafts-of-the-uapi). */
 const UNKNOWN_REQUESTS = [
   0,
   0x40084e99,
@@ -92,7 +92,7 @@ const name = (request: number) =>
 /** A buffer big enough for any ntsync struct, so only dispatch can fail. */
 const roomy = () => new Uint32Array(16);
 
-/** Spec §1.3: dispatch is an exact match per fd kind; anything else is ENOTTY. */
+/** ntsync_char_ioctl(), ntsync_obj_ioctl(): dispatch is an exact match per fd kind; anything else is ENOTTY. */
 export const requestCodesEnotty: ConformanceTest = defineCheck(
   "request_codes_enotty",
   (s: Session) => {
@@ -153,7 +153,7 @@ export const requestCodesEnotty: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2: an object ioctl on an object of another type is EINVAL and changes nothing. */
+/** docs/semantics.md#errors-call-by-call: an object ioctl on an object of another type is EINVAL and changes nothing. */
 export const wrongTypeEinval: ConformanceTest = defineCheck(
   "wrong_type_einval",
   (s: Session) => {
@@ -228,7 +228,8 @@ export const wrongTypeEinval: ConformanceTest = defineCheck(
 );
 
 /**
- * Spec §0, §2, DESIGN: `null` or a short view is EFAULT at the kernel's
+ * docs/semantics.md#errors-call-by-call, the README's "The ioctl surface": `null`
+ * or a short view is EFAULT at the kernel's
  * copy point. EVENT_* change the state and then fault; the rest fault before
  * anything changes, and SEM_RELEASE reads before checking the type.
  */
@@ -461,7 +462,7 @@ export const efaultPoints: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.4–§2.9: failures other than EFAULT-on-output write nothing back. */
+/** docs/semantics.md#errors-call-by-call: failures other than EFAULT-on-output write nothing back. */
 export const noWriteOnError: ConformanceTest = defineCheck(
   "no_write_on_error",
   (s: Session) => {

@@ -29,7 +29,14 @@ import { Event } from "./event.ts";
 import { Mutex } from "./mutex.ts";
 import { CONSTRUCT, type ObjectKind, type SyncObject } from "./object.ts";
 import { Semaphore } from "./semaphore.ts";
-import { checkU32, closedError, describe, U32_MAX } from "./validate.ts";
+import {
+  checkOptionNames,
+  checkU32,
+  closedError,
+  describe,
+  type OptionNames,
+  U32_MAX,
+} from "./validate.ts";
 import {
   decodeWait,
   decodeWaitReturn,
@@ -45,9 +52,11 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using gate = dev.createEvent({ manual: true, signaled: false });
+ * assert.deepEqual(gate.read(), { manual: true, signaled: false });
  * ```
  */
 export interface EventOptions {
@@ -63,11 +72,14 @@ export interface EventOptions {
  *
  * @example
  * ```ts
- * import { openDevice } from "./device.ts";
+ * import assert from "node:assert/strict";
+ * import { attachDevice, openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using sem = dev.createSemaphore(0, 1);
- * const worker = { postMessage(_: unknown) {} }; // stands for a real Worker
- * worker.postMessage({ device: dev.share(), sem: sem.fd });
+ * const message = structuredClone({ device: dev.share(), sem: sem.fd }); // as postMessage copies it
+ * using there = attachDevice(message.device); // in the Worker
+ * assert.equal(there.semaphore(message.sem).release(), 0);
+ * assert.equal(sem.read().count, 1);
  * ```
  */
 export interface DeviceToken {
@@ -85,6 +97,9 @@ function an(kind: ObjectKind): string {
 /** Async waits keep at most this many idle slots for reuse. */
 const POOL_LIMIT = 8;
 
+/** What `createEvent` accepts. */
+const EVENT_OPTIONS: OptionNames = { manual: true, signaled: true };
+
 /**
  * One ntsync instance: objects are created on it, and only objects of the
  * same device can be waited on together.
@@ -94,11 +109,12 @@ const POOL_LIMIT = 8;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * const sem = dev.createSemaphore(1, 1);
- * dev.waitAny([sem], { timeout: 0 }); // { status: "signaled", index: 0 }
- * dev.waitAny([sem], { timeout: 0 }); // { status: "timeout" }
+ * using sem = dev.createSemaphore(1, 1);
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), { status: "signaled", index: 0 });
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), { status: "timeout" });
  * ```
  */
 export class Device implements Disposable {
@@ -149,10 +165,11 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using there = attachDevice(dev.share()); // in a Worker, normally
-   * dev.threadId !== there.threadId; // true
+   * assert.notEqual(dev.threadId, there.threadId);
    * ```
    */
   get threadId(): number {
@@ -164,9 +181,12 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using slots = dev.createSemaphore(3, 3); // three free slots
+   * assert.deepEqual(slots.read(), { count: 3, max: 3 });
+   * assert.throws(() => dev.createSemaphore(4, 3), RangeError); // initial > max
    * ```
    *
    * @throws {RangeError} when a count is not an integer in [0, 2^32-1] or
@@ -197,10 +217,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using free = dev.createMutex();
    * using held = dev.createMutex(42); // owned by 42, count 1
+   * assert.deepEqual(free.read(), { owner: 0, count: 0, abandoned: false });
+   * assert.deepEqual(held.read(), { owner: 42, count: 1, abandoned: false });
    * ```
    *
    * @throws {RangeError} when `owner`/`count` is not an integer in
@@ -232,13 +255,21 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using wake = dev.createEvent(); // auto-reset: one waiter per set()
    * using stop = dev.createEvent({ manual: true }); // stays set for everyone
+   * wake.set();
+   * stop.set();
+   * assert.deepEqual(dev.waitAll([wake, stop], { timeout: 0 }), { status: "signaled", index: 0 });
+   * assert.deepEqual(wake.read(), { manual: false, signaled: false }); // taken
+   * assert.deepEqual(stop.read(), { manual: true, signaled: true }); // still set
    * ```
    *
-   * @throws {TypeError} when `manual`/`signaled` is given and not a boolean.
+   * @throws {TypeError} when `manual`/`signaled` is given and not a boolean,
+   * or `options` names another key (a misspelt `manaul` would otherwise make
+   * an auto-reset event).
    */
   createEvent(options: EventOptions = {}): Event {
     const op = "createEvent";
@@ -248,6 +279,7 @@ export class Device implements Disposable {
         `${op}: options must be an object, got ${describe(options)}`,
       );
     }
+    checkOptionNames(op, options, EVENT_OPTIONS);
     const { manual = false, signaled = false } = options;
     if (typeof manual !== "boolean") {
       throw new TypeError(
@@ -282,11 +314,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using sem = dev.createSemaphore(0, 1);
    * using there = attachDevice(dev.share()); // in a Worker, normally
-   * there.semaphore(sem.fd).release(); // 0
+   * assert.equal(there.semaphore(sem.fd).release(), 0); // the previous count
+   * assert.equal(sem.read().count, 1);
    * ```
    *
    * @throws {TypeError} when `fd` is not a semaphore of this device.
@@ -323,7 +357,7 @@ export class Device implements Disposable {
    * any state: its READ ioctl fails EINVAL for another type (ENOTTY,
    * EBADF for what is not an object), and a wait-all on no objects with
    * `fd` as alert is EINVAL for another instance's object and otherwise
-   * succeeds at once without touching the alert (spec §3.4).
+   * succeeds at once without touching the alert (docs/semantics.md#alerts).
    */
   #adoptCheck(kind: ObjectKind, fd: number, readRequest: number): void {
     this.#check(kind);
@@ -381,11 +415,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using a = dev.createSemaphore(0, 1);
    * using b = dev.createEvent({ signaled: true });
-   * dev.waitAny([a, b], { timeout: 0 }); // { status: "signaled", index: 1 }
+   * assert.deepEqual(dev.waitAny([a, b], { timeout: 0 }), { status: "signaled", index: 1 });
+   * assert.equal(b.read().signaled, false); // an auto-reset event is taken
    * ```
    */
   waitAny(objects: readonly SyncObject[], options?: WaitOptions): WaitResult {
@@ -398,11 +434,17 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using fork1 = dev.createMutex();
    * using fork2 = dev.createMutex();
-   * dev.waitAll([fork1, fork2], { owner: 1, timeout: 0 }); // { status: "signaled", index: 0 }
+   * assert.deepEqual(dev.waitAll([fork1, fork2], { owner: 1, timeout: 0 }), {
+   *   status: "signaled",
+   *   index: 0,
+   * });
+   * assert.equal(fork1.read().owner, 1);
+   * assert.equal(fork2.read().owner, 1);
    * ```
    */
   waitAll(objects: readonly SyncObject[], options?: WaitOptions): WaitResult {
@@ -426,19 +468,17 @@ export class Device implements Disposable {
     const count = prepareWait(this, slot, op, objects, options);
     const backend = this.backend;
     for (;;) {
-      let result: WaitResult | undefined;
-      if (backend.tryIoctl) {
-        // No exception for an outcome: a poll that times out stays cheap.
-        const r = backend.tryIoctl(this.fd, request, slot.args);
-        result = decodeWaitReturn(slot, op, objects, count, all, r, request);
-      } else {
-        try {
-          backend.ioctl(this.fd, request, slot.args);
-          result = decodeWait(slot, op, objects, count, all, undefined);
-        } catch (err) {
-          result = decodeWait(slot, op, objects, count, all, err);
-        }
-      }
+      // No exception for an outcome: a poll that times out stays cheap.
+      const r = backend.tryIoctl(this.fd, request, slot.args);
+      const result = decodeWaitReturn(
+        slot,
+        op,
+        objects,
+        count,
+        all,
+        r,
+        request,
+      );
       if (result !== undefined) return result;
       // EINTR: again, with the same absolute timeout.
     }
@@ -449,11 +489,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using sem = dev.createSemaphore(0, 1);
    * setTimeout(() => sem.release(), 10);
-   * await dev.waitAnyAsync([sem], { timeout: 1000 }); // { status: "signaled", index: 0 }
+   * const r = await dev.waitAnyAsync([sem], { timeout: 1000 });
+   * assert.deepEqual(r, { status: "signaled", index: 0 });
    * ```
    */
   waitAnyAsync(
@@ -474,6 +516,7 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using a = dev.createEvent({ manual: true });
@@ -481,7 +524,8 @@ export class Device implements Disposable {
    * const controller = new AbortController();
    * const pending = dev.waitAllAsync([a, b], { signal: controller.signal });
    * controller.abort(new Error("stop"));
-   * await pending.catch((err) => err.message); // "stop"
+   * await assert.rejects(pending, { message: "stop" });
+   * assert.equal(b.read().count, 1); // nothing was acquired
    * ```
    */
   waitAllAsync(
@@ -549,9 +593,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
+   * using sem = dev.createSemaphore(0, 1);
    * const deadline = dev.now() + 5_000_000n; // 5 ms from now
+   * assert.deepEqual(dev.waitAny([sem], { deadline }), { status: "timeout" });
+   * assert.ok(dev.now() >= deadline);
    * ```
    */
   now(clock: ClockName = "monotonic"): bigint {
@@ -570,13 +618,15 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using sem = dev.createSemaphore(0, 1);
    * const message = { device: dev.share(), sem: sem.fd };
    * // in the Worker:
    * using there = attachDevice(message.device);
-   * there.semaphore(message.sem).release(); // 0
+   * assert.equal(there.semaphore(message.sem).release(), 0);
+   * assert.equal(sem.read().count, 1);
    * ```
    */
   share(): DeviceToken {
@@ -599,14 +649,17 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using m = dev.createMutex();
    * const token = dev.share();
    * using there = attachDevice(token); // a Worker, normally
    * there.waitAny([there.mutex(m.fd)], { timeout: 0 }); // owned by there.threadId
+   * assert.equal(m.read().owner, there.threadId);
    * dev.reap(token);
-   * m.read(); // { owner: 0, count: 0, abandoned: true }
+   * assert.deepEqual(m.read(), { owner: 0, count: 0, abandoned: true });
+   * assert.deepEqual(dev.waitAny([m], { timeout: 0 }), { status: "abandoned", index: 0 });
    * ```
    *
    * @throws {TypeError} when `token` is not from this device's `share()`.
@@ -638,11 +691,15 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * const token = dev.share();
-   * const worker = { terminate() {} }; // stands for new Worker(...) given `token`
+   * let terminated = false;
+   * const worker = { terminate: () => void (terminated = true) }; // stands for new Worker(...) given `token`
    * dev.reapAndTerminate(worker, token);
+   * assert.ok(terminated);
+   * assert.throws(() => dev.reap(dev.share(), { owners: [0] }), RangeError);
    * ```
    */
   reapAndTerminate(
@@ -695,10 +752,12 @@ export class Device implements Disposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice();
  * using ev = dev.createEvent({ manual: true, signaled: true });
- * dev.waitAny([ev], { timeout: 0 }).status; // "signaled"
+ * assert.equal(dev.waitAny([ev], { timeout: 0 }).status, "signaled");
+ * assert.ok(dev.backend.kind === "native" || dev.backend.kind === "emulated");
  * ```
  */
 export function openDevice(backend: Backend | BackendChoice = "auto"): Device {
@@ -720,10 +779,11 @@ export function openDevice(backend: Backend | BackendChoice = "auto"): Device {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { attachDevice, openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using there = attachDevice(dev.share()); // normally in a Worker
- * there.fd === dev.fd; // true
+ * assert.equal(there.fd, dev.fd);
  * ```
  */
 export function attachDevice(token: DeviceToken): Device {

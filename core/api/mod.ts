@@ -4,11 +4,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./mod.ts";
  * using dev = openDevice();
  * using sem = dev.createSemaphore(1, 4);
- * dev.waitAny([sem], { timeout: 0 }); // { status: "signaled", index: 0 }
- * sem.release(2); // 0
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), { status: "signaled", index: 0 });
+ * assert.equal(sem.release(2), 0); // the previous count
+ * assert.deepEqual(sem.read(), { count: 2, max: 4 });
  * ```
  *
  * @module
@@ -23,7 +25,7 @@ export {
 } from "./device.ts";
 export { type ObjectKind, SyncObject } from "./object.ts";
 export { Semaphore, type SemaphoreState } from "./semaphore.ts";
-export { Mutex, type MutexState } from "./mutex.ts";
+export { Mutex, MutexGuard, type MutexState } from "./mutex.ts";
 export { Event, type EventState } from "./event.ts";
 export type {
   WaitAbandoned,
@@ -42,5 +44,6 @@ export type {
   BackendKind,
   ClockName,
   IoctlAsyncOptions,
+  ReapOptions,
   ShareToken,
 } from "../backend.ts";

@@ -45,6 +45,27 @@ testEachBackend(
     assert.throws(() => m.unlock(8), (err) => NtsyncError.is(err, "EPERM"));
     assert.throws(() => m.kill(8), (err) => NtsyncError.is(err, "EPERM"));
     assert.deepEqual(m.read(), { owner: 7, count: 1, abandoned: false });
+    // The message says who holds it, read just after the failure.
+    assert.throws(() => m.unlock(8), {
+      errno: 1,
+      code: "EPERM",
+      message:
+        "unlock(8): EPERM: owner 8 does not hold the mutex: it is held by owner 7 (count 1) (errno 1)",
+    });
+    using free = dev.createMutex();
+    assert.throws(() => free.kill(8), {
+      message:
+        "kill(8): EPERM: owner 8 does not hold the mutex: it is free (errno 1)",
+    });
+    assert.deepEqual(free.read(), { owner: 0, count: 0, abandoned: false });
+    using dead = dev.createMutex(7);
+    dead.kill(7);
+    assert.throws(() => dead.unlock(7), {
+      message:
+        "unlock(7): EPERM: owner 7 does not hold the mutex: it is abandoned and free (errno 1)",
+    });
+    assert.deepEqual(dead.read(), { owner: 0, count: 0, abandoned: true });
+    assert.deepEqual(m.read(), { owner: 7, count: 1, abandoned: false });
   },
 );
 

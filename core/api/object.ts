@@ -7,14 +7,17 @@
 
 import type { Backend } from "../backend.ts";
 import type { Device } from "./device.ts";
+import type { WaitAsyncOptions, WaitOptions, WaitResult } from "./wait.ts";
 
 /**
  * The three kinds of ntsync object.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ObjectKind } from "./object.ts";
- * const kind: ObjectKind = "semaphore";
+ * const kinds: ObjectKind[] = ["semaphore", "mutex", "event"];
+ * assert.equal(kinds.length, 3);
  * ```
  */
 export type ObjectKind = "semaphore" | "mutex" | "event";
@@ -25,8 +28,9 @@ export type ObjectKind = "semaphore" | "mutex" | "event";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CONSTRUCT } from "./object.ts";
- * typeof CONSTRUCT; // "symbol"
+ * assert.equal(typeof CONSTRUCT, "symbol");
  * ```
  */
 export const CONSTRUCT: unique symbol = Symbol("ntsync.construct");
@@ -42,11 +46,15 @@ export const CONSTRUCT: unique symbol = Symbol("ntsync.construct");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * using sem = dev.createSemaphore(0, 1);
- * sem.kind; // "semaphore"
- * sem.closed; // false
+ * const sem = dev.createSemaphore(0, 1);
+ * assert.equal(sem.kind, "semaphore");
+ * assert.equal(sem.closed, false);
+ * sem.close();
+ * assert.equal(sem.closed, true);
+ * assert.throws(() => sem.release(), TypeError); // "release: the semaphore is closed"
  * ```
  */
 export abstract class SyncObject implements Disposable {
@@ -63,6 +71,8 @@ export abstract class SyncObject implements Disposable {
   /** The same 8 bytes as two host-endian `__u32` words. */
   protected readonly words: Uint32Array;
   #closed = false;
+  /** `[this]` for {@linkcode SyncObject.wait}, made on first use. */
+  #self: readonly SyncObject[] | undefined;
   #live: Set<SyncObject>;
 
   /**
@@ -121,5 +131,47 @@ export abstract class SyncObject implements Disposable {
   /** `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Wait for this one object: `device.waitAny([this], options)`, with the
+   * same options and outcomes (the owner defaults to the thread's id).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using ready = dev.createEvent({ manual: true, signaled: true });
+   * assert.deepEqual(ready.wait({ timeout: 0 }), { status: "signaled", index: 0 });
+   * ready.reset();
+   * assert.deepEqual(ready.wait({ timeout: 0 }), { status: "timeout" });
+   * ```
+   */
+  wait(options?: WaitOptions): WaitResult {
+    return this.device.waitAny(this.#alone, options);
+  }
+
+  /**
+   * {@linkcode SyncObject.wait} without blocking the event loop (the main
+   * thread's form; `options.signal` cancels it).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using sem = dev.createSemaphore(0, 1);
+   * setTimeout(() => sem.release(), 5);
+   * assert.deepEqual(await sem.waitAsync(), { status: "signaled", index: 0 });
+   * ```
+   */
+  waitAsync(options?: WaitAsyncOptions): Promise<WaitResult> {
+    return this.device.waitAnyAsync(this.#alone, options);
+  }
+
+  /** `[this]`, made once: a wait only reads its objects array. */
+  get #alone(): readonly SyncObject[] {
+    return this.#self ??= Object.freeze([this]);
   }
 }

@@ -36,6 +36,14 @@ testEachBackend(
       (err) => NtsyncError.is(err, "EOVERFLOW"),
     );
     assert.deepEqual(sem.read(), { count: 1, max: 2 });
+    // The message gives the numbers; errno and code stay as the kernel's.
+    assert.throws(() => sem.release(5), {
+      name: "NtsyncError",
+      errno: 75,
+      code: "EOVERFLOW",
+      message: "release(5): EOVERFLOW: count 1 + 5 exceeds max 2 (errno 75)",
+    });
+    assert.deepEqual(sem.read(), { count: 1, max: 2 });
     using full = dev.createSemaphore(0xFFFF_FFFF, 0xFFFF_FFFF);
     assert.deepEqual(full.read(), { count: 0xFFFF_FFFF, max: 0xFFFF_FFFF });
   },

@@ -101,6 +101,9 @@ testEachBackend(
     assert.throws(() => tev.set(), isEsrch);
     assert.throws(() => tev.read(), isEsrch);
     assert.throws(() => there.createSemaphore(0, 1), isEsrch);
+    // No way out through a fresh token, nor by reaping others.
+    assert.throws(() => there.share(), isEsrch);
+    assert.throws(() => there.reap(dev.share()), isEsrch);
     assert.throws(
       () => backend.reap(dev.share().backend, { owners: [0] }),
       RangeError,

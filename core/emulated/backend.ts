@@ -187,6 +187,15 @@ export class EmulatedBackend implements Backend {
   /** A new, empty device (its own fd table and objects). */
   static create(options: EmulatedOptions = {}): EmulatedBackend {
     const caps = { ...DEFAULT_CAPACITIES, ...options };
+    for (const name in options) {
+      if (!Object.hasOwn(DEFAULT_CAPACITIES, name)) {
+        throw new TypeError(
+          `EmulatedBackend.create: unknown option ${
+            JSON.stringify(name)
+          }; the options are ${Object.keys(DEFAULT_CAPACITIES).join(", ")}`,
+        );
+      }
+    }
     for (const [name, value] of Object.entries(caps)) {
       if (!Number.isInteger(value) || value < 4 || value > 1 << 20) {
         throw new RangeError(
@@ -372,6 +381,8 @@ export class EmulatedBackend implements Backend {
    * {@linkcode EmulatedBackend.reap} can revoke it.
    */
   share(): ShareToken {
+    // A reaped thread mints no fresh attachment to carry on through.
+    if (this.#revoked()) fail(Errno.ESRCH, "share");
     const u32 = this.#st.u32;
     let thread = Atomics.add(u32, H_THREADS, 1) + 1;
     // 2^32 share() calls later: skip 0, never a thread id.
@@ -415,6 +426,7 @@ export class EmulatedBackend implements Backend {
       throw new TypeError("reap: token must come from this device's share()");
     }
     const owners = Int32Array.from(reapOwners(thread, options), (id) => id | 0);
+    if (this.#revoked()) fail(Errno.ESRCH, "reap");
     const st = this.#st;
     st.lockDevice();
     // Under the lock: a call of that thread holding it finishes first, and

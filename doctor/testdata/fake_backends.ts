@@ -37,6 +37,14 @@ export function quirkyBackend(q: Quirks = {}): Backend {
     open: () => inner.open(),
     ioctl: (fd, request, arg) =>
       q.ioctl?.(fd, request, arg) ?? inner.ioctl(fd, request, arg),
+    tryIoctl(fd, request, arg) {
+      try {
+        return this.ioctl(fd, request, arg);
+      } catch (err) {
+        if (err instanceof NtsyncError) return -err.errno;
+        throw err;
+      }
+    },
     ioctlAsync: (fd, request, arg, o) => inner.ioctlAsync(fd, request, arg, o),
     addressOf: (objs) => inner.addressOf(objs),
     now: (clock) => inner.now(clock),

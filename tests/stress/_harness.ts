@@ -79,12 +79,26 @@ export class Peer {
   }
 }
 
-/** `promise`, or a rejection naming `what` after `ms`; the timer is always cleared. */
+/**
+ * How much longer a hang detector waits inside the real-kernel VM
+ * (NTSYNC_KERNEL_VM=1): its CPU is emulated (TCG), tens of times slower than
+ * the host, and slower still when the host is busy. A limit here only tells
+ * a hang from slow progress; no test asserts speed.
+ */
+export const HANG_LIMIT_SCALE = Deno.env.get("NTSYNC_KERNEL_VM") === "1"
+  ? 6
+  : 1;
+
+/**
+ * `promise`, or a rejection naming `what` after `ms` (times
+ * {@linkcode HANG_LIMIT_SCALE}); the timer is always cleared.
+ */
 export async function withTimeout<T>(
   promise: Promise<T>,
-  ms: number,
+  limitMs: number,
   what: string,
 ): Promise<T> {
+  const ms = limitMs * HANG_LIMIT_SCALE;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
