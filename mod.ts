@@ -6,10 +6,15 @@
  *
  * @example
  * ```ts
- * import { getBackend, NTSYNC_IOC_CREATE_SEM, SemArgs } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { getBackend, NTSYNC_IOC_CREATE_SEM, NTSYNC_IOC_SEM_READ, SemArgs } from "./mod.ts";
  * const nt = getBackend(); // native if /dev/ntsync works, else emulated
  * const dev = nt.open();
  * const sem = nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, SemArgs.alloc({ count: 0, max: 1 }));
+ * assert.ok(sem > dev); // the lowest free fd, as open(2) picks it
+ * const state = SemArgs.alloc({ count: 0, max: 0 });
+ * assert.equal(nt.ioctl(sem, NTSYNC_IOC_SEM_READ, state), 0);
+ * assert.deepEqual(SemArgs.read(state), { count: 0, max: 1 });
  * nt.close(sem);
  * nt.close(dev);
  * ```

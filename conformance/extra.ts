@@ -1,6 +1,6 @@
 /**
- * Conformance checks beyond the kernel selftests: what spec §0–§3 and the
- * ioctl-surface contract promise that the selftests never exercise.
+ * Conformance checks beyond the kernel selftests: what docs/semantics.md and the
+ * ioctl surface's contract (the README's "The ioctl surface") promise that the selftests never exercise.
  *
  * @module
  */

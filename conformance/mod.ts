@@ -5,9 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getBackend } from "../mod.ts";
  * import { SELFTESTS } from "./mod.ts";
- * for (const t of SELFTESTS) await t.run(getBackend("emulated"));
+ * assert.ok(SELFTESTS.some((t) => t.name === "semaphore_state"));
+ * for (const t of SELFTESTS) await t.run(getBackend("emulated")); // throws on a failed check
  * ```
  *
  * @module

@@ -16,6 +16,7 @@ import { attachBackend } from "../select/registry.ts";
 import {
   MutexArgs,
   NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
   WaitArgs,
 } from "../uapi/mod.ts";
@@ -44,6 +45,32 @@ function backend(): Backend {
   return nt;
 }
 
+/**
+ * Run the wait's own code path once with nothing to wait for (count 0, a
+ * deadline in the past: ETIMEDOUT at once, no object touched), so that
+ * between "started" and the kernel's queue the thread runs code already
+ * compiled and FFI bindings already made. The C test's pthread has no such
+ * gap to close; under qemu a first call's compilation alone can outlast the
+ * 100 ms "still blocked" window.
+ */
+function warmUp(b: Backend, fd: number, request: number): void {
+  if (request !== NTSYNC_IOC_WAIT_ANY && request !== NTSYNC_IOC_WAIT_ALL) {
+    return;
+  }
+  const objs = new Int32Array(1);
+  const args = WaitArgs.alloc({
+    timeout: 0n,
+    objs: b.addressOf(objs),
+    count: 0,
+    owner: 1,
+  });
+  try {
+    b.ioctl(fd, request, args);
+  } catch (err) {
+    if (!(err instanceof NtsyncError)) throw err;
+  }
+}
+
 /** `wait_thread`: one blocking ioctl, its ret and errno, and the index. */
 function runWait(job: WaitJob): ThreadResult {
   const b = backend();
@@ -58,6 +85,7 @@ function runWait(job: WaitJob): ThreadResult {
     alert: (job.alert ?? 0) >>> 0,
     pad: (job.pad ?? 0) >>> 0,
   });
+  warmUp(b, job.fd, job.request);
   let ret: number;
   let errno = 0;
   // Posted just before the ioctl: the main thread then measures "still

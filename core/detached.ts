@@ -26,11 +26,12 @@ function detachedByProbe(buffer: ArrayBufferLike): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isDetached } from "./detached.ts";
  * const buf = new ArrayBuffer(8);
- * isDetached(buf); // false
+ * assert.equal(isDetached(buf), false);
  * structuredClone(buf, { transfer: [buf] });
- * isDetached(buf); // true
+ * assert.equal(isDetached(buf), true);
  * ```
  */
 export function isDetached(buffer: ArrayBufferLike): boolean {

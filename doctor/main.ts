@@ -13,9 +13,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runDoctor } from "./main.ts";
  * const report = await runDoctor({ conformance: false, bench: false });
- * console.log(report.summary.verdict, report.summary.exitCode);
+ * const exitCodes = { ok: 0, "no-ntsync": 2, broken: 3 };
+ * assert.equal(report.summary.exitCode, exitCodes[report.summary.verdict]);
+ * assert.ok(report.summary.headline.length > 0);
  * ```
  *
  * @module

@@ -5,7 +5,7 @@
  *   (6.10–6.13's partial driver and the older drafts do not have them);
  * - `WAIT_ANY` with `owner = 0` is refused with EINVAL: the 2026 fix
  *   ("ntsync: reject wait ioctls with zero owner", stable 7.2.8+). Kernels
- *   without it accept owner 0 and can corrupt a mutex's count (spec §3.13).
+ *   without it accept owner 0 and can corrupt a mutex's count (docs/semantics.md#owner-0-on-older-kernels).
  *
  * @module
  */

@@ -172,9 +172,15 @@ export class Cell {
     return -1;
   }
 
-  /** Publish `event` as the private alert of `dev`; false when full. */
+  /** Publish `event` as the private alert of `dev` (a dropped slot is reused); false when full. */
   addAlert(dev: number, event: number): boolean {
     const w = this.words, n = w[C_ALERTS];
+    for (let i = 0; i < n; i++) {
+      if (w[C_PAIRS + 2 * i + 1] !== -1) continue;
+      w[C_PAIRS + 2 * i] = dev;
+      Atomics.store(w, C_PAIRS + 2 * i + 1, event);
+      return true;
+    }
     if (n >= MAX_ALERTS) return false;
     w[C_PAIRS + 2 * n] = dev;
     Atomics.store(w, C_PAIRS + 2 * n + 1, event);

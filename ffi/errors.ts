@@ -25,9 +25,11 @@ export type NativeUnavailableReason =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NativeUnavailableError } from "./errors.ts";
  * const err = new NativeUnavailableError("no-device", "no /dev/ntsync", 2);
- * err.reason; // "no-device"
+ * assert.equal(err.reason, "no-device");
+ * assert.ok(err instanceof Error);
  * ```
  */
 export class NativeUnavailableError extends Error {

@@ -20,7 +20,7 @@
  *   kept only if it points into a live view from {@linkcode
  *   NativeBackend.addressOf} with room for `count` entries, else it becomes
  *   NULL, and the kernel fails EFAULT after its own pad/flags, owner and
- *   count checks (spec §2.9). Only `index` is written back.
+ *   count checks (setup_wait()). Only `index` is written back.
  * - Any other request code: the driver answers ENOTTY on ntsync fds, but a
  *   few generic ones (FIONBIO, FIOCLEX, ...) are handled by the VFS and
  *   other drivers may touch any amount of memory; the view's bytes are
@@ -139,7 +139,7 @@ const FIXED_SIZE: ReadonlyMap<number, number> = new Map([
 const UNKNOWN_ARG_BYTES = 16384;
 /** `fcntl(2)` command that only asks whether an fd is open. */
 const F_GETFD = 1;
-/** Timeouts at or above 2^63 never expire (spec §3.10). */
+/** Timeouts at or above 2^63 never expire (ntsync_schedule()). */
 const NEVER = 1n << 63n;
 /** How long reap waits for the reaped thread's waits to leave before closing its alerts. */
 const QUIET_MS = 100;
@@ -572,14 +572,18 @@ export class NativeBackend implements Backend {
       if (alert >= 0 && e === Errno.EINVAL) {
         // Maybe the alert is of another instance (this fd number was closed
         // and reused): the kernel's own verdict comes without it.
-        this.#forgetAlert(fd);
         dv.setUint32(WAIT.alert, 0, LE);
         r = this.#s.ioctl(fd, BigInt(req), this.#wait);
         e = r === -1 ? this.#errno[0] : 0;
+        if (e !== Errno.EINVAL) this.#forgetAlert(fd); // it was ours
       } else if (
-        alert >= 0 && r === 0 &&
+        alert >= 0 && r === 0 && cell.revoked &&
         dv.getUint32(WAIT.index, LE) === dv.getUint32(WAIT.count, LE)
-      ) return -Errno.ESRCH; // the private alert: reaped
+      ) {
+        // The private alert (a WAIT_ALL of no objects also succeeds with
+        // index == count: reaped or not, it is a call reap overtook).
+        return -Errno.ESRCH;
+      }
     } finally {
       cell.leave();
     }
@@ -720,11 +724,28 @@ export class NativeBackend implements Backend {
       let index = outcome.index;
       if (reapIndex >= 0 && errno === Errno.EINVAL) {
         // Maybe the alert is of another instance: again, without it.
-        this.#forgetAlert(fd);
-        return await this.#waitOnWorker(fd, req, user, fds, signal, false);
+        try {
+          const again = await this.#waitOnWorker(
+            fd,
+            req,
+            user,
+            fds,
+            signal,
+            false,
+          );
+          this.#forgetAlert(fd); // it was ours
+          return again;
+        } catch (err) {
+          const ours = !(err instanceof NtsyncError) ||
+            err.errno !== Errno.EINVAL;
+          if (ours) this.#forgetAlert(fd);
+          throw err;
+        }
       }
       if (result === 0 || errno === Errno.EOWNERDEAD) {
-        if (index === reapIndex) throw esrch(requestLabel(req));
+        if (index === reapIndex && this.#cell.revoked) {
+          throw esrch(requestLabel(req));
+        }
         if (index === privIndex) throw signal!.reason;
         if (appended && index === count + 1) index = count;
         if (viewLength(user) < NTSYNC_WAIT_ARGS_SIZE) {

@@ -35,8 +35,9 @@ const g = globalThis as {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runtimeName } from "./runtime.ts";
- * ["deno", "bun", "node"].includes(runtimeName()); // true
+ * assert.ok(["deno", "bun", "node"].includes(runtimeName()));
  * ```
  */
 export function runtimeName(): RuntimeName {
@@ -52,9 +53,10 @@ export function runtimeName(): RuntimeName {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { builtinModule } from "./runtime.ts";
  * const os = builtinModule<{ EOL: string }>("node:os");
- * os?.EOL; // "\n" on Linux
+ * assert.equal(os?.EOL, "\n"); // on Linux
  * ```
  */
 export function builtinModule<T>(id: string): T | undefined {
@@ -73,8 +75,9 @@ export function builtinModule<T>(id: string): T | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { osName } from "./runtime.ts";
- * typeof osName(); // "string"
+ * assert.ok(["linux", "darwin", "windows", "win32"].includes(osName())); // "linux" where ntsync is
  * ```
  */
 export function osName(): string {
@@ -86,8 +89,10 @@ export function osName(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { archName } from "./runtime.ts";
- * typeof archName(); // "string"
+ * assert.equal(typeof archName(), "string");
+ * assert.ok(archName().length > 0); // "x86_64" here
  * ```
  */
 export function archName(): string {
@@ -105,8 +110,9 @@ export function archName(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processId } from "./runtime.ts";
- * processId() > 0; // true
+ * assert.ok(processId() > 0);
  * ```
  */
 export function processId(): number {

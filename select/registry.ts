@@ -50,10 +50,16 @@ export function chooseAutoBackend(): AutoChoice {
  *
  * @example
  * ```ts
- * import { getBackend, NTSYNC_IOC_CREATE_SEM, SemArgs } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { getBackend, NTSYNC_IOC_CREATE_SEM, NTSYNC_IOC_SEM_RELEASE, SemArgs } from "../mod.ts";
  * const nt = getBackend("emulated");
+ * assert.equal(nt.kind, "emulated");
  * const dev = nt.open();
  * const sem = nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, SemArgs.alloc({ count: 1, max: 2 }));
+ * const n = new Uint32Array([1]);
+ * assert.equal(nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, n), 0);
+ * assert.equal(n[0], 1); // the previous count
+ * assert.throws(() => nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, n), { code: "EOVERFLOW" });
  * nt.close(sem);
  * nt.close(dev);
  * ```

@@ -1,6 +1,6 @@
 /**
- * Conformance checks beyond the kernel selftests (spec §0–§3 and the ioctl
- * surface contract), one Deno test per check per backend
+ * Conformance checks beyond the kernel selftests (docs/semantics.md and the
+ * ioctl surface's contract in the README), one Deno test per check per backend
  * (`emulated: efault_points`, …).
  */
 

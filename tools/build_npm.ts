@@ -5,7 +5,7 @@
  * rewriting `.ts` import specifiers to `.js`; then `package.json`, the
  * README and the LICENSE are written beside them.
  *
- * Then `npm pack dist/npm` makes the tarball.
+ * It also packs the tarball into `dist/` (as `npm pack ./dist/npm` does).
  *
  * @module
  */
@@ -180,4 +180,22 @@ export async function buildNpm(): Promise<void> {
   console.log(`built ${OUT}`);
 }
 
-if (import.meta.main) await buildNpm();
+/**
+ * `npm pack ./dist/npm` into `into` (the `./` matters: npm reads a bare
+ * `dist/npm` as a GitHub repository); the tarball's path.
+ */
+export async function packNpm(into: string): Promise<string> {
+  const out = await new Deno.Command("npm", {
+    args: ["pack", "./dist/npm", "--pack-destination", into, "--silent"],
+    cwd: ROOT,
+    stderr: "inherit",
+  }).output();
+  if (out.code !== 0) throw new Error("npm pack failed");
+  const name = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
+  return `${into}/${name}`;
+}
+
+if (import.meta.main) {
+  await buildNpm();
+  console.log(`packed ${await packNpm(`${ROOT}/dist`)}`);
+}

@@ -76,7 +76,16 @@ export const LAYERS: readonly Layer[] = [
 ];
 
 /** Directories whose modules ship in the package (no static FFI or threads). */
-const SHIPPED = ["uapi/", "host/", "core/", "ffi/", "select/", "nt/", "mod.ts"];
+const SHIPPED = [
+  "uapi/",
+  "host/",
+  "core/",
+  "ffi/",
+  "select/",
+  "conformance/",
+  "nt/",
+  "mod.ts",
+];
 
 /** Bare specifiers that load FFI or threads. */
 const LOADS_FFI_OR_THREADS =

@@ -14,7 +14,9 @@
  * @module
  */
 
-import { buildNpm } from "./build_npm.ts";
+import { buildNpm, packNpm } from "./build_npm.ts";
+
+export { packNpm };
 
 /** The runtimes the package is tested on: the command that runs a test file. */
 export const RUNTIMES: Readonly<Record<string, (file: string) => string[]>> = {
@@ -45,18 +47,6 @@ async function run(
   const s = ((performance.now() - t0) / 1000).toFixed(1);
   console.log(`[test:npm] ${cmd.join(" ")} (in ${cwd}): exit ${code}, ${s} s`);
   if (code !== 0) throw new Error(`${cmd.join(" ")}: exit ${code}`);
-}
-
-/** Pack dist/npm into `into`; the tarball's path. */
-export async function packNpm(into: string): Promise<string> {
-  const out = await new Deno.Command("npm", {
-    args: ["pack", "./dist/npm", "--pack-destination", into, "--silent"],
-    cwd: ROOT,
-    stderr: "inherit",
-  }).output();
-  if (out.code !== 0) throw new Error("npm pack failed");
-  const name = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
-  return `${into}/${name}`;
 }
 
 /** A fresh project with the tarball installed and the tests copied in. */

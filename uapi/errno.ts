@@ -42,8 +42,9 @@ const NAMES: Record<number, ErrnoName> = Object.fromEntries(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errnoName } from "./errno.ts";
- * errnoName(22); // "EINVAL"
+ * assert.equal(errnoName(22), "EINVAL");
  * ```
  */
 export function errnoName(errno: number): string {

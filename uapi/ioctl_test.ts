@@ -20,7 +20,7 @@ import {
   requestName,
 } from "./ioctl.ts";
 
-// The spec's table §1.3, checked against the 7.2 header by compiling it.
+// The request codes of <linux/ntsync.h> (docs/semantics.md#request-codes-and-dispatch), checked against the 7.2 header by compiling it.
 const SPEC_CODES: [number, number][] = [
   [NTSYNC_IOC_CREATE_SEM, 0x40084E80],
   [NTSYNC_IOC_SEM_RELEASE, 0xC0044E81],

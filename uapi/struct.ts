@@ -106,10 +106,12 @@ function unknownField(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineStruct } from "./struct.ts";
  * const Pair = defineStruct("pair", 8, 4, { a: [0, "u32"], b: [4, "u32"] });
  * const view = Pair.alloc({ a: 1, b: 2 });
- * Pair.read(view); // { a: 1, b: 2 }
+ * assert.equal(view.byteLength, 8);
+ * assert.deepEqual(Pair.read(view), { a: 1, b: 2 });
  * ```
  */
 export function defineStruct<const L extends Layout>(

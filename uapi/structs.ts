@@ -101,11 +101,12 @@ export const WAIT: StructCodec<WaitLayout>["offsets"] = WaitArgs.offsets;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WAIT_WORD, WaitArgs } from "./structs.ts";
  * const args = WaitArgs.alloc({ count: 2, owner: 7 });
  * const words = new Uint32Array(args.buffer);
- * words[WAIT_WORD.count]; // 2
- * words[WAIT_WORD.owner]; // 7
+ * assert.equal(words[WAIT_WORD.count], 2);
+ * assert.equal(words[WAIT_WORD.owner], 7);
  * ```
  */
 export const WAIT_WORD: { readonly [K in keyof WaitLayout]: number } = Object

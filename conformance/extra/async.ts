@@ -1,5 +1,5 @@
 /**
- * Extra checks of `ioctlAsync` (DESIGN "The ioctl surface"): a wait on the
+ * Extra checks of `ioctlAsync` (the README's "The ioctl surface"): a wait on the
  * main thread that a timer in the same thread satisfies (so the wait must
  * not block the event loop), its failure results, and cancellation.
  *
@@ -67,7 +67,7 @@ async function asyncWait(
   }
 }
 
-/** DESIGN: an async wait leaves the event loop free; a same-thread timer satisfies it. */
+/** The README's "The ioctl surface": an async wait leaves the event loop free; a same-thread timer satisfies it. */
 export const ioctlAsyncWait: ConformanceTest = defineCheck(
   "ioctl_async_wait",
   async (s: Session) => {

@@ -1,6 +1,7 @@
 /**
- * Extra checks of object creation and single-object state (spec §1.4,
- * §2.1–§2.3, §2.8, §3.5, §3.6, §3.14).
+ * Extra checks of object creation and single-object state
+ * (docs/semantics.md#objects, docs/semantics.md#creating-objects,
+ * docs/semantics.md#reading-state, docs/semantics.md#numeric-edge-cases).
  *
  * @module
  */
@@ -26,7 +27,7 @@ import { type ConformanceTest, defineCheck, type Session } from "../session.ts";
 
 const MAX = 0xffffffff;
 
-/** Spec §1.4: object fds (and instances) take the lowest free fd number. */
+/** ntsync_obj_get_fd(): object fds (and instances) take the lowest free fd number. */
 export const createLowestFreeFd: ConformanceTest = defineCheck(
   "create_lowest_free_fd",
   (s: Session) => {
@@ -57,7 +58,7 @@ export const createLowestFreeFd: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.3: event args are stored as booleans, whatever nonzero value. */
+/** ntsync_create_event(): event args are stored as booleans, whatever nonzero value. */
 export const eventArgsBooleans: ConformanceTest = defineCheck(
   "event_args_booleans",
   (s: Session) => {
@@ -99,7 +100,7 @@ export const eventArgsBooleans: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.1, §3.14: `{0,0}`, `{MAX,MAX}`, count > max, u32 wrap-around. */
+/** ntsync_create_sem(), docs/semantics.md#numeric-edge-cases: `{0,0}`, `{MAX,MAX}`, count > max, u32 wrap-around. */
 export const semaphoreExtremes: ConformanceTest = defineCheck(
   "semaphore_extremes",
   (s: Session) => {
@@ -152,7 +153,7 @@ export const semaphoreExtremes: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.2: `(owner == 0) != (count == 0)` is EINVAL; any other pair works. */
+/** ntsync_create_mutex(): `(owner == 0) != (count == 0)` is EINVAL; any other pair works. */
 export const mutexCreateValidation: ConformanceTest = defineCheck(
   "mutex_create_validation",
   (s: Session) => {
@@ -189,7 +190,7 @@ export const mutexCreateValidation: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.8, §3.6: an abandoned mutex reads {0,0} + EOWNERDEAD until acquired. */
+/** ntsync_*_read(), try_wake_any_mutex(): an abandoned mutex reads {0,0} + EOWNERDEAD until acquired. */
 export const mutexAbandoned: ConformanceTest = defineCheck(
   "mutex_abandoned",
   (s: Session) => {
@@ -230,7 +231,7 @@ export const mutexAbandoned: ConformanceTest = defineCheck(
 );
 
 /**
- * Spec §2.2, §3.1: an owner id is any nonzero `__u32`, bit 31 included.
+ * ntsync_create_mutex(), is_signaled(): an owner id is any nonzero `__u32`, bit 31 included.
  * Two owners that differ only there are different owners.
  */
 export const mutexOwnerHighBit: ConformanceTest = defineCheck(
@@ -272,7 +273,7 @@ export const mutexOwnerHighBit: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.5: at count 0xFFFFFFFF the mutex is not signaled, even for its owner. */
+/** is_signaled(): at count 0xFFFFFFFF the mutex is not signaled, even for its owner. */
 export const mutexRecursionLimit: ConformanceTest = defineCheck(
   "mutex_recursion_limit",
   (s: Session) => {
@@ -310,7 +311,7 @@ export const mutexRecursionLimit: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.6: WAIT_ANY reports EOWNERDEAD only for the object it acquired. */
+/** try_wake_any_mutex(): WAIT_ANY reports EOWNERDEAD only for the object it acquired. */
 export const eownerdeadOnlyIfAcquired: ConformanceTest = defineCheck(
   "eownerdead_only_if_acquired",
   (s: Session) => {
@@ -343,7 +344,7 @@ export const eownerdeadOnlyIfAcquired: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.3, §3.5: a duplicated mutex is acquired once by WAIT_ANY, EINVAL for WAIT_ALL. */
+/** ntsync_wait_any(), is_signaled(): a duplicated mutex is acquired once by WAIT_ANY, EINVAL for WAIT_ALL. */
 export const mutexDuplicates: ConformanceTest = defineCheck(
   "mutex_duplicates",
   (s: Session) => {
@@ -362,7 +363,7 @@ export const mutexDuplicates: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §1.4: objects hold their instance; closing the device fd leaves them working. */
+/** ntsync_obj_get_fd(): objects hold their instance; closing the device fd leaves them working. */
 export const closeDeviceKeepsObjects: ConformanceTest = defineCheck(
   "close_device_keeps_objects",
   (s: Session) => {

@@ -1,5 +1,6 @@
 /**
- * Extra threaded checks of the wait queues (spec §3.2, §3.7, §3.12): pulse
+ * Extra threaded checks of the wait queues (docs/semantics.md#the-wait-algorithm,
+ * docs/semantics.md#close-during-a-wait): pulse
  * with queued waiters, FIFO wake order, wait-all before wait-any, hand-off
  * that a poll cannot steal, and closing an object during a wait.
  *
@@ -71,7 +72,7 @@ function anyJob(
   };
 }
 
-/** Spec §3.7: a manual pulse satisfies every queued wait-any waiter, then unsignals. */
+/** ntsync_event_set(): a manual pulse satisfies every queued wait-any waiter, then unsignals. */
 export const manualPulseWakesAll: ConformanceTest = defineCheck(
   "manual_pulse_wakes_all",
   async (s: Session) => {
@@ -103,7 +104,7 @@ export const manualPulseWakesAll: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.2, §3.7: an auto pulse satisfies exactly one waiter, the first queued. */
+/** docs/semantics.md#the-wait-algorithm, ntsync_event_set(): an auto pulse satisfies exactly one waiter, the first queued. */
 export const autoPulseWakesOneFifo: ConformanceTest = defineCheck(
   "auto_pulse_wakes_one_fifo",
   async (s: Session) => {
@@ -139,7 +140,7 @@ export const autoPulseWakesOneFifo: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.2: a semaphore wakes its waiters first come, first served. */
+/** docs/semantics.md#the-wait-algorithm: a semaphore wakes its waiters first come, first served. */
 export const semaphoreFifo: ConformanceTest = defineCheck(
   "semaphore_fifo",
   async (s: Session) => {
@@ -164,7 +165,7 @@ export const semaphoreFifo: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.2: on a release, queued wait-all waiters are served before wait-any ones. */
+/** docs/semantics.md#the-wait-algorithm: on a release, queued wait-all waiters are served before wait-any ones. */
 export const waitAllBeforeWaitAny: ConformanceTest = defineCheck(
   "wait_all_before_wait_any",
   async (s: Session) => {
@@ -205,7 +206,7 @@ export const waitAllBeforeWaitAny: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.2 step 4: ownership is handed over at wake time; a poll cannot steal it. */
+/** docs/semantics.md#the-wait-algorithm: ownership is handed over at wake time; a poll cannot steal it. */
 export const handoffNoSteal: ConformanceTest = defineCheck(
   "handoff_no_steal",
   async (s: Session) => {
@@ -255,7 +256,7 @@ export const handoffNoSteal: ConformanceTest = defineCheck(
 );
 
 /**
- * Spec §3.12: closing the fd of an object being waited on neither wakes nor
+ * docs/semantics.md#close-during-a-wait: closing the fd of an object being waited on neither wakes nor
  * fails the waiter, and a new object that reuses the fd number is not the
  * one it waits on.
  */

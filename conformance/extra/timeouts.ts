@@ -1,5 +1,5 @@
 /**
- * Extra checks of wait timeouts (spec §3.10): past deadlines still acquire,
+ * Extra checks of wait timeouts (ntsync_schedule()): past deadlines still acquire,
  * values >= 2^63 are infinite, a relative 50 ms wait lasts at least 50 ms,
  * and REALTIME deadlines are read on the realtime clock.
  *
@@ -32,7 +32,7 @@ import { BLOCKED_MS } from "../timing.ts";
 
 const MS = 1_000_000n;
 
-/** Spec §3.10: a deadline at or before now still acquires what is available. */
+/** ntsync_schedule(): a deadline at or before now still acquires what is available. */
 export const timeoutInPast: ConformanceTest = defineCheck(
   "timeout_in_past",
   (s: Session) => {
@@ -72,9 +72,10 @@ export const timeoutInPast: ConformanceTest = defineCheck(
 );
 
 /**
- * Spec §3.10: on MONOTONIC, timeouts of 2^63 and above block like U64_MAX;
+ * ntsync_schedule(): on MONOTONIC, timeouts of 2^63 and above block like U64_MAX;
  * U64_MAX is infinite on either clock. (2^63 .. 2^64-2 on REALTIME is
- * measured to expire at once on 7.2.13, which the spec does not state, so
+ * measured to expire at once on 7.2.13, which docs/semantics.md#timeouts-and-clocks
+ * reports but the kernel's code does not promise, so
  * it is not checked here.)
  */
 export const timeoutHugeIsInfinite: ConformanceTest = defineCheck(
@@ -110,7 +111,7 @@ export const timeoutHugeIsInfinite: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.10 (verified): a 50 ms deadline returns ETIMEDOUT after >= 50 ms. */
+/** ntsync_schedule() (verified): a 50 ms deadline returns ETIMEDOUT after >= 50 ms. */
 export const relativeTimeout50ms: ConformanceTest = defineCheck(
   "relative_timeout_50ms",
   (s: Session) => {
@@ -137,7 +138,7 @@ export const relativeTimeout50ms: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §1.2, §3.10: with NTSYNC_WAIT_REALTIME the deadline is on CLOCK_REALTIME, else MONOTONIC. */
+/** ntsync_schedule(): with NTSYNC_WAIT_REALTIME the deadline is on CLOCK_REALTIME, else MONOTONIC. */
 export const realtimeDeadline: ConformanceTest = defineCheck(
   "realtime_deadline",
   async (s: Session) => {

@@ -1,6 +1,7 @@
 /**
- * Extra checks of wait argument handling and wait-start selection (spec
- * §2.9, §3.3, §3.4, §3.11): count 0, alerts (in objs, duplicated, of any
+ * Extra checks of wait argument handling and wait-start selection
+ * (`setup_wait()`, `ntsync_wait_any()`, docs/semantics.md#alerts): count 0,
+ * alerts (in objs, duplicated, of any
  * type), the count limit before objs is read, pad/flags, owner 0 and bad fds.
  *
  * @module
@@ -30,7 +31,7 @@ const WAITS = [["WAIT_ANY", NTSYNC_IOC_WAIT_ANY], [
   NTSYNC_IOC_WAIT_ALL,
 ]] as const;
 
-/** Spec §3.4: WAIT_ALL of nothing succeeds at once (index 0), alert or not; WAIT_ANY of nothing waits for the alert. */
+/** docs/semantics.md#alerts: WAIT_ALL of nothing succeeds at once (index 0), alert or not; WAIT_ANY of nothing waits for the alert. */
 export const waitCountZero: ConformanceTest = defineCheck(
   "wait_count_zero",
   (s: Session) => {
@@ -77,7 +78,7 @@ export const waitCountZero: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.3, §2.9: the alert may also be in objs (ANY: the objs index wins; ALL: EINVAL). */
+/** ntsync_wait_any(), setup_wait(): the alert may also be in objs (ANY: the objs index wins; ALL: EINVAL). */
 export const alertInObjs: ConformanceTest = defineCheck(
   "alert_in_objs",
   (s: Session) => {
@@ -135,7 +136,7 @@ export const alertInObjs: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §3.4: the alert's type is not checked; it is acquired by its own rules. */
+/** docs/semantics.md#alerts: the alert's type is not checked; it is acquired by its own rules. */
 export const alertAnyType: ConformanceTest = defineCheck(
   "alert_any_type",
   (s: Session) => {
@@ -204,7 +205,7 @@ export const alertAnyType: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.9 step 4: count > 64 is EINVAL before objs is read. */
+/** setup_wait(): count > 64 is EINVAL before objs is read. */
 export const countLimitBeforeObjs: ConformanceTest = defineCheck(
   "count_limit_before_objs",
   (s: Session) => {
@@ -243,7 +244,7 @@ export const countLimitBeforeObjs: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.9 step 2: pad != 0 and unknown flag bits are EINVAL, before owner, count and objs. */
+/** setup_wait(): pad != 0 and unknown flag bits are EINVAL, before owner, count and objs. */
 export const padAndFlags: ConformanceTest = defineCheck(
   "pad_and_flags",
   (s: Session) => {
@@ -291,7 +292,7 @@ export const padAndFlags: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.9 step 3, §3.13: owner 0 is EINVAL in both waits, before count and objs. */
+/** setup_wait(), docs/semantics.md#owner-0-on-older-kernels: owner 0 is EINVAL in both waits, before count and objs. */
 export const ownerZero: ConformanceTest = defineCheck(
   "owner_zero",
   (s: Session) => {
@@ -319,7 +320,7 @@ export const ownerZero: ConformanceTest = defineCheck(
   },
 );
 
-/** Spec §2.9 step 7, §3.11: foreign, device, closed and negative fds are EINVAL. */
+/** setup_wait(), get_obj(): foreign, device, closed and negative fds are EINVAL. */
 export const badFdsInWaits: ConformanceTest = defineCheck(
   "bad_fds_in_waits",
   (s: Session) => {

@@ -1,5 +1,5 @@
 /**
- * The alert selftests: `alert_any` and `alert_all` (spec §4).
+ * The alert selftests: `alert_any` and `alert_all` (tools/testing/selftests/drivers/ntsync/ntsync.c).
  *
  * @module
  */

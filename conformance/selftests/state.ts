@@ -1,6 +1,6 @@
 /**
  * The single-object selftests: `semaphore_state`, `mutex_state`,
- * `manual_event_state`, `auto_event_state` (spec §4), assertion by
+ * `manual_event_state`, `auto_event_state` (tools/testing/selftests/drivers/ntsync/ntsync.c), assertion by
  * assertion.
  *
  * @module

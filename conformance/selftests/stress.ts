@@ -1,5 +1,5 @@
 /**
- * `stress_wait` (spec §4): 4 threads × 10000 rounds of lock, a plain
+ * `stress_wait` (tools/testing/selftests/drivers/ntsync/ntsync.c): 4 threads × 10000 rounds of lock, a plain
  * non-atomic increment of a shared counter, unlock. The counter must end at
  * exactly 40000: the mutex excluded every other thread, and no wakeup was
  * lost (a lost one would hang the test until its bound).

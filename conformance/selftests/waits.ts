@@ -1,6 +1,6 @@
 /**
  * The polling-wait selftests: `test_wait_any`, `test_wait_all` and the 2026
- * `wait_args_validation` (spec §4), assertion by assertion.
+ * `wait_args_validation` (tools/testing/selftests/drivers/ntsync/ntsync.c), assertion by assertion.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The threaded wake selftests: `wake_any` and `wake_all` (spec §4). The
+ * The threaded wake selftests: `wake_any` and `wake_all` (tools/testing/selftests/drivers/ntsync/ntsync.c). The
  * pthread becomes a Worker issuing the same blocking ioctl.
  *
  * @module
@@ -89,7 +89,7 @@ export const wakeAny: ConformanceTest = defineCheck(
 
     u = unlockMutex(s, objs[1], 123);
     expectOk(u, "second unlock as 123");
-    // The C test checks the creation struct here (a vacuous test bug, spec §4);
+    // The C test checks the creation struct here (a vacuous check in the C test);
     // the intended value is the previous count, 1.
     expectEq(u.count, 1, "second unlock: previous count");
     checkMutexState(
@@ -290,7 +290,7 @@ export const wakeAll: ConformanceTest = defineCheck(
       "auto event after the wait_all (consumed)",
     );
 
-    // The C test checks only ret; index 0 is what WAIT_ALL writes (spec §2.9).
+    // The C test checks only ret; index 0 is what WAIT_ALL writes (setup_wait()).
     await expectThreadOk(t, 0, "wait_all waiter");
 
     // delete an object while it's being waited on

@@ -6,6 +6,7 @@
  */
 
 import type { Backend } from "../backend.ts";
+import { EmulatedBackend } from "../emulated/backend.ts";
 import { backendsUnderTest } from "../../tests/_backends.ts";
 import type { Device } from "./device.ts";
 import type { SyncObject } from "./object.ts";
@@ -33,6 +34,28 @@ export const LONG_MS = 60_000;
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Resolve once `waiters` waits are queued on `dev`, so that what the test
+ * does next meets a blocked waiter, not one still on its way (then a
+ * release would be taken at once, and "wakes a blocked waiter" would pass
+ * without testing it). The emulated engine shows its queue (`census()`); the
+ * kernel does not, so on native this settles for {@linkcode NATIVE_SETTLE_MS}.
+ */
+export async function untilBlocked(dev: Device, waiters = 1): Promise<void> {
+  const backend = dev.backend;
+  if (!(backend instanceof EmulatedBackend)) return delay(NATIVE_SETTLE_MS);
+  const end = Date.now() + LONG_MS;
+  while (backend.census().waits < waiters) {
+    if (Date.now() > end) {
+      throw new Error(`untilBlocked: ${waiters} waits never queued`);
+    }
+    await delay(1);
+  }
+}
+
+/** How long a native wait is given to reach the kernel's queue. */
+export const NATIVE_SETTLE_MS = 30;
 
 /** How a Worker refers to an object: its kind and fd. */
 export interface ObjectRef {

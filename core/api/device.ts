@@ -52,9 +52,11 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using gate = dev.createEvent({ manual: true, signaled: false });
+ * assert.deepEqual(gate.read(), { manual: true, signaled: false });
  * ```
  */
 export interface EventOptions {
@@ -70,11 +72,14 @@ export interface EventOptions {
  *
  * @example
  * ```ts
- * import { openDevice } from "./device.ts";
+ * import assert from "node:assert/strict";
+ * import { attachDevice, openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using sem = dev.createSemaphore(0, 1);
- * const worker = { postMessage(_: unknown) {} }; // stands for a real Worker
- * worker.postMessage({ device: dev.share(), sem: sem.fd });
+ * const message = structuredClone({ device: dev.share(), sem: sem.fd }); // as postMessage copies it
+ * using there = attachDevice(message.device); // in the Worker
+ * assert.equal(there.semaphore(message.sem).release(), 0);
+ * assert.equal(sem.read().count, 1);
  * ```
  */
 export interface DeviceToken {
@@ -104,11 +109,12 @@ const EVENT_OPTIONS: OptionNames = { manual: true, signaled: true };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * const sem = dev.createSemaphore(1, 1);
- * dev.waitAny([sem], { timeout: 0 }); // { status: "signaled", index: 0 }
- * dev.waitAny([sem], { timeout: 0 }); // { status: "timeout" }
+ * using sem = dev.createSemaphore(1, 1);
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), { status: "signaled", index: 0 });
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), { status: "timeout" });
  * ```
  */
 export class Device implements Disposable {
@@ -159,10 +165,11 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using there = attachDevice(dev.share()); // in a Worker, normally
-   * dev.threadId !== there.threadId; // true
+   * assert.notEqual(dev.threadId, there.threadId);
    * ```
    */
   get threadId(): number {
@@ -174,9 +181,12 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using slots = dev.createSemaphore(3, 3); // three free slots
+   * assert.deepEqual(slots.read(), { count: 3, max: 3 });
+   * assert.throws(() => dev.createSemaphore(4, 3), RangeError); // initial > max
    * ```
    *
    * @throws {RangeError} when a count is not an integer in [0, 2^32-1] or
@@ -207,10 +217,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using free = dev.createMutex();
    * using held = dev.createMutex(42); // owned by 42, count 1
+   * assert.deepEqual(free.read(), { owner: 0, count: 0, abandoned: false });
+   * assert.deepEqual(held.read(), { owner: 42, count: 1, abandoned: false });
    * ```
    *
    * @throws {RangeError} when `owner`/`count` is not an integer in
@@ -242,10 +255,16 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using wake = dev.createEvent(); // auto-reset: one waiter per set()
    * using stop = dev.createEvent({ manual: true }); // stays set for everyone
+   * wake.set();
+   * stop.set();
+   * assert.deepEqual(dev.waitAll([wake, stop], { timeout: 0 }), { status: "signaled", index: 0 });
+   * assert.deepEqual(wake.read(), { manual: false, signaled: false }); // taken
+   * assert.deepEqual(stop.read(), { manual: true, signaled: true }); // still set
    * ```
    *
    * @throws {TypeError} when `manual`/`signaled` is given and not a boolean,
@@ -295,11 +314,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using sem = dev.createSemaphore(0, 1);
    * using there = attachDevice(dev.share()); // in a Worker, normally
-   * there.semaphore(sem.fd).release(); // 0
+   * assert.equal(there.semaphore(sem.fd).release(), 0); // the previous count
+   * assert.equal(sem.read().count, 1);
    * ```
    *
    * @throws {TypeError} when `fd` is not a semaphore of this device.
@@ -336,7 +357,7 @@ export class Device implements Disposable {
    * any state: its READ ioctl fails EINVAL for another type (ENOTTY,
    * EBADF for what is not an object), and a wait-all on no objects with
    * `fd` as alert is EINVAL for another instance's object and otherwise
-   * succeeds at once without touching the alert (spec §3.4).
+   * succeeds at once without touching the alert (docs/semantics.md#alerts).
    */
   #adoptCheck(kind: ObjectKind, fd: number, readRequest: number): void {
     this.#check(kind);
@@ -394,11 +415,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using a = dev.createSemaphore(0, 1);
    * using b = dev.createEvent({ signaled: true });
-   * dev.waitAny([a, b], { timeout: 0 }); // { status: "signaled", index: 1 }
+   * assert.deepEqual(dev.waitAny([a, b], { timeout: 0 }), { status: "signaled", index: 1 });
+   * assert.equal(b.read().signaled, false); // an auto-reset event is taken
    * ```
    */
   waitAny(objects: readonly SyncObject[], options?: WaitOptions): WaitResult {
@@ -411,11 +434,17 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using fork1 = dev.createMutex();
    * using fork2 = dev.createMutex();
-   * dev.waitAll([fork1, fork2], { owner: 1, timeout: 0 }); // { status: "signaled", index: 0 }
+   * assert.deepEqual(dev.waitAll([fork1, fork2], { owner: 1, timeout: 0 }), {
+   *   status: "signaled",
+   *   index: 0,
+   * });
+   * assert.equal(fork1.read().owner, 1);
+   * assert.equal(fork2.read().owner, 1);
    * ```
    */
   waitAll(objects: readonly SyncObject[], options?: WaitOptions): WaitResult {
@@ -456,11 +485,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using sem = dev.createSemaphore(0, 1);
    * setTimeout(() => sem.release(), 10);
-   * await dev.waitAnyAsync([sem], { timeout: 1000 }); // { status: "signaled", index: 0 }
+   * const r = await dev.waitAnyAsync([sem], { timeout: 1000 });
+   * assert.deepEqual(r, { status: "signaled", index: 0 });
    * ```
    */
   waitAnyAsync(
@@ -481,6 +512,7 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using a = dev.createEvent({ manual: true });
@@ -488,7 +520,8 @@ export class Device implements Disposable {
    * const controller = new AbortController();
    * const pending = dev.waitAllAsync([a, b], { signal: controller.signal });
    * controller.abort(new Error("stop"));
-   * await pending.catch((err) => err.message); // "stop"
+   * await assert.rejects(pending, { message: "stop" });
+   * assert.equal(b.read().count, 1); // nothing was acquired
    * ```
    */
   waitAllAsync(
@@ -556,9 +589,13 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
+   * using sem = dev.createSemaphore(0, 1);
    * const deadline = dev.now() + 5_000_000n; // 5 ms from now
+   * assert.deepEqual(dev.waitAny([sem], { deadline }), { status: "timeout" });
+   * assert.ok(dev.now() >= deadline);
    * ```
    */
   now(clock: ClockName = "monotonic"): bigint {
@@ -577,13 +614,15 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using sem = dev.createSemaphore(0, 1);
    * const message = { device: dev.share(), sem: sem.fd };
    * // in the Worker:
    * using there = attachDevice(message.device);
-   * there.semaphore(message.sem).release(); // 0
+   * assert.equal(there.semaphore(message.sem).release(), 0);
+   * assert.equal(sem.read().count, 1);
    * ```
    */
   share(): DeviceToken {
@@ -606,14 +645,17 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { attachDevice, openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * using m = dev.createMutex();
    * const token = dev.share();
    * using there = attachDevice(token); // a Worker, normally
    * there.waitAny([there.mutex(m.fd)], { timeout: 0 }); // owned by there.threadId
+   * assert.equal(m.read().owner, there.threadId);
    * dev.reap(token);
-   * m.read(); // { owner: 0, count: 0, abandoned: true }
+   * assert.deepEqual(m.read(), { owner: 0, count: 0, abandoned: true });
+   * assert.deepEqual(dev.waitAny([m], { timeout: 0 }), { status: "abandoned", index: 0 });
    * ```
    *
    * @throws {TypeError} when `token` is not from this device's `share()`.
@@ -645,11 +687,15 @@ export class Device implements Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openDevice } from "./device.ts";
    * using dev = openDevice("emulated");
    * const token = dev.share();
-   * const worker = { terminate() {} }; // stands for new Worker(...) given `token`
+   * let terminated = false;
+   * const worker = { terminate: () => void (terminated = true) }; // stands for new Worker(...) given `token`
    * dev.reapAndTerminate(worker, token);
+   * assert.ok(terminated);
+   * assert.throws(() => dev.reap(dev.share(), { owners: [0] }), RangeError);
    * ```
    */
   reapAndTerminate(
@@ -702,10 +748,12 @@ export class Device implements Disposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice();
  * using ev = dev.createEvent({ manual: true, signaled: true });
- * dev.waitAny([ev], { timeout: 0 }).status; // "signaled"
+ * assert.equal(dev.waitAny([ev], { timeout: 0 }).status, "signaled");
+ * assert.ok(dev.backend.kind === "native" || dev.backend.kind === "emulated");
  * ```
  */
 export function openDevice(backend: Backend | BackendChoice = "auto"): Device {
@@ -727,10 +775,11 @@ export function openDevice(backend: Backend | BackendChoice = "auto"): Device {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { attachDevice, openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using there = attachDevice(dev.share()); // normally in a Worker
- * there.fd === dev.fd; // true
+ * assert.equal(there.fd, dev.fd);
  * ```
  */
 export function attachDevice(token: DeviceToken): Device {

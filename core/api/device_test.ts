@@ -7,9 +7,9 @@ import {
 import { SemArgs } from "../../uapi/structs.ts";
 import { attachDevice, Device, openDevice } from "./device.ts";
 import {
-  delay,
   LONG_MS,
   testEachBackend,
+  untilBlocked,
   waitInWorker,
 } from "./_test_helpers.ts";
 
@@ -172,7 +172,7 @@ testEachBackend(
       timeout: LONG_MS,
     }, [0, 1]);
     await worker.started;
-    await delay(30);
+    await untilBlocked(dev);
     assert.deepEqual(right.read(), { owner: 0, count: 0, abandoned: false }); // not taken alone
     left.unlock(1);
     const reply = await worker.done;
@@ -191,7 +191,7 @@ testEachBackend(
     using sem = dev.createSemaphore(0, 1);
     using worker = waitInWorker(dev, "any", [ev, sem], { timeout: LONG_MS });
     await worker.started;
-    await delay(30);
+    await untilBlocked(dev);
     sem.release();
     assert.deepEqual((await worker.done).result, {
       status: "signaled",
@@ -214,7 +214,7 @@ testEachBackend(
         timeout: LONG_MS,
       });
       await worker.started;
-      await delay(30);
+      await untilBlocked(dev);
       alert.set();
       assert.deepEqual((await worker.done).result, {
         status: "alerted",
@@ -228,7 +228,7 @@ testEachBackend(
         timeout: LONG_MS,
       });
       await worker.started;
-      await delay(30);
+      await untilBlocked(dev);
       m.kill(1);
       assert.deepEqual((await worker.done).result, {
         status: "abandoned",

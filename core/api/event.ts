@@ -18,10 +18,12 @@ import { closedError } from "./validate.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using ev = dev.createEvent();
- * const { manual, signaled } = ev.read(); // false, false
+ * const { manual, signaled } = ev.read();
+ * assert.deepEqual([manual, signaled], [false, false]);
  * ```
  */
 export interface EventState {
@@ -38,11 +40,14 @@ export interface EventState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using ev = dev.createEvent({ manual: true });
- * ev.set(); // false, the previous state
- * ev.read(); // { manual: true, signaled: true }
+ * assert.equal(ev.set(), false); // the previous state
+ * assert.deepEqual(ev.read(), { manual: true, signaled: true });
+ * assert.equal(ev.pulse(), true); // wakes the waiters there are, then unsignals
+ * assert.deepEqual(ev.read(), { manual: true, signaled: false });
  * ```
  */
 export class Event extends SyncObject {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { openDevice } from "./device.ts";
 import { Event } from "./event.ts";
-import { delay, LONG_MS, testEachBackend } from "./_test_helpers.ts";
+import {
+  delay,
+  LONG_MS,
+  testEachBackend,
+  untilBlocked,
+} from "./_test_helpers.ts";
 
 testEachBackend(
   "event: auto-reset by default; set/reset/pulse return the previous state",
@@ -83,7 +88,7 @@ testEachBackend(
     using ev = dev.createEvent({ manual: true });
     const a = dev.waitAnyAsync([ev], { timeout: LONG_MS });
     const b = dev.waitAnyAsync([ev], { timeout: LONG_MS });
-    await delay(20);
+    await untilBlocked(dev, 2);
     assert.equal(await pulseUntil(ev, tracker([a, b]), 2), 2);
     assert.deepEqual(await a, { status: "signaled", index: 0 });
     assert.deepEqual(await b, { status: "signaled", index: 0 });
@@ -101,7 +106,7 @@ testEachBackend(
       dev.waitAnyAsync([ev], { timeout: LONG_MS }),
     ];
     const settled = tracker(waits);
-    await delay(20);
+    await untilBlocked(dev, 2);
     assert.equal(await pulseUntil(ev, settled, 1), 1);
     assert.deepEqual(ev.read(), { manual: false, signaled: false });
     assert.equal(await pulseUntil(ev, settled, 2), 2);

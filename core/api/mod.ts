@@ -4,11 +4,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./mod.ts";
  * using dev = openDevice();
  * using sem = dev.createSemaphore(1, 4);
- * dev.waitAny([sem], { timeout: 0 }); // { status: "signaled", index: 0 }
- * sem.release(2); // 0
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), { status: "signaled", index: 0 });
+ * assert.equal(sem.release(2), 0); // the previous count
+ * assert.deepEqual(sem.read(), { count: 2, max: 4 });
  * ```
  *
  * @module

@@ -20,11 +20,12 @@ import type { WaitAsyncOptions, WaitOptions, WaitResult } from "./wait.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using m = dev.createMutex(3);
  * m.kill(3); // as if owner 3 died holding it
- * m.read(); // { owner: 0, count: 0, abandoned: true }
+ * assert.deepEqual(m.read(), { owner: 0, count: 0, abandoned: true });
  * ```
  */
 export interface MutexState {
@@ -52,11 +53,12 @@ const ABANDONED_STATE: MutexState = Object.freeze({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using mutex = dev.createMutex(7); // owned by 7, count 1
- * mutex.unlock(7); // 1, the previous count
- * mutex.read(); // { owner: 0, count: 0, abandoned: false }
+ * assert.equal(mutex.unlock(7), 1); // the previous count
+ * assert.deepEqual(mutex.read(), { owner: 0, count: 0, abandoned: false });
  * ```
  */
 export class Mutex extends SyncObject {

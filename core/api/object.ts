@@ -14,8 +14,10 @@ import type { WaitAsyncOptions, WaitOptions, WaitResult } from "./wait.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ObjectKind } from "./object.ts";
- * const kind: ObjectKind = "semaphore";
+ * const kinds: ObjectKind[] = ["semaphore", "mutex", "event"];
+ * assert.equal(kinds.length, 3);
  * ```
  */
 export type ObjectKind = "semaphore" | "mutex" | "event";
@@ -26,8 +28,9 @@ export type ObjectKind = "semaphore" | "mutex" | "event";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CONSTRUCT } from "./object.ts";
- * typeof CONSTRUCT; // "symbol"
+ * assert.equal(typeof CONSTRUCT, "symbol");
  * ```
  */
 export const CONSTRUCT: unique symbol = Symbol("ntsync.construct");
@@ -43,11 +46,15 @@ export const CONSTRUCT: unique symbol = Symbol("ntsync.construct");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * using sem = dev.createSemaphore(0, 1);
- * sem.kind; // "semaphore"
- * sem.closed; // false
+ * const sem = dev.createSemaphore(0, 1);
+ * assert.equal(sem.kind, "semaphore");
+ * assert.equal(sem.closed, false);
+ * sem.close();
+ * assert.equal(sem.closed, true);
+ * assert.throws(() => sem.release(), TypeError); // "release: the semaphore is closed"
  * ```
  */
 export abstract class SyncObject implements Disposable {

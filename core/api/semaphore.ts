@@ -19,10 +19,12 @@ import type { WaitAsyncOptions, WaitOptions } from "./wait.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using sem = dev.createSemaphore(2, 5);
- * const { count, max } = sem.read(); // 2, 5
+ * const { count, max } = sem.read();
+ * assert.deepEqual([count, max], [2, 5]);
  * ```
  */
 export interface SemaphoreState {
@@ -38,11 +40,13 @@ export interface SemaphoreState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using sem = dev.createSemaphore(0, 2);
- * sem.release(); // 0, the previous count
- * sem.read(); // { count: 1, max: 2 }
+ * assert.equal(sem.release(), 0); // the previous count
+ * assert.deepEqual(sem.read(), { count: 1, max: 2 });
+ * assert.throws(() => sem.release(2), { code: "EOVERFLOW" }); // 1 + 2 exceeds max 2
  * ```
  */
 export class Semaphore extends SyncObject {

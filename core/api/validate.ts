@@ -13,8 +13,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { U32_MAX } from "./validate.ts";
- * U32_MAX === 2 ** 32 - 1; // true
+ * assert.equal(U32_MAX, 2 ** 32 - 1);
  * ```
  */
 export const U32_MAX = 0xFFFF_FFFF;
@@ -30,9 +31,11 @@ import { describe } from "../../uapi/describe.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { u32Error } from "./validate.ts";
- * u32Error("release", "amount", -1, 0).message;
- * // "release: amount must be an integer in [0, 4294967295], got -1"
+ * const err = u32Error("release", "amount", -1, 0);
+ * assert.ok(err instanceof RangeError);
+ * assert.equal(err.message, "release: amount must be an integer in [0, 4294967295], got -1");
  * ```
  */
 export function u32Error(
@@ -57,8 +60,11 @@ export function u32Error(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkU32 } from "./validate.ts";
- * checkU32("createSemaphore", "max", 3, 0); // 3
+ * assert.equal(checkU32("createSemaphore", "max", 3, 0), 3);
+ * assert.throws(() => checkU32("createSemaphore", "max", -1, 0), RangeError);
+ * assert.throws(() => checkU32("createSemaphore", "max", 1.5, 0), TypeError); // not an integer
  * ```
  */
 export function checkU32(
@@ -79,8 +85,11 @@ export function checkU32(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkTimeout } from "./validate.ts";
- * checkTimeout("waitAny", 10); // 10
+ * assert.equal(checkTimeout("waitAny", 10), 10);
+ * assert.throws(() => checkTimeout("waitAny", -1), RangeError);
+ * assert.throws(() => checkTimeout("waitAny", "10"), TypeError);
  * ```
  */
 export function checkTimeout(op: string, value: unknown): number {
@@ -104,8 +113,9 @@ export function checkTimeout(op: string, value: unknown): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { U64_MAX } from "./validate.ts";
- * U64_MAX === 2n ** 64n - 1n; // true
+ * assert.equal(U64_MAX, 2n ** 64n - 1n);
  * ```
  */
 export const U64_MAX = 0xFFFF_FFFF_FFFF_FFFFn;
@@ -115,8 +125,10 @@ export const U64_MAX = 0xFFFF_FFFF_FFFF_FFFFn;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkDeadline } from "./validate.ts";
- * checkDeadline("waitAny", 5n); // 5n
+ * assert.equal(checkDeadline("waitAny", 5n), 5n);
+ * assert.throws(() => checkDeadline("waitAny", 5), TypeError);
  * ```
  */
 export function checkDeadline(op: string, value: unknown): bigint {
@@ -140,9 +152,11 @@ export function checkDeadline(op: string, value: unknown): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { closedError } from "./validate.ts";
- * closedError("release", "semaphore").message;
- * // "release: the semaphore is closed"
+ * const err = closedError("release", "semaphore");
+ * assert.ok(err instanceof TypeError);
+ * assert.equal(err.message, "release: the semaphore is closed");
  * ```
  */
 export function closedError(op: string, what: string): TypeError {

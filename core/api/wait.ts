@@ -40,11 +40,14 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using m = dev.createMutex();
  * using cancel = dev.createEvent({ manual: true });
- * dev.waitAny([m], { owner: 1, timeout: 100, alert: cancel });
+ * const r = dev.waitAny([m], { owner: 1, timeout: 100, alert: cancel });
+ * assert.deepEqual(r, { status: "signaled", index: 0 });
+ * assert.deepEqual(m.read(), { owner: 1, count: 1, abandoned: false });
  * ```
  */
 export interface WaitOptions {
@@ -81,11 +84,14 @@ export interface WaitOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
  * using sem = dev.createSemaphore(0, 1);
- * await dev.waitAnyAsync([sem], { signal: AbortSignal.timeout(10) })
- *   .catch((err) => err.name); // "TimeoutError"
+ * await assert.rejects(
+ *   dev.waitAnyAsync([sem], { signal: AbortSignal.timeout(10) }),
+ *   { name: "TimeoutError" }, // the signal's reason
+ * );
  * ```
  */
 export interface WaitAsyncOptions extends WaitOptions {
@@ -101,11 +107,14 @@ export interface WaitAsyncOptions extends WaitOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * using sem = dev.createSemaphore(1, 1);
- * const r = dev.waitAny([sem], { timeout: 0 });
- * if (r.status === "signaled") console.log(`got objects[${r.index}]`);
+ * using empty = dev.createSemaphore(0, 1);
+ * using full = dev.createSemaphore(1, 1);
+ * const r = dev.waitAny([empty, full], { timeout: 0 });
+ * assert.deepEqual(r, { status: "signaled", index: 1 }); // objects[1] acquired
+ * assert.equal(full.read().count, 0);
  * ```
  */
 export interface WaitSignaled {
@@ -123,11 +132,14 @@ export interface WaitSignaled {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * using sem = dev.createSemaphore(1, 1);
- * const r = dev.waitAny([sem], { timeout: 0 });
- * if (r.status === "abandoned") console.log("acquired, but check the data");
+ * using m = dev.createMutex(3); // owned by thread 3
+ * m.kill(3); // thread 3 died holding it
+ * const r = dev.waitAny([m], { owner: 4, timeout: 0 });
+ * assert.deepEqual(r, { status: "abandoned", index: 0 });
+ * assert.deepEqual(m.read(), { owner: 4, count: 1, abandoned: false }); // 4 owns it now
  * ```
  */
 export interface WaitAbandoned {
@@ -142,11 +154,14 @@ export interface WaitAbandoned {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * using sem = dev.createSemaphore(1, 1);
- * const r = dev.waitAny([sem], { timeout: 0 });
- * if (r.status === "alerted") console.log("interrupted by the alert");
+ * using sem = dev.createSemaphore(0, 1);
+ * using stop = dev.createEvent({ signaled: true }); // auto-reset
+ * const r = dev.waitAny([sem], { timeout: 0, alert: stop });
+ * assert.deepEqual(r, { status: "alerted", index: 1 });
+ * assert.equal(stop.read().signaled, false); // the alert was acquired (reset)
  * ```
  */
 export interface WaitAlerted {
@@ -161,11 +176,12 @@ export interface WaitAlerted {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * using dev = openDevice("emulated");
- * using sem = dev.createSemaphore(1, 1);
- * const r = dev.waitAny([sem], { timeout: 0 });
- * if (r.status === "timeout") console.log("gave up");
+ * using sem = dev.createSemaphore(0, 1); // nothing to take
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), { status: "timeout" });
+ * assert.deepEqual(dev.waitAny([sem], { timeout: 5 }), { status: "timeout" });
  * ```
  */
 export interface WaitTimedOut {
@@ -178,15 +194,25 @@ export interface WaitTimedOut {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
+ * import type { WaitResult } from "./wait.ts";
  * using dev = openDevice("emulated");
  * using sem = dev.createSemaphore(0, 1);
- * const r = dev.waitAny([sem], { timeout: 0 });
- * switch (r.status) {
- *   case "signaled": case "abandoned": console.log(r.index); break;
- *   case "alerted": console.log("alert"); break;
- *   case "timeout": console.log("timeout"); break;
+ * function describe(r: WaitResult): string {
+ *   switch (r.status) {
+ *     case "signaled":
+ *     case "abandoned":
+ *       return `${r.status} objects[${r.index}]`;
+ *     case "alerted":
+ *       return "alerted";
+ *     case "timeout":
+ *       return "timeout";
+ *   }
  * }
+ * assert.equal(describe(dev.waitAny([sem], { timeout: 0 })), "timeout");
+ * sem.release();
+ * assert.equal(describe(dev.waitAny([sem], { timeout: 0 })), "signaled objects[0]");
  * ```
  */
 export type WaitResult =
@@ -217,10 +243,12 @@ const LE = HOST_LITTLE_ENDIAN;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getBackend } from "../../select/registry.ts";
  * import { WaitSlot } from "./wait.ts";
  * const slot = new WaitSlot(getBackend("emulated"));
- * slot.objs.length; // 64
+ * assert.equal(slot.objs.length, 64);
+ * assert.equal(slot.args.byteLength, 40);
  * ```
  */
 export class WaitSlot {
@@ -299,11 +327,15 @@ const WAIT_OPTIONS: OptionNames = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDevice } from "./device.ts";
  * import { prepareWait, WaitSlot } from "./wait.ts";
  * using dev = openDevice("emulated");
  * using sem = dev.createSemaphore(1, 1);
- * prepareWait(dev, new WaitSlot(dev.backend), "waitAny", [sem], { timeout: 0 }); // 1
+ * const slot = new WaitSlot(dev.backend);
+ * assert.equal(prepareWait(dev, slot, "waitAny", [sem], { timeout: 0 }), 1);
+ * assert.equal(slot.objs[0], sem.fd);
+ * assert.throws(() => prepareWait(dev, slot, "waitAny", [sem], { timout: 0 } as never), TypeError);
  * ```
  */
 export function prepareWait(
@@ -510,11 +542,15 @@ function encodeTimeout(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getBackend } from "../../select/registry.ts";
  * import { decodeWait, WaitSlot } from "./wait.ts";
  * const slot = new WaitSlot(getBackend("emulated"));
  * slot.words[5] = 0; // index
- * decodeWait(slot, "waitAny", [], 1, false, undefined); // { status: "signaled", index: 0 }
+ * assert.deepEqual(decodeWait(slot, "waitAny", [], 1, false, undefined), {
+ *   status: "signaled",
+ *   index: 0,
+ * });
  * ```
  */
 export function decodeWait(
@@ -539,11 +575,13 @@ export function decodeWait(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getBackend } from "../../select/registry.ts";
  * import { decodeWaitReturn, WaitSlot } from "./wait.ts";
  * import { NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
  * const slot = new WaitSlot(getBackend("emulated"));
- * decodeWaitReturn(slot, "waitAny", [], 1, false, -110, NTSYNC_IOC_WAIT_ANY); // { status: "timeout" }
+ * const r = decodeWaitReturn(slot, "waitAny", [], 1, false, -110, NTSYNC_IOC_WAIT_ANY);
+ * assert.deepEqual(r, { status: "timeout" }); // -110 is -ETIMEDOUT
  * ```
  */
 export function decodeWaitReturn(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { NtsyncError } from "../errors.ts";
 import { openDevice } from "./device.ts";
-import { delay, LONG_MS, testEachBackend } from "./_test_helpers.ts";
+import { LONG_MS, testEachBackend, untilBlocked } from "./_test_helpers.ts";
 
 testEachBackend(
   "waitAny: the lowest acquirable index wins, one object per wait",
@@ -182,7 +182,7 @@ testEachBackend(
     using sem = dev.createSemaphore(0, 1);
     using ev = dev.createEvent({ manual: true });
     const pending = dev.waitAnyAsync([ev, sem], { timeout: LONG_MS });
-    await delay(20);
+    await untilBlocked(dev);
     sem.release();
     assert.deepEqual(await pending, { status: "signaled", index: 1 });
     assert.deepEqual(sem.read(), { count: 0, max: 1 });
@@ -196,7 +196,7 @@ testEachBackend(
     using a = dev.createSemaphore(1, 1);
     using b = dev.createEvent();
     const pending = dev.waitAllAsync([a, b], { timeout: LONG_MS });
-    await delay(20);
+    await untilBlocked(dev);
     assert.deepEqual(a.read(), { count: 1, max: 1 }); // not taken while b is unsignaled
     b.set();
     assert.deepEqual(await pending, { status: "signaled", index: 0 });
@@ -216,14 +216,14 @@ testEachBackend(
       status: "timeout",
     });
     const alerted = dev.waitAllAsync([sem], { alert, timeout: LONG_MS });
-    await delay(10);
+    await untilBlocked(dev);
     alert.set();
     assert.deepEqual(await alerted, { status: "alerted", index: 1 });
     const abandoned = dev.waitAnyAsync([sem, m], {
       owner: 4,
       timeout: LONG_MS,
     });
-    await delay(10);
+    await untilBlocked(dev);
     m.kill(3);
     assert.deepEqual(await abandoned, { status: "abandoned", index: 1 });
     assert.deepEqual(m.read(), { owner: 4, count: 1, abandoned: false });
@@ -238,7 +238,7 @@ testEachBackend(
     const controller = new AbortController();
     const reason = new Error("user gave up");
     const pending = dev.waitAnyAsync([sem], { signal: controller.signal });
-    await delay(10);
+    await untilBlocked(dev);
     controller.abort(reason);
     await assert.rejects(pending, (err) => err === reason);
     sem.release();
@@ -269,7 +269,7 @@ testEachBackend(
       { length: 9 },
       () => dev.waitAnyAsync([sem], { timeout: LONG_MS }),
     );
-    await delay(20);
+    await untilBlocked(dev, 9);
     sem.release(9);
     for (const result of await Promise.all(waits)) {
       assert.deepEqual(result, { status: "signaled", index: 0 });

@@ -89,9 +89,25 @@ export const LOOPS: Record<string, () => void> = {
   },
 };
 
+/** Where the control loop keeps its latest object (so it cannot be elided). */
+export const retained: { last: { i: number } } = { last: { i: 0 } };
+
+/**
+ * The positive control: one small object per iteration, the cost the real
+ * loops must not have. If the count missed allocations (V8 renamed its
+ * trace line, the flag stopped working), this loop would count none.
+ */
+export const CONTROL_LOOP = "control: one object per iteration";
+
+const CONTROL: Record<string, () => void> = {
+  [CONTROL_LOOP]() {
+    retained.last = { i: retained.last.i + 1 };
+  },
+};
+
 if (import.meta.main) {
   const [name, iterations] = Deno.args;
-  const step = LOOPS[name];
+  const step = LOOPS[name] ?? CONTROL[name];
   if (step === undefined) throw new RangeError(`no loop named ${name}`);
   for (let i = 0; i < 20_000; i++) step(); // warm-up: let the JIT settle
   for (let i = Number(iterations); i > 0; i--) step();

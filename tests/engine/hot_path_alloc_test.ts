@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { LOOPS } from "./_hot_loops.ts";
+import { CONTROL_LOOP, LOOPS } from "./_hot_loops.ts";
 
 const ITERATIONS = 1_000_000;
 /**
@@ -37,6 +37,20 @@ async function scavenges(loop: string, iterations: number): Promise<number> {
   assert.equal(code, 0, `${loop}: ${err}`);
   return new TextDecoder().decode(stdout).split("Scavenge").length - 1;
 }
+
+/** Scavenges the control's million objects must add at the least (~15 seen). */
+const CONTROL_MIN = 5;
+
+Deno.test("the scavenge count sees one allocation per iteration (positive control)", async () => {
+  const idle = await scavenges(CONTROL_LOOP, 0);
+  const busy = await scavenges(CONTROL_LOOP, ITERATIONS);
+  assert.ok(
+    busy - idle >= CONTROL_MIN,
+    `only ${
+      busy - idle
+    } scavenges for ${ITERATIONS} objects: the count is blind`,
+  );
+});
 
 for (const loop of Object.keys(LOOPS)) {
   Deno.test(`emulated hot path allocates nothing: ${loop}`, async () => {

@@ -1,7 +1,7 @@
 /**
  * fast-check generators of fuzz sequences. Values lean towards the small
  * numbers that make objects interact (owners 1 and 2, counts 0-3) and
- * towards the edges the spec names (0, 2^31, 2^32-1, 64, 65), with every
+ * towards the edges the kernel checks (0, 2^31, 2^32-1, 64, 65), with every
  * hostile shape and fd kind mixed in at a low rate.
  *
  * Waits only ever poll (timeout now, 0 or in the past), so no sequence can
@@ -105,7 +105,7 @@ const objRequest = fc.constantFrom<ObjRequest>(
 );
 
 /**
- * Request codes the driver does not know: old-draft codes (§5.2), neighbours
+ * Request codes the driver does not know: old-draft codes (docs/semantics.md#older-drafts-of-the-uapi), neighbours
  * of real ones, wrong direction or size. None is a code the VFS handles
  * itself before the driver (FIOCLEX and friends are type 'T' or 'f').
  */

@@ -1,6 +1,6 @@
 /**
  * The hostile-input catalogue (catalogue.ts) on every backend under test:
- * each entry must give the spec's errno, write the same bytes as the model
+ * each entry must give the kernel's errno, write the same bytes as the model
  * and leave every object in the model's state. Then the timeouts that can
  * only be tested by blocking: 2^63 and above never expire.
  *
@@ -22,7 +22,7 @@ import { MODEL, subjectOf } from "./subjects.ts";
 
 /**
  * Timeouts that never expire, as [timeout, flags]: U64_MAX on both clocks,
- * and on CLOCK_MONOTONIC everything from 2^63 (§3.10).
+ * and on CLOCK_MONOTONIC everything from 2^63 (ntsync_schedule()).
  */
 const NEVER_EXPIRE: readonly [bigint, number][] = [
   [1n << 63n, 0],
@@ -141,7 +141,7 @@ for (const backend of backendsUnderTest()) {
           failures.push(`timeout ${timeout}: ${outcome}`);
         }
         await pending;
-        // A timed-out wait writes nothing (§2.9 results).
+        // A timed-out wait writes nothing (docs/semantics.md#waits-results).
         if (
           outcome === "ETIMEDOUT" && WaitArgs.read(args).index !== 0xdead_beef
         ) {

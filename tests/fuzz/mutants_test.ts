@@ -51,7 +51,7 @@ function setWaitField(arg: ArrayBufferView, offset: number, v: number): void {
 }
 
 const MUTANTS: Subject[] = [
-  // A pulse that leaves the event signaled (§2.7).
+  // A pulse that leaves the event signaled (ntsync_event_set()).
   mutant("pulse-stays-set", (inner) => (fd, req, arg) => {
     const r = inner(fd, req, arg);
     if (req === NTSYNC_IOC_EVENT_PULSE) {
@@ -59,7 +59,7 @@ const MUTANTS: Subject[] = [
     }
     return r;
   }),
-  // EFAULT checked before the object type in SEM_READ (§2.8: type first).
+  // EFAULT checked before the object type in SEM_READ (ntsync_*_read(): type first).
   mutant("read-efault-first", (inner) => (fd, req, arg) => {
     if (req === NTSYNC_IOC_SEM_READ && (arg === null || arg.byteLength < 8)) {
       try {
@@ -71,7 +71,7 @@ const MUTANTS: Subject[] = [
     }
     return inner(fd, req, arg);
   }),
-  // An abandoned mutex read as a plain success (§2.8).
+  // An abandoned mutex read as a plain success (ntsync_*_read()).
   mutant("ownerdead-read-ok", (inner) => (fd, req, arg) => {
     try {
       return inner(fd, req, arg);
@@ -82,13 +82,13 @@ const MUTANTS: Subject[] = [
       throw err;
     }
   }),
-  // Owner 0 accepted in waits, as kernels before 7.2.8 did (§3.13).
+  // Owner 0 accepted in waits, as kernels before 7.2.8 did (docs/semantics.md#owner-0-on-older-kernels).
   mutant("owner0-accepted", (inner) => (fd, req, arg) => {
     const isWait = req === NTSYNC_IOC_WAIT_ANY || req === NTSYNC_IOC_WAIT_ALL;
     if (isWait && arg && waitField(arg, 28) === 0) setWaitField(arg, 28, 7);
     return inner(fd, req, arg);
   }),
-  // The alert ignored by WAIT_ANY (§3.4).
+  // The alert ignored by WAIT_ANY (docs/semantics.md#alerts).
   mutant("alert-ignored", (inner) => (fd, req, arg) => {
     if (req === NTSYNC_IOC_WAIT_ANY && arg && waitField(arg, 32) > 0) {
       const alert = waitField(arg, 32);
@@ -101,7 +101,7 @@ const MUTANTS: Subject[] = [
     }
     return inner(fd, req, arg);
   }),
-  // A failed SEM_RELEASE that still writes the count back (§2.4).
+  // A failed SEM_RELEASE that still writes the count back (ntsync_sem_release()).
   mutant("overflow-writes", (inner) => (fd, req, arg) => {
     try {
       return inner(fd, req, arg);

@@ -127,7 +127,7 @@ export type Op =
 
 /** A kept counterexample: replayed on every backend on every run. */
 export interface Regression {
-  /** What it once caught, and where in the spec the right answer is. */
+  /** What it once caught, and which kernel function decides the right answer. */
   readonly why: string;
   /** The sequence, starting with an `open`. */
   readonly ops: readonly Op[];

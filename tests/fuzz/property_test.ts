@@ -6,7 +6,7 @@
  * longer.
  *
  * A failure prints fast-check's shrunk counterexample: add it to
- * regressions.json with the spec section that decides it.
+ * regressions.json with the kernel function that decides it.
  *
  * @module
  */

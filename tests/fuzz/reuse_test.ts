@@ -5,7 +5,7 @@
  * that caches views or addresses between calls must still see the memory as
  * it is now: EFAULT once it is gone or too short, as the kernel faults on
  * an unmapped page. Each scenario runs on the model and on every backend,
- * and both must match the spec's expected trace.
+ * and both must match the kernel's expected trace.
  *
  * @module
  */

@@ -3,7 +3,7 @@
  * the main thread releases, sets, pulses, resets, unlocks and kills, with
  * some waits timing out. The schedule fixes the order (each waiter is
  * queued before the next starts; a timing-out waiter has timed out before
- * the main thread acts), so every wait's outcome is determined by spec §3.2
+ * the main thread acts), so every wait's outcome is determined by docs/semantics.md#the-wait-algorithm
  * and is compared with the queue model, as are the main thread's results
  * and the final states. At the end a shared alert event releases whoever is
  * still waiting (index = count).
@@ -214,7 +214,7 @@ function finalStates(
   });
 }
 
-/** The outcome the spec determines, computed by the queue model. */
+/** The outcome the kernel's semantics determine, computed by the queue model. */
 export function expectedResult(scenario: ThreadScenario): ThreadResult {
   const nt = new ModelBackend();
   const queues = new WaitQueues();

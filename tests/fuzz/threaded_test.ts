@@ -1,7 +1,8 @@
 /**
  * Threaded scenarios (threaded.ts) on every backend under test, compared
- * with the queue model; and the queue model itself checked on the spec's
- * threaded selftests (§4 wake_any, wake_all) and §3.2/§3.7 facts.
+ * with the queue model; and the queue model itself checked on the kernel's
+ * threaded selftests (`wake_any`, `wake_all`) and the facts of
+ * docs/semantics.md#the-wait-algorithm and docs/semantics.md#pulse.
  *
  * @module
  */
@@ -22,7 +23,7 @@ import {
 const SCENARIOS = fc.sample(threadScenario, { seed: 0x7468, numRuns: 8 });
 
 const WAKE_ALL: ThreadScenario = {
-  // §4 wake_all: sem {0,3}, mutex {123,1} (here owner 1), manual {1,1},
+  // the selftest wake_all: sem {0,3}, mutex {123,1} (here owner 1), manual {1,1},
   // auto {0,1}; the waiter (owner 100) waits for all four.
   objects: [
     { kind: "sem", a: 0, b: 3 },
@@ -45,7 +46,7 @@ const WAKE_ALL: ThreadScenario = {
   ],
 };
 
-Deno.test("queue model: wake_all acquires atomically at the last set (§4)", () => {
+Deno.test("queue model: wake_all acquires atomically at the last set (selftest wake_all)", () => {
   const r = expectedResult(WAKE_ALL);
   assert.deepEqual(r.waits, ["0 0"]);
   assert.deepEqual(r.states, [
@@ -58,7 +59,7 @@ Deno.test("queue model: wake_all acquires atomically at the last set (§4)", () 
   assert.deepEqual(r.ops.map((o) => o.split(" ")[0]), new Array(6).fill("0"));
 });
 
-Deno.test("queue model: FIFO, all-waiters first, pulse wakes one auto waiter (§3.2, §3.7)", () => {
+Deno.test("queue model: FIFO, all-waiters first, pulse wakes one auto waiter (docs/semantics.md#the-wait-algorithm, ntsync_event_set())", () => {
   const r = expectedResult({
     objects: [
       { kind: "sem", a: 0, b: 2 },
@@ -75,7 +76,7 @@ Deno.test("queue model: FIFO, all-waiters first, pulse wakes one auto waiter (§
     ],
     ops: [
       { req: "EVENT_SET", obj: 4, a: 0 }, // nobody: sem 0 is empty
-      { req: "SEM_RELEASE", obj: 0, a: 1 }, // the wait-all first (§3.2)
+      { req: "SEM_RELEASE", obj: 0, a: 1 }, // the wait-all first (docs/semantics.md#the-wait-algorithm)
       { req: "SEM_RELEASE", obj: 0, a: 2 }, // then FIFO: waiter 0, waiter 2
       { req: "EVENT_PULSE", obj: 3, a: 0 }, // waiter 3 only
     ],

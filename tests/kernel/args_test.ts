@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import { DEFAULT_COMMAND, defaultCommand, parseArgs } from "./args.ts";
 
 const noEnv = () => undefined;
 const envOf = (vars: Record<string, string>) => (k: string) => vars[k];
 
-test("parseArgs defaults to the full suite", () => {
+Deno.test("parseArgs defaults to the full suite", () => {
   const o = parseArgs([], noEnv);
   assert.deepEqual(o.command, DEFAULT_COMMAND);
   assert.deepEqual(o.command, ["deno", "task", "test"]);
@@ -17,7 +16,7 @@ test("parseArgs defaults to the full suite", () => {
   assert.equal(o.smp, 2);
 });
 
-test("parseArgs drops the -- that deno task passes through", () => {
+Deno.test("parseArgs drops the -- that deno task passes through", () => {
   assert.deepEqual(
     parseArgs(["--", "deno", "test", "--allow-all", "tests/foo_test.ts"], noEnv)
       .command,
@@ -31,7 +30,7 @@ test("parseArgs drops the -- that deno task passes through", () => {
   assert.deepEqual(parseArgs(["--"], noEnv).command, DEFAULT_COMMAND);
 });
 
-test("parseArgs reads options before the command, then stops", () => {
+Deno.test("parseArgs reads options before the command, then stops", () => {
   const o = parseArgs(
     ["--keep", "--timeout=60", "--", "deno", "--keep"],
     noEnv,
@@ -46,7 +45,7 @@ test("parseArgs reads options before the command, then stops", () => {
   assert.deepEqual(p.command, ["uname", "-a"]);
 });
 
-test("parseArgs takes the environment, and flags override it", () => {
+Deno.test("parseArgs takes the environment, and flags override it", () => {
   const env = envOf({
     NTSYNC_KERNEL_KEEP: "1",
     NTSYNC_KERNEL_TIMEOUT: "90",
@@ -61,7 +60,7 @@ test("parseArgs takes the environment, and flags override it", () => {
   assert.equal(parseArgs(["--timeout=5"], env).timeoutSeconds, 5);
 });
 
-test("parseArgs rejects unknown options and bad numbers", () => {
+Deno.test("parseArgs rejects unknown options and bad numbers", () => {
   assert.throws(() => parseArgs(["--kep"], noEnv), /unknown option --kep/);
   assert.throws(() => parseArgs(["--timeout"], noEnv), /needs =VALUE/);
   assert.throws(() => parseArgs(["--timeout=0"], noEnv), /positive integer/);
@@ -72,12 +71,12 @@ test("parseArgs rejects unknown options and bad numbers", () => {
   );
 });
 
-test("parseArgs: --help", () => {
+Deno.test("parseArgs: --help", () => {
   assert.equal(parseArgs(["--help"], noEnv).help, true);
   assert.equal(parseArgs(["--", "-h"], noEnv).help, true);
 });
 
-test("parseArgs uses the given fallback when no command is named", () => {
+Deno.test("parseArgs uses the given fallback when no command is named", () => {
   const fallback = ["deno", "test", "--no-check"];
   assert.deepEqual(parseArgs([], noEnv, fallback).command, fallback);
   assert.deepEqual(parseArgs(["--keep"], noEnv, fallback).command, fallback);
@@ -86,7 +85,7 @@ test("parseArgs uses the given fallback when no command is named", () => {
   ]);
 });
 
-test("defaultCommand runs the test task's deno test without type checking", () => {
+Deno.test("defaultCommand runs the test task's deno test without type checking", () => {
   const json = JSON.stringify({
     tasks: {
       test:
@@ -116,7 +115,7 @@ test("defaultCommand runs the test task's deno test without type checking", () =
   );
 });
 
-test("defaultCommand falls back to deno task test when unsure", () => {
+Deno.test("defaultCommand falls back to deno task test when unsure", () => {
   for (
     const text of [
       undefined,

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import { compareDebVersions, parseDebVersion } from "./debversion.ts";
 
 const sign = (n: number) => Math.sign(n);
 
-test("parseDebVersion splits epoch, upstream and revision", () => {
+Deno.test("parseDebVersion splits epoch, upstream and revision", () => {
   assert.deepEqual(parseDebVersion("1:7.2+dfsg-7+deb12u18+b3"), {
     epoch: 1,
     upstream: "7.2+dfsg",
@@ -23,14 +22,14 @@ test("parseDebVersion splits epoch, upstream and revision", () => {
   });
 });
 
-test("compareDebVersions orders numbers numerically, not as text", () => {
+Deno.test("compareDebVersions orders numbers numerically, not as text", () => {
   assert.equal(sign(compareDebVersions("6.10.1-1", "6.9.12-1")), 1);
   assert.equal(sign(compareDebVersions("6.9.12-1", "6.10.1-1")), -1);
   assert.equal(sign(compareDebVersions("7.2.13+deb14", "7.2.9+deb14")), 1);
   assert.equal(sign(compareDebVersions("1.010", "1.10")), 0);
 });
 
-test("compareDebVersions: tilde sorts before the end, letters before symbols", () => {
+Deno.test("compareDebVersions: tilde sorts before the end, letters before symbols", () => {
   assert.equal(sign(compareDebVersions("7.0~rc1-1", "7.0-1")), -1);
   assert.equal(sign(compareDebVersions("1.0~~", "1.0~")), -1);
   assert.equal(sign(compareDebVersions("1.0a", "1.0+")), -1);
@@ -38,13 +37,13 @@ test("compareDebVersions: tilde sorts before the end, letters before symbols", (
   assert.equal(sign(compareDebVersions("1.0+b1", "1.0")), 1);
 });
 
-test("compareDebVersions: epoch dominates, revision breaks ties", () => {
+Deno.test("compareDebVersions: epoch dominates, revision breaks ties", () => {
   assert.equal(sign(compareDebVersions("1:0.1", "9.9")), 1);
   assert.equal(sign(compareDebVersions("2.0-2", "2.0-10")), -1);
   assert.equal(sign(compareDebVersions("2.0-1", "2.0-1")), 0);
 });
 
-test("compareDebVersions agrees with a sort of known dpkg order", () => {
+Deno.test("compareDebVersions agrees with a sort of known dpkg order", () => {
   const ordered = [
     "6.1~rc1",
     "6.1",

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import { type InitOptions, initScript, shellQuote } from "./init_script.ts";
 
 const BASE: InitOptions = {
@@ -22,7 +21,7 @@ async function sh(script: string): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-test("shellQuote survives a real shell, word for word", async () => {
+Deno.test("shellQuote survives a real shell, word for word", async () => {
   const words = [
     "plain",
     "two words",
@@ -40,14 +39,14 @@ test("shellQuote survives a real shell, word for word", async () => {
   assert.deepEqual((await sh(script)).split("\0").slice(0, -1), words);
 });
 
-test("shellQuote leaves safe words bare", () => {
+Deno.test("shellQuote leaves safe words bare", () => {
   assert.equal(shellQuote("deno"), "deno");
   assert.equal(shellQuote("--allow-all"), "--allow-all");
   assert.equal(shellQuote("tests/foo_test.ts"), "tests/foo_test.ts");
   assert.equal(shellQuote("a b"), "'a b'");
 });
 
-test("initScript is valid sh and runs the quoted command in the project", async () => {
+Deno.test("initScript is valid sh and runs the quoted command in the project", async () => {
   const text = initScript({
     ...BASE,
     command: ["sh", "-c", "ls -l /dev/ntsync; uname -r"],
@@ -71,7 +70,7 @@ test("initScript is valid sh and runs the quoted command in the project", async 
   assert.doesNotMatch(text, /mount .* \/tmp$/m);
 });
 
-test("initScript prints the markers of its own run", () => {
+Deno.test("initScript prints the markers of its own run", () => {
   const text = initScript(BASE);
   assert.match(text, /NTSYNC-EXIT=%s run=ab12/);
   assert.match(text, /NTSYNC-READY uptime=\$\(.*\) run=ab12"/);
@@ -83,7 +82,7 @@ test("initScript prints the markers of its own run", () => {
   assert.ok(ready < text.indexOf("deno task test </dev/null 2>&1 | cat"));
 });
 
-test("initScript stops on a missing device only when asked", () => {
+Deno.test("initScript stops on a missing device only when asked", () => {
   assert.match(initScript(BASE), /^ {2}finish 125$/m);
   assert.doesNotMatch(
     initScript({ ...BASE, requireDevice: false }),
@@ -91,7 +90,7 @@ test("initScript stops on a missing device only when asked", () => {
   );
 });
 
-test("initScript refuses what it cannot express", () => {
+Deno.test("initScript refuses what it cannot express", () => {
   assert.throws(() => initScript({ ...BASE, command: [] }));
   assert.throws(() => initScript({ ...BASE, nonce: "a b" }));
   assert.throws(() => initScript({ ...BASE, env: { "BAD-NAME": "1" } }));

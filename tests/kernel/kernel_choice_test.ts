@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import { chooseKernel } from "./kernel_choice.ts";
 
 // Real names from Debian sid's listing (apt-cache pkgnames linux-), trimmed.
@@ -18,7 +17,7 @@ const SID_2026 = [
   "linux-modules-7.2.13+deb14-amd64",
 ];
 
-test("chooseKernel picks the unsigned binary and the modules package", () => {
+Deno.test("chooseKernel picks the unsigned binary and the modules package", () => {
   assert.deepEqual(chooseKernel(SID_2026), {
     abi: "7.2.13+deb14",
     image: "linux-binary-unsigned-7.2.13+deb14-cloud-amd64",
@@ -26,7 +25,7 @@ test("chooseKernel picks the unsigned binary and the modules package", () => {
   });
 });
 
-test("chooseKernel takes the newest ABI by Debian version order", () => {
+Deno.test("chooseKernel takes the newest ABI by Debian version order", () => {
   const names = [
     "linux-binary-unsigned-6.9.12+deb14-cloud-amd64",
     "linux-modules-6.9.12+deb14-cloud-amd64",
@@ -41,7 +40,7 @@ test("chooseKernel takes the newest ABI by Debian version order", () => {
   );
 });
 
-test("chooseKernel accepts the older single-package layout", () => {
+Deno.test("chooseKernel accepts the older single-package layout", () => {
   const names = [
     "linux-image-6.12.9-cloud-amd64",
     "linux-image-6.12.9-cloud-amd64-unsigned",
@@ -59,7 +58,7 @@ test("chooseKernel accepts the older single-package layout", () => {
   });
 });
 
-test("chooseKernel ignores other flavours, metapackages and blank lines", () => {
+Deno.test("chooseKernel ignores other flavours, metapackages and blank lines", () => {
   assert.equal(
     chooseKernel([
       "",
@@ -75,7 +74,7 @@ test("chooseKernel ignores other flavours, metapackages and blank lines", () => 
   );
 });
 
-test("chooseKernel handles dashed ABIs (bookworm style)", () => {
+Deno.test("chooseKernel handles dashed ABIs (bookworm style)", () => {
   const names = [
     "linux-image-6.1.0-18-cloud-amd64",
     "linux-image-6.1.0-18-cloud-amd64-unsigned",

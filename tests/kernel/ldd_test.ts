@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import { parseLdd } from "./ldd.ts";
 
 // ldd of the deno 2.9.6 binary on Debian bookworm.
@@ -13,7 +12,7 @@ const DENO_LDD = `	linux-vdso.so.1 (0x00007f310796c000)
 	/lib64/ld-linux-x86-64.so.2 (0x00007f310796e000)
 `;
 
-test("parseLdd lists the libraries and the loader, not the vDSO", () => {
+Deno.test("parseLdd lists the libraries and the loader, not the vDSO", () => {
   assert.deepEqual(parseLdd(DENO_LDD), [
     "/lib/x86_64-linux-gnu/libdl.so.2",
     "/lib/x86_64-linux-gnu/libgcc_s.so.1",
@@ -25,19 +24,19 @@ test("parseLdd lists the libraries and the loader, not the vDSO", () => {
   ]);
 });
 
-test("parseLdd: static binaries have no libraries", () => {
+Deno.test("parseLdd: static binaries have no libraries", () => {
   assert.deepEqual(parseLdd("\tnot a dynamic executable\n"), []);
   assert.deepEqual(parseLdd("\tstatically linked\n"), []);
 });
 
-test("parseLdd throws on a missing library", () => {
+Deno.test("parseLdd throws on a missing library", () => {
   assert.throws(
     () => parseLdd("\tlibfoo.so.1 => not found\n"),
     /libfoo\.so\.1 not found/,
   );
 });
 
-test("parseLdd drops duplicates", () => {
+Deno.test("parseLdd drops duplicates", () => {
   assert.deepEqual(
     parseLdd(
       "\t/lib64/ld-linux-x86-64.so.2 (0x1)\n\t/lib64/ld-linux-x86-64.so.2 (0x2)\n",

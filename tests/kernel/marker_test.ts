@@ -1,22 +1,21 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import { MarkerScanner, newNonce } from "./marker.ts";
 
-test("MarkerScanner finds the exit status across chunk boundaries", () => {
+Deno.test("MarkerScanner finds the exit status across chunk boundaries", () => {
   const s = new MarkerScanner("f00d");
   assert.deepEqual(s.push("test output\r\nNTSYNC-EX"), []);
   assert.deepEqual(s.push("IT=3 run=f0"), []);
   assert.deepEqual(s.push("0d\r\nmore\n"), [{ kind: "exit", status: 3 }]);
 });
 
-test("MarkerScanner reports ready with the guest uptime", () => {
+Deno.test("MarkerScanner reports ready with the guest uptime", () => {
   const s = new MarkerScanner("ab12");
   assert.deepEqual(s.push("NTSYNC-READY uptime=2.47 run=ab12\n"), [
     { kind: "ready", uptimeSeconds: 2.47 },
   ]);
 });
 
-test("MarkerScanner ignores markers of another run and lookalikes", () => {
+Deno.test("MarkerScanner ignores markers of another run and lookalikes", () => {
   const s = new MarkerScanner("ab12");
   assert.deepEqual(
     s.push(
@@ -33,7 +32,7 @@ test("MarkerScanner ignores markers of another run and lookalikes", () => {
   );
 });
 
-test("MarkerScanner reports a missing device and a kernel panic", () => {
+Deno.test("MarkerScanner reports a missing device and a kernel panic", () => {
   const s = new MarkerScanner("ab12");
   const events = s.push(
     "NTSYNC-NO-DEVICE run=ab12\r\n[    3.1] Kernel panic - not syncing: Attempted to kill init!\r\n",
@@ -43,19 +42,19 @@ test("MarkerScanner reports a missing device and a kernel panic", () => {
   assert.equal(events[1].kind, "panic");
 });
 
-test("MarkerScanner.flush classifies an unterminated last line", () => {
+Deno.test("MarkerScanner.flush classifies an unterminated last line", () => {
   const s = new MarkerScanner("ab12");
   assert.deepEqual(s.push("NTSYNC-EXIT=127 run=ab12"), []);
   assert.deepEqual(s.flush(), [{ kind: "exit", status: 127 }]);
   assert.deepEqual(s.flush(), []);
 });
 
-test("MarkerScanner rejects a nonce that would break its patterns", () => {
+Deno.test("MarkerScanner rejects a nonce that would break its patterns", () => {
   assert.throws(() => new MarkerScanner("a.b"));
   assert.throws(() => new MarkerScanner(""));
 });
 
-test("newNonce gives distinct hex strings", () => {
+Deno.test("newNonce gives distinct hex strings", () => {
   const a = newNonce();
   const b = newNonce();
   assert.match(a, /^[0-9a-f]{12}$/);

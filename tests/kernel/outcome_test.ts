@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import {
   type BootEnd,
   INTERRUPTED_STATUS,
@@ -9,7 +8,7 @@ import {
 
 const CLEAN: BootEnd = { noDevice: false, timedOut: false, qemuCode: 0 };
 
-test("verdict passes the guest command's status through", () => {
+Deno.test("verdict passes the guest command's status through", () => {
   assert.deepEqual(verdict({ ...CLEAN, status: 0 }, false, 60), {
     status: 0,
     message: "command exited 0",
@@ -22,7 +21,7 @@ test("verdict passes the guest command's status through", () => {
   );
 });
 
-test("verdict names a missing device", () => {
+Deno.test("verdict names a missing device", () => {
   const v = verdict({ ...CLEAN, status: 125, noDevice: true }, false, 60);
   assert.equal(v.status, 125);
   assert.match(v.message, /\/dev\/ntsync did not appear/);
@@ -33,7 +32,7 @@ test("verdict names a missing device", () => {
   );
 });
 
-test("verdict fails when no marker came", () => {
+Deno.test("verdict fails when no marker came", () => {
   const timedOut = verdict(
     { ...CLEAN, timedOut: true, qemuCode: 137 },
     false,
@@ -53,7 +52,7 @@ test("verdict fails when no marker came", () => {
   assert.equal(verdict({ ...CLEAN }, false, 60).status, 1);
 });
 
-test("verdict: an interruption wins over everything", () => {
+Deno.test("verdict: an interruption wins over everything", () => {
   assert.equal(
     verdict({ ...CLEAN, status: 0 }, true, 60).status,
     INTERRUPTED_STATUS,

@@ -23,7 +23,8 @@
  * installed into a fresh project with koffi, see `npm_stage.ts`) runs its
  * tests on the native backend with Node + koffi and with Bun + bun:ffi
  * (the host's node and bun binaries are staged at /usr/local/bin, with the
- * libraries ldd names). `NTSYNC_KERNEL_NPM=0` leaves the npm part out.
+ * libraries ldd names). `NTSYNC_KERNEL_NPM=0` leaves the npm part out,
+ * `NTSYNC_KERNEL_NPM=only` runs it alone.
  *
  * **Type checking under TCG is very slow**: about 75 s to check one small
  * test file and about 3 min per Worker module graph (`deno test` checks
@@ -184,7 +185,8 @@ async function main(): Promise<number> {
         ),
       ),
     );
-  const withNpm = Deno.env.get("NTSYNC_KERNEL_NPM") !== "0";
+  const npmMode = Deno.env.get("NTSYNC_KERNEL_NPM");
+  const withNpm = npmMode !== "0";
   const repoRoot = (await run("git", ["rev-parse", "--show-toplevel"], {
     cwd: HERE,
   })).stdout.trim();
@@ -222,7 +224,9 @@ async function main(): Promise<number> {
     if (withNpm) {
       npm = await prepareNpm();
       if (defaultRun) {
-        opts.command = withNpmRuns(opts.command, npm.projectDir);
+        // NTSYNC_KERNEL_NPM=only: the npm part alone, without Deno's suite.
+        const deno = npmMode === "only" ? ["true"] : opts.command;
+        opts.command = withNpmRuns(deno, npm.projectDir);
       }
     }
     const init = initScript({

@@ -1,7 +1,8 @@
 /**
- * Selftest-style helpers over any {@linkcode Backend} (spec §4 "Helpers"):
+ * Selftest-style helpers over any {@linkcode Backend} (the helpers of
+ * tools/testing/selftests/drivers/ntsync/ntsync.c):
  * each issues one ioctl and returns its result as data (`ret` 0 or the
- * errno name) with the words it wrote, so assertions read like the spec.
+ * errno name) with the words it wrote, so assertions read like the C selftests.
  *
  * @module
  */
@@ -92,7 +93,7 @@ export function readSem(nt: Backend, fd: number): [Ret, number, number] {
   return [ret, s.count, s.max];
 }
 
-/** MUTEX_READ into a 0xCC-filled struct: `[ret, count, owner]` (spec order). */
+/** MUTEX_READ into a 0xCC-filled struct: `[ret, count, owner]` (the selftest's order). */
 export function readMutex(nt: Backend, fd: number): [Ret, number, number] {
   const v = new DataView(new Uint8Array(8).fill(0xcc).buffer);
   const { ret } = attempt(() => nt.ioctl(fd, NTSYNC_IOC_MUTEX_READ, v));

@@ -1,16 +1,16 @@
 /**
  * The reference model: a small, sequential, obviously-correct implementation
  * of the ioctl surface over plain JavaScript objects, written from
- * ntsync-spec.md §1–§3 alone (not from the engine), so that the fuzz tests
- * compare two independent readings of the spec.
+ * the kernel's semantics (docs/semantics.md) alone (not from the engine), so that the fuzz tests
+ * compare two independent readings of the kernel's semantics.
  *
  * It has no wait queues: in one thread, with nothing else running, a wait
  * either acquires at once or times out. A wait that would block forever
  * (timeout U64_MAX or >= 2^63 with nothing acquirable) throws
  * {@linkcode ModelWouldBlock}; generators must not produce one.
  *
- * Every check is written in the order the spec lists it, one line each,
- * with the section it comes from.
+ * Every check is written in the order the kernel makes it, one line each,
+ * with the kernel function it comes from.
  *
  * @module
  */
@@ -66,11 +66,11 @@ type FdEntry =
   | { readonly kind: "object"; readonly obj: ModelObject };
 
 /**
- * Which timeouts never expire. U64_MAX always (§3.10). On CLOCK_MONOTONIC
- * every value of 2^63 and above blocks too (§3.10, verified on 7.2.13); on
+ * Which timeouts never expire. U64_MAX always (ntsync_schedule()). On CLOCK_MONOTONIC
+ * every value of 2^63 and above blocks too (ntsync_schedule(), verified on 7.2.13); on
  * CLOCK_REALTIME the values 2^63 … 2^64-2 expire at once: measured on
  * Linux 7.2.13 in the real-kernel VM (tests/fuzz/probe_timeouts.ts), where
- * the kernel wins over the spec's wider statement.
+ * the kernel's measured behaviour is what counts.
  */
 function neverExpires(timeout: bigint, flags: number): boolean {
   if (timeout === U64_MAX_BIG) return true;
@@ -154,7 +154,7 @@ export class ModelBackend implements Backend {
     return Promise.resolve().then(() => this.ioctl(fd, request, arg));
   }
 
-  /** `ioctl(fd, request, arg)` with the spec's checks in the spec's order. */
+  /** `ioctl(fd, request, arg)` with the kernel's checks in the kernel's order. */
   /** As `ioctl`, with a failure returned as the negated errno. */
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     try {
@@ -169,7 +169,7 @@ export class ModelBackend implements Backend {
     const entry = this.#fds.get(fd);
     // The VFS rejects a closed fd before any driver code runs.
     if (entry === undefined) fail(Errno.EBADF, request);
-    // §1.3: dispatch is an exact match per file type; anything else ENOTTY.
+    // ntsync_char_ioctl(), ntsync_obj_ioctl(): dispatch is an exact match per file type; anything else ENOTTY.
     if (entry.kind === "device") {
       switch (request) {
         case NTSYNC_IOC_CREATE_SEM:
@@ -213,7 +213,7 @@ export class ModelBackend implements Backend {
     return entry?.kind === "object" ? entry.obj : undefined;
   }
 
-  /** Lowest free fd, as open(2) and the creation ioctls choose (§1.4). */
+  /** Lowest free fd, as open(2) and the creation ioctls choose (ntsync_obj_get_fd()). */
   #install(entry: FdEntry): number {
     let fd = FIRST_FD;
     while (this.#fds.has(fd)) fd++;
@@ -221,7 +221,7 @@ export class ModelBackend implements Backend {
     return fd;
   }
 
-  // §2.1: EFAULT, then count > max.
+  // ntsync_create_sem(): EFAULT, then count > max.
   #createSem(instance: ModelInstance, arg: ArrayBufferView | null): number {
     const request = NTSYNC_IOC_CREATE_SEM;
     if (!accessible(arg, 8)) fail(Errno.EFAULT, request);
@@ -231,7 +231,7 @@ export class ModelBackend implements Backend {
     return this.#install({ kind: "object", obj: sem });
   }
 
-  // §2.2: EFAULT, then (owner == 0) != (count == 0).
+  // ntsync_create_mutex(): EFAULT, then (owner == 0) != (count == 0).
   #createMutex(instance: ModelInstance, arg: ArrayBufferView | null): number {
     const request = NTSYNC_IOC_CREATE_MUTEX;
     if (!accessible(arg, 8)) fail(Errno.EFAULT, request);
@@ -247,7 +247,7 @@ export class ModelBackend implements Backend {
     return this.#install({ kind: "object", obj: mutex });
   }
 
-  // §2.3: EFAULT only; both fields stored as booleans.
+  // ntsync_create_event(): EFAULT only; both fields stored as booleans.
   #createEvent(instance: ModelInstance, arg: ArrayBufferView | null): number {
     const request = NTSYNC_IOC_CREATE_EVENT;
     if (!accessible(arg, 8)) fail(Errno.EFAULT, request);
@@ -261,7 +261,7 @@ export class ModelBackend implements Backend {
     return this.#install({ kind: "object", obj: event });
   }
 
-  /** §2.9 validation, then §3.3/§3.4 selection without queues. */
+  /** setup_wait() validation, then ntsync_wait_any(), docs/semantics.md#alerts selection without queues. */
   #wait(
     instance: ModelInstance,
     all: boolean,
@@ -278,7 +278,7 @@ export class ModelBackend implements Backend {
     if (pad !== 0 || (flags & ~NTSYNC_WAIT_REALTIME) !== 0) {
       fail(Errno.EINVAL, request);
     }
-    // 3. owner 0 (kernels with the 2026 fix, §3.13).
+    // 3. owner 0 (kernels with the 2026 fix, docs/semantics.md#owner-0-on-older-kernels).
     if (owner === 0) fail(Errno.EINVAL, request);
     // 4. count > 64, before objs is read.
     if (count > NTSYNC_MAX_WAIT_COUNT) fail(Errno.EINVAL, request);
@@ -322,7 +322,7 @@ export class ModelBackend implements Backend {
   }
 }
 
-// §2.4: EFAULT (before the type), EINVAL type, EOVERFLOW (nothing written).
+// ntsync_sem_release(): EFAULT (before the type), EINVAL type, EOVERFLOW (nothing written).
 function semRelease(
   obj: ModelObject,
   arg: ArrayBufferView | null,
@@ -340,7 +340,7 @@ function semRelease(
   return 0;
 }
 
-// §2.8: type first, then the copy.
+// ntsync_*_read(): type first, then the copy.
 function semRead(obj: ModelObject, arg: ArrayBufferView | null): number {
   const request = NTSYNC_IOC_SEM_READ;
   if (obj.type !== "sem") fail(Errno.EINVAL, request);
@@ -349,7 +349,7 @@ function semRead(obj: ModelObject, arg: ArrayBufferView | null): number {
   return 0;
 }
 
-// §2.5: EFAULT, owner 0, type, EPERM; the previous count goes to `count` only.
+// ntsync_mutex_unlock(): EFAULT, owner 0, type, EPERM; the previous count goes to `count` only.
 function mutexUnlock(
   obj: ModelObject,
   arg: ArrayBufferView | null,
@@ -369,7 +369,7 @@ function mutexUnlock(
   return 0;
 }
 
-// §2.6: EFAULT, owner 0, type, EPERM; then abandoned {0, 0}.
+// ntsync_mutex_kill(): EFAULT, owner 0, type, EPERM; then abandoned {0, 0}.
 function mutexKill(
   obj: ModelObject,
   arg: ArrayBufferView | null,
@@ -388,7 +388,7 @@ function mutexKill(
   return 0;
 }
 
-// §2.8: type, copy; an abandoned mutex is written ({0,0}) and then EOWNERDEAD.
+// ntsync_*_read(): type, copy; an abandoned mutex is written ({0,0}) and then EOWNERDEAD.
 function mutexRead(obj: ModelObject, arg: ArrayBufferView | null): number {
   const request = NTSYNC_IOC_MUTEX_READ;
   if (obj.type !== "mutex") fail(Errno.EINVAL, request);
@@ -398,7 +398,7 @@ function mutexRead(obj: ModelObject, arg: ArrayBufferView | null): number {
   return 0;
 }
 
-// §2.7: type first; the change happens; then the previous state is written
+// ntsync_event_set(): type first; the change happens; then the previous state is written
 // (EFAULT after the change). With no waiters a pulse just leaves it unsignaled.
 function eventChange(
   obj: ModelObject,
@@ -419,7 +419,7 @@ function eventChange(
   return 0;
 }
 
-// §2.8: type, then the copy of {manual, signaled} as 0/1.
+// ntsync_*_read(): type, then the copy of {manual, signaled} as 0/1.
 function eventRead(obj: ModelObject, arg: ArrayBufferView | null): number {
   const request = NTSYNC_IOC_EVENT_READ;
   if (obj.type !== "event") fail(Errno.EINVAL, request);

@@ -1,7 +1,8 @@
 /**
- * The reference model checked against the spec's single-threaded facts: the
- * sequential parts of the kernel selftests (spec §4) and the verified list
- * at the head of the spec. If the model is wrong here, every fuzz verdict
+ * The reference model checked against the kernel's single-threaded facts:
+ * the sequential parts of the kernel selftests
+ * (tools/testing/selftests/drivers/ntsync/ntsync.c) and the facts measured
+ * on a live kernel (docs/semantics.md). If the model is wrong here, every fuzz verdict
  * built on it is wrong too.
  *
  * @module
@@ -118,7 +119,7 @@ Deno.test("model: mutex_state", () => {
   const m3 = fdOf(createMutex(nt, dev, 123, U32_MAX));
   assert.deepEqual(readMutex(nt, m3), [0, U32_MAX, 123]);
   assert.equal(waitObjs(nt, dev, false, [m3], 123)[0], "ETIMEDOUT");
-  // Unlocking still works from the recursion limit (§3.5).
+  // Unlocking still works from the recursion limit (is_signaled()).
   assert.deepEqual(unlockMutex(nt, m3, 123), [0, U32_MAX]);
 });
 
@@ -150,7 +151,7 @@ Deno.test("model: manual_event_state and auto_event_state", () => {
   assert.deepEqual(wordIoctl(nt, au, NTSYNC_IOC_EVENT_PULSE), [0, 1]);
   assert.deepEqual(readEvent(nt, au), [0, 0, 0]);
   assert.deepEqual(wordIoctl(nt, au, NTSYNC_IOC_EVENT_PULSE), [0, 0]);
-  // §2.3: any nonzero value is stored as true and read back as 1.
+  // ntsync_create_event(): any nonzero value is stored as true and read back as 1.
   const odd = fdOf(createEvent(nt, dev, 0x80000000, 7));
   assert.deepEqual(readEvent(nt, odd), [0, 1, 1]);
 });
@@ -219,7 +220,7 @@ Deno.test("model: test_wait_all", () => {
   assert.deepEqual(readEvent(nt, ev), [0, 1, 1]);
   nt.close(ev);
   assert.equal(waitObjs(nt, dev, true, [sem, sem], 123)[0], "EINVAL");
-  // §3.4: all of nothing succeeds at once, even with an alert.
+  // docs/semantics.md#alerts: all of nothing succeeds at once, even with an alert.
   assert.deepEqual(waitObjs(nt, dev, true, [], 123), [0, 0]);
 });
 
@@ -261,11 +262,11 @@ Deno.test("model: alert_any and alert_all (sequential parts)", () => {
   assert.deepEqual(all(au), [0, 0]);
   assert.deepEqual(all(au), [0, 2]);
   assert.equal(all(au)[0], "ETIMEDOUT");
-  // The alert counts as an entry for WAIT_ALL duplicates (§2.9).
+  // The alert counts as an entry for WAIT_ALL duplicates (setup_wait()).
   assert.equal(all(a0)[0], "EINVAL");
 });
 
-Deno.test("model: alert of another type is acquired by its own rules (§3.4)", () => {
+Deno.test("model: alert of another type is acquired by its own rules (docs/semantics.md#alerts)", () => {
   const { nt, dev } = setup();
   const sem = fdOf(createSem(nt, dev, 1, 1));
   const empty = fdOf(createSem(nt, dev, 0, 1));
@@ -281,12 +282,12 @@ Deno.test("model: alert of another type is acquired by its own rules (§3.4)", (
     ["EOWNERDEAD", 1],
   );
   assert.deepEqual(readMutex(nt, m), [0, 1, 7]);
-  // WAIT_ANY duplicates: the objs index wins over the alert (§3.3).
+  // WAIT_ANY duplicates: the objs index wins over the alert (ntsync_wait_any()).
   const ev = fdOf(createEvent(nt, dev, 1, 1));
   assert.deepEqual(waitObjs(nt, dev, false, [ev], 7, { alert: ev }), [0, 0]);
 });
 
-Deno.test("model: wait_args_validation and the check order of §2.9", () => {
+Deno.test("model: wait_args_validation and the check order of setup_wait()", () => {
   const { nt, dev } = setup();
   const dev2 = nt.open();
   const sem = fdOf(createSem(nt, dev, 1, 1));
@@ -338,13 +339,13 @@ Deno.test("model: wait_args_validation and the check order of §2.9", () => {
 Deno.test("model: EFAULT points, ENOTTY and EBADF", () => {
   const { nt, dev } = setup();
   const ev = fdOf(createEvent(nt, dev, 0, 0));
-  // EVENT_SET with NULL sets the event, then fails EFAULT (§2.7).
+  // EVENT_SET with NULL sets the event, then fails EFAULT (ntsync_event_set()).
   assert.equal(
     attempt(() => nt.ioctl(ev, NTSYNC_IOC_EVENT_SET, null)).ret,
     "EFAULT",
   );
   assert.deepEqual(readEvent(nt, ev), [0, 1, 0]);
-  // The READs check the type before the copy (§2.8).
+  // The READs check the type before the copy (ntsync_*_read()).
   assert.equal(
     attempt(() => nt.ioctl(ev, NTSYNC_IOC_SEM_READ, null)).ret,
     "EINVAL",
@@ -353,7 +354,7 @@ Deno.test("model: EFAULT points, ENOTTY and EBADF", () => {
     attempt(() => nt.ioctl(ev, NTSYNC_IOC_EVENT_READ, new Uint8Array(7))).ret,
     "EFAULT",
   );
-  // SEM_RELEASE reads before the type check (§2.4).
+  // SEM_RELEASE reads before the type check (ntsync_sem_release()).
   assert.equal(
     attempt(() => nt.ioctl(ev, NTSYNC_IOC_SEM_RELEASE, null)).ret,
     "EFAULT",
@@ -364,7 +365,7 @@ Deno.test("model: EFAULT points, ENOTTY and EBADF", () => {
     attempt(() => nt.ioctl(ev, NTSYNC_IOC_MUTEX_UNLOCK, un)).ret,
     "EINVAL",
   );
-  // Object codes on the device fd and the reverse: ENOTTY (§1.3).
+  // Object codes on the device fd and the reverse: ENOTTY (ntsync_char_ioctl(), ntsync_obj_ioctl()).
   assert.equal(
     attempt(() => nt.ioctl(dev, NTSYNC_IOC_SEM_READ, new Uint8Array(8))).ret,
     "ENOTTY",

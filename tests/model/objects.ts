@@ -1,6 +1,6 @@
 /**
- * The reference model's object states and the spec's per-type rules
- * (ntsync-spec.md §3.1): when an object is signaled for a waiter, and what
+ * The reference model's object states and the kernel's per-type rules
+ * (`is_signaled()`, docs/semantics.md#objects): when an object is signaled for a waiter, and what
  * acquiring it does. Pure functions over plain records, so each rule reads
  * like the table it comes from.
  *
@@ -16,7 +16,7 @@ export interface ModelInstance {
   readonly id: number;
 }
 
-/** A semaphore: `{count, max}` (spec §2.1). */
+/** A semaphore: `{count, max}` (ntsync_create_sem()). */
 export interface ModelSem {
   /** The object kind. */
   readonly type: "sem";
@@ -28,7 +28,7 @@ export interface ModelSem {
   readonly max: number;
 }
 
-/** A mutex: `{owner, count}` plus the abandoned flag (spec §2.2, §2.6). */
+/** A mutex: `{owner, count}` plus the abandoned flag (ntsync_create_mutex(), ntsync_mutex_kill()). */
 export interface ModelMutex {
   /** The object kind. */
   readonly type: "mutex";
@@ -42,7 +42,7 @@ export interface ModelMutex {
   abandoned: boolean;
 }
 
-/** An event: `{manual, signaled}` stored as booleans (spec §2.3). */
+/** An event: `{manual, signaled}` stored as booleans (ntsync_create_event()). */
 export interface ModelEvent {
   /** The object kind. */
   readonly type: "event";
@@ -57,13 +57,13 @@ export interface ModelEvent {
 /** Any model object. */
 export type ModelObject = ModelSem | ModelMutex | ModelEvent;
 
-/** Spec §3.1 "signaled when", with `owner` the waiter's owner argument. */
+/** is_signaled() "signaled when", with `owner` the waiter's owner argument. */
 export function isSignaled(obj: ModelObject, owner: number): boolean {
   switch (obj.type) {
     case "sem":
       return obj.count !== 0;
     case "mutex":
-      // §3.5: at 0xFFFFFFFF not even the owner can acquire it.
+      // is_signaled(): at 0xFFFFFFFF not even the owner can acquire it.
       return (obj.owner === 0 || obj.owner === owner) && obj.count < U32_MAX;
     case "event":
       return obj.signaled;
@@ -71,8 +71,8 @@ export function isSignaled(obj: ModelObject, owner: number): boolean {
 }
 
 /**
- * Spec §3.1 "acquiring does". Returns true when the acquisition took an
- * abandoned mutex (the wait then fails EOWNERDEAD, spec §3.6).
+ * is_signaled() "acquiring does". Returns true when the acquisition took an
+ * abandoned mutex (the wait then fails EOWNERDEAD, try_wake_any_mutex()).
  */
 export function acquire(obj: ModelObject, owner: number): boolean {
   switch (obj.type) {
@@ -101,7 +101,7 @@ export interface Selection {
 }
 
 /**
- * §3.3/§3.4 WAIT_ANY: the lowest acquirable index, the alert last; a
+ * ntsync_wait_any(), docs/semantics.md#alerts WAIT_ANY: the lowest acquirable index, the alert last; a
  * duplicate is acquired once, at its first index.
  */
 export function selectAny(
@@ -113,7 +113,7 @@ export function selectAny(
 }
 
 /**
- * §3.4 WAIT_ALL: all `count` objects together (index 0; count 0 always
+ * docs/semantics.md#alerts WAIT_ALL: all `count` objects together (index 0; count 0 always
  * succeeds), else the alert (index = count).
  */
 export function selectAll(

@@ -1,7 +1,7 @@
 /**
  * The reference model's wait queues, for threaded scenarios whose order is
  * fixed by the test: waiters that block are queued in the order they
- * started, and every state change by another thread wakes them as spec §3.2
+ * started, and every state change by another thread wakes them as docs/semantics.md#the-wait-algorithm
  * says — wait-all waiters on the object first (FIFO, atomically over all
  * their objects), then the object's any-waiter entries in FIFO order, the
  * releaser acquiring on the waiter's behalf (hand-off at wake).
@@ -47,12 +47,12 @@ interface Queued {
   outcome?: WaitOutcome;
 }
 
-/** Waiters in queueing order, with the §3.2 wake procedure. */
+/** Waiters in queueing order, with the docs/semantics.md#the-wait-algorithm wake procedure. */
 export class WaitQueues {
   readonly #queued: Queued[] = [];
 
   /**
-   * A wait starts: it completes at once if it can (§3.3, §3.4); otherwise
+   * A wait starts: it completes at once if it can (ntsync_wait_any(), docs/semantics.md#alerts); otherwise
    * it is queued and its outcome is decided later by {@linkcode wake}. With
    * `timesOut`, a wait that cannot complete at once ends in ETIMEDOUT before
    * anything else happens (the scenario waits for it). Returns the outcome
@@ -84,7 +84,7 @@ export class WaitQueues {
    */
   wake(obj: ModelObject): void {
     const pending = this.#queued.filter((q) => q.outcome === undefined);
-    // 1. Wait-all waiters queued on obj, FIFO, each atomically (§3.2, §3.8).
+    // 1. Wait-all waiters queued on obj, FIFO, each atomically (docs/semantics.md#the-wait-algorithm, try_wake_all()).
     for (const q of pending) {
       if (!q.spec.all || !q.spec.objs.includes(obj) || q.outcome) continue;
       const objs = q.spec.objs;
@@ -116,7 +116,7 @@ export class WaitQueues {
     return isSignaled(obj, owner);
   }
 
-  /** Whether the any-walk ends here (§3.2) rather than skipping a waiter. */
+  /** Whether the any-walk ends here (docs/semantics.md#the-wait-algorithm) rather than skipping a waiter. */
   #anyStops(obj: ModelObject): boolean {
     switch (obj.type) {
       case "sem":

@@ -12,7 +12,7 @@ import {
   openDevice,
 } from "@ntsync/ntsync";
 import { EXTRA_CHECKS, SELFTESTS } from "@ntsync/ntsync/conformance";
-import { Errno } from "@ntsync/ntsync/uapi";
+import { Errno, NTSYNC_IOC_CREATE_SEM } from "@ntsync/ntsync/uapi";
 import { runWorkerStress } from "./stress.mjs";
 
 const kind = process.env.BACKEND ?? "emulated";
@@ -48,6 +48,27 @@ test(`the typed API (${kind}, ${runtime})`, async () => {
     assert.throws(() => sem.release(5), (e) => NtsyncError.is(e, "EOVERFLOW"));
   } finally {
     dev.close(); // closes the semaphore too
+  }
+});
+
+test(`a detached buffer is EFAULT, not a TypeError (${kind}, ${runtime})`, () => {
+  const nt = getBackend(kind);
+  const dev = nt.open();
+  try {
+    const efault = (e) => e instanceof NtsyncError && e.errno === Errno.EFAULT;
+    const args = new Uint32Array([0, 1]); // { count 0, max 1 }
+    const dv = new DataView(args.buffer);
+    nt.close(nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, args)); // the same view again below
+    nt.close(nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, dv));
+    structuredClone(args.buffer, { transfer: [args.buffer] });
+    assert.equal(args.byteLength, 0);
+    assert.throws(() => nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, args), efault);
+    assert.throws(() => nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, dv), efault);
+    const fresh = new Uint8Array(8);
+    structuredClone(fresh.buffer, { transfer: [fresh.buffer] });
+    assert.throws(() => nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, fresh), efault);
+  } finally {
+    nt.close(dev);
   }
 });
 
