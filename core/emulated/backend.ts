@@ -11,6 +11,7 @@ import type {
   ShareToken,
 } from "../backend.ts";
 import { NtsyncError } from "../errors.ts";
+import { checkArg } from "../arg_check.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
@@ -28,10 +29,14 @@ import {
   FD_FREE,
   FD_OBJECT,
   H_CLOCK_BASE_F64,
+  H_LOCK,
   H_THREADS,
+  LOCK_ABANDONED,
   PENDING,
   R_DEAD,
+  R_ORPHAN,
   R_STATE,
+  REC_WORDS,
   SLEEPING,
   WITHDRAWN,
 } from "./layout.ts";
@@ -58,9 +63,13 @@ export interface EmulatedOptions {
  */
 const QUEUED_SPINS = 100;
 const KEEPALIVE_MS = 1e9;
+/** Longest an async wait with a signal sleeps before looking at the signal. */
+const ABORT_RECHECK_MS = 250;
 
 /** #startWait: the wait finished at once (not an errno: those are > -4096). */
 const AT_ONCE = -0x4000_0000;
+/** #sleepAsync: the signal withdrew the wait (not an errno either). */
+const ABORTED = -0x4000_0001;
 
 /** One backend object per device per thread. */
 const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
@@ -90,10 +99,13 @@ function outOfBounds(view: DataView): boolean {
   }
 }
 
-/** The caller's buffer as a DataView, or null where the kernel would fault. */
+/**
+ * The caller's buffer as a DataView, or null where the kernel would fault.
+ * Call `checkArg` first: anything but a view or null is a TypeError.
+ */
 function asView(arg: ArrayBufferView | null): DataView | null {
   if (arg instanceof DataView) return outOfBounds(arg) ? null : arg;
-  if (arg === null || typeof arg !== "object") return null;
+  if (arg == null) return null;
   const buffer = arg.buffer as ArrayBuffer;
   if (buffer.detached) return null;
   if (arg === lastArg) return lastView;
@@ -121,6 +133,29 @@ function isFd(fd: number): boolean {
   return typeof fd === "number" && (fd | 0) === fd && fd >= 0;
 }
 
+/*
+ * Every locked section is written
+ *
+ *   try { st.lockDevice(); ...; st.unlockDevice(); } catch (e) { ABANDON; throw e; }
+ *
+ * where ABANDON is, inline:
+ *
+ *   if (st.holding) {
+ *     st.holding = false;
+ *     st.i32[H_LOCK] |= LOCK_ABANDONED;
+ *     try { st.recoverAbandoned(); } catch { ... }
+ *   }
+ *
+ * An exception can come from anywhere inside (a RangeError from a stack
+ * overflow lands on any call), so the section may be cut half-way. Marking
+ * the lock abandoned needs no call, so it works even at the stack's limit:
+ * then whoever takes the lock next (this thread's next call, or another
+ * thread, whose sleep on the lock is timed) undoes the section from its
+ * journal. recoverAbandoned does that at once when there is stack left.
+ * (A plain or: the only other writers of a held lock word set the sleepers
+ * bit, and a lost sleepers bit only costs a sleeper its timed recheck.)
+ */
+
 /**
  * `/dev/ntsync` emulated in shared memory with the kernel's semantics.
  * Get it with `getBackend("emulated")`; a Worker reaches the same device
@@ -141,6 +176,7 @@ export class EmulatedBackend implements Backend {
   private constructor(st: SharedState, thread: number) {
     this.#st = st;
     this.#thread = thread;
+    st.bindThread(thread);
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
     this.#fast = new EventFastPath(st, this.#spinner);
     this.#waits = new WaitStarter(
@@ -184,9 +220,21 @@ export class EmulatedBackend implements Backend {
   /** Open a new instance, like `open("/dev/ntsync")`: its fd (EMFILE when the fd table is full). */
   open(): number {
     const st = this.#st;
-    st.lockDevice();
-    const fd = st.openInstance();
-    st.unlockDevice();
+    let fd: number;
+    try {
+      st.lockDevice();
+      fd = st.openInstance();
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     if (fd === -1) fail(Errno.EMFILE, "open");
     if (fd === -2) fail(Errno.ENOMEM, "open");
     return fd;
@@ -196,9 +244,21 @@ export class EmulatedBackend implements Backend {
   close(fd: number): void {
     if (!isFd(fd)) fail(Errno.EBADF, "close");
     const st = this.#st;
-    st.lockDevice();
-    const ok = st.closeFd(fd);
-    st.unlockDevice();
+    let ok: boolean;
+    try {
+      st.lockDevice();
+      ok = st.closeFd(fd);
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     if (!ok) fail(Errno.EBADF, "close");
   }
 
@@ -215,12 +275,24 @@ export class EmulatedBackend implements Backend {
    * that poll and expect ETIMEDOUT.
    */
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    if (arg !== lastArg) checkArg(arg, "ioctl");
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
       const view = asView(arg);
       const rec = this.#startWait(fd, request, view, true);
       if (rec < 0) return rec === AT_ONCE ? this.#finish(view!) : rec;
       const { ticket } = this.#waits.result;
-      return this.#finish(view!, rec, this.#block(rec), ticket);
+      try {
+        return this.#finish(view!, rec, this.#block(rec), ticket);
+      } catch (e) {
+        // Marked with a plain store first: the call after it may overflow
+        // the stack too (see #abandonWait).
+        const st = this.#st;
+        st.i32[st.sec.rec + rec * REC_WORDS + R_ORPHAN] = ticket;
+        try {
+          this.#abandonWait(rec, ticket);
+        } catch { /* orphaned: a claim or census() drops it */ }
+        throw e;
+      }
     }
     const st = this.#st;
     if (!isFd(fd)) return -Errno.EBADF;
@@ -229,16 +301,28 @@ export class EmulatedBackend implements Backend {
     const fast = this.#fast.ioctl(fd, request);
     if (fast !== SLOW) return copyOut(request, fast, asView(arg));
     const view = asView(arg);
-    st.lockDevice();
-    const kind = st.fdKind(fd);
-    const r = kind === FD_OBJECT
-      ? objectIoctl(st, st.fdRef(fd), request, view)
-      : kind === FD_DEVICE
-      ? deviceIoctl(st, st.fdRef(fd), request, view)
-      : kind === FD_FREE
-      ? -Errno.EBADF
-      : -Errno.ENOTTY; // stdin/stdout/stderr: not ours, not ntsync
-    st.unlockDevice();
+    let r: number;
+    try {
+      st.lockDevice();
+      const kind = st.fdKind(fd);
+      r = kind === FD_OBJECT
+        ? objectIoctl(st, st.fdRef(fd), request, view)
+        : kind === FD_DEVICE
+        ? deviceIoctl(st, st.fdRef(fd), request, view)
+        : kind === FD_FREE
+        ? -Errno.EBADF
+        : -Errno.ENOTTY; // stdin/stdout/stderr: not ours, not ntsync
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     return r;
   }
 
@@ -254,6 +338,7 @@ export class EmulatedBackend implements Backend {
     }
     const { signal } = options;
     signal?.throwIfAborted();
+    if (arg !== lastArg) checkArg(arg, "ioctlAsync");
     const view = asView(arg);
     const rec = this.#startWait(fd, request, view, false);
     if (rec < 0) {
@@ -261,30 +346,66 @@ export class EmulatedBackend implements Backend {
       if (r < 0) fail(-r, request);
       return r;
     }
-
-    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     const { deadlineMs, ticket } = this.#waits.result;
+    let r: number;
+    try {
+      r = await this.#sleepAsync(rec, ticket, deadlineMs, view!, signal);
+    } catch (e) {
+      const st = this.#st;
+      st.i32[st.sec.rec + rec * REC_WORDS + R_ORPHAN] = ticket;
+      try {
+        this.#abandonWait(rec, ticket);
+      } catch { /* orphaned: a claim or census() drops it */ }
+      throw e;
+    }
+    if (r === ABORTED) throw signal!.reason;
+    if (r < 0) fail(-r, request);
+    return r;
+  }
+
+  /**
+   * The queued wait's sleep for ioctlAsync: its result (see #finish), or
+   * ABORTED (the record freed) when the signal withdrew it first.
+   */
+  async #sleepAsync(
+    rec: number,
+    ticket: number,
+    deadlineMs: number,
+    view: DataView,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     let aborted = false;
+    // The listener only flags and wakes: the withdrawal is the waiting
+    // loop's, so that nothing in a listener can fail (a listener's error
+    // would go to the global error event, not to this call).
     const onAbort = () => {
       aborted = true;
-      st.lockDevice();
-      st.withdraw(rec); // wakes the waitAsync below unless already claimed
-      st.unlockDevice();
+      try {
+        Atomics.notify(i32, at);
+      } catch { /* the waitAsync times out instead */ }
     };
     // Atomics.waitAsync alone does not keep Deno's event loop alive.
     const keepAlive = setInterval(() => {}, KEEPALIVE_MS);
-    signal?.addEventListener("abort", onAbort, { once: true });
     let state: number;
     try {
+      signal?.addEventListener("abort", onAbort, { once: true });
       for (;;) {
         state = asleep(i32, at);
         if (state !== SLEEPING) break;
         const left = deadlineMs - wallMs();
-        if (left <= 0) {
+        if (aborted || signal?.aborted || left <= 0) {
+          aborted ||= signal?.aborted === true;
           state = this.#giveUp(rec);
           break;
         }
-        const w = Atomics.waitAsync(i32, at, SLEEPING, left);
+        // With a signal, sleep in slices: an abort whose listener never ran
+        // (the dispatch overflowed the stack of whoever called abort()) is
+        // still seen, by its flag.
+        const slice = signal === undefined
+          ? left
+          : Math.min(left, ABORT_RECHECK_MS);
+        const w = Atomics.waitAsync(i32, at, SLEEPING, slice);
         if (w.async) await w.value;
       }
     } finally {
@@ -293,11 +414,9 @@ export class EmulatedBackend implements Backend {
     }
     if (state === WITHDRAWN && aborted) {
       st.freeRecord(rec, ticket);
-      throw signal!.reason;
+      return ABORTED;
     }
-    const r = this.#finish(view!, rec, state, ticket);
-    if (r < 0) fail(-r, request);
-    return r;
+    return this.#finish(view, rec, state, ticket);
   }
 
   /** A made-up user address for `objs`, valid while the view lives. */
@@ -340,9 +459,21 @@ export class EmulatedBackend implements Backend {
       throw new RangeError("reap: a thread cannot reap its own waits");
     }
     const st = this.#st;
-    st.lockDevice();
-    const n = st.reapThread(thread);
-    st.unlockDevice();
+    let n: number;
+    try {
+      st.lockDevice();
+      n = st.reapThread(thread);
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     return n;
   }
 
@@ -353,10 +484,23 @@ export class EmulatedBackend implements Backend {
    */
   census(): { waits: number; objects: number; instances: number } {
     const st = this.#st;
-    st.lockDevice();
-    const c = st.census();
-    st.unlockDevice();
-    return c;
+    try {
+      st.lockDevice();
+      // Waits whose waiters left through an exception and could not
+      // withdraw them are withdrawn and freed here, at the latest.
+      st.dropOrphans();
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
+    return st.census();
   }
 
   /**
@@ -370,8 +514,11 @@ export class EmulatedBackend implements Backend {
     view: DataView | null,
     spin: boolean,
   ): number {
-    if (!isFd(fd)) return -Errno.EBADF;
     const st = this.#st, waits = this.#waits;
+    // Cleared first: the catch below must only abandon a wait this call
+    // queued.
+    waits.result.queued = false;
+    if (!isFd(fd)) return -Errno.EBADF;
     const all = request === NTSYNC_IOC_WAIT_ALL;
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
@@ -383,14 +530,37 @@ export class EmulatedBackend implements Backend {
     }
     // Try at once; if it would have to queue, spin first (once), then again.
     for (;;) {
-      st.lockDevice();
-      const kind = st.fdKind(fd);
-      const r = kind !== FD_DEVICE
-        ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
-        : checked < 0
-        ? checked
-        : waits.start(st.fdRef(fd), all, !spin);
-      st.unlockDevice();
+      let r: number;
+      try {
+        st.lockDevice();
+        const kind = st.fdKind(fd);
+        r = kind !== FD_DEVICE
+          ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
+          : checked < 0
+          ? checked
+          : waits.start(st.fdRef(fd), all, !spin);
+        st.unlockDevice();
+      } catch (e) {
+        if (st.holding) {
+          st.holding = false;
+          st.i32[H_LOCK] |= LOCK_ABANDONED;
+          try {
+            st.recoverAbandoned();
+          } catch { /* the next locker recovers */ }
+        }
+        // Thrown after the wait was queued (its commit done, then a
+        // notify overflowed the stack): nobody will wait for it. (If the
+        // section was undone instead, the record's ticket is not this one
+        // and abandoning changes nothing.)
+        const out = waits.result;
+        if (out.queued) {
+          st.i32[st.sec.rec + out.rec * REC_WORDS + R_ORPHAN] = out.ticket;
+          try {
+            this.#abandonWait(out.rec, out.ticket);
+          } catch { /* orphaned: a claim or census() drops it */ }
+        }
+        throw e;
+      }
       if (r < 0) return r;
       if (r !== WOULD_QUEUE) break;
       waits.spin(all);
@@ -432,10 +602,52 @@ export class EmulatedBackend implements Backend {
   /** Timed out: withdraw unless claimed meanwhile. */
   #giveUp(rec: number): number {
     const st = this.#st;
-    st.lockDevice();
-    const state = st.withdraw(rec);
-    st.unlockDevice();
+    let state: number;
+    try {
+      st.lockDevice();
+      state = st.withdraw(rec);
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     return state;
+  }
+
+  /**
+   * A queued wait's call is leaving through an exception (a stack overflow
+   * while it slept or finished, a throwing signal): withdraw the wait and
+   * free its record, so that nothing is acquired for a caller who is gone
+   * and no record leaks. The caller marks the record orphaned first, with
+   * a plain store (no call, so it works at the stack's limit): if this
+   * fails too, a claim skips the record and census() drops it.
+   */
+  #abandonWait(rec: number, ticket: number): void {
+    const st = this.#st;
+    try {
+      let withdrawn = false;
+      try {
+        st.lockDevice();
+        st.withdrawIfMine(rec, ticket);
+        st.unlockDevice();
+        withdrawn = true;
+      } catch {
+        if (st.holding) {
+          st.holding = false;
+          st.i32[H_LOCK] |= LOCK_ABANDONED;
+          try {
+            st.recoverAbandoned();
+          } catch { /* the next locker recovers */ }
+        }
+      }
+      if (withdrawn) st.freeRecord(rec, ticket);
+    } catch { /* orphaned: a claim or census() drops it */ }
   }
 
   /**
