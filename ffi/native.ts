@@ -4,8 +4,9 @@
  * ## Memory safety: what reaches the kernel
  *
  * Every pointer handed to `ioctl(2)` is memory this module checked, or NULL.
- * Where the caller's argument is `null`, not an `ArrayBufferView`, detached,
- * or shorter than the request's struct, the kernel gets a NULL pointer: its
+ * An argument that is not an `ArrayBufferView` (nor `null`) is a TypeError
+ * before any call. Where the caller's argument is `null`, detached, or
+ * shorter than the request's struct, the kernel gets a NULL pointer: its
  * copy from or to user memory then fails with EFAULT at exactly the point of
  * its check order where it would touch the memory. So the final state and
  * errno are the kernel's own: a bad fd is still EBADF, an object request on
@@ -46,6 +47,7 @@ import type {
   ShareToken,
 } from "../core/backend.ts";
 import { NtsyncError } from "../core/errors.ts";
+import { checkArg } from "../core/arg_check.ts";
 import { Errno, errnoName } from "../uapi/errno.ts";
 import {
   NTSYNC_EVENT_ARGS_SIZE,
@@ -207,6 +209,7 @@ export class NativeBackend implements Backend {
    * for CREATE_*, else 0; NtsyncError with the kernel's errno on failure.
    */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    checkArg(arg, "ioctl");
     const req = this.#request(fd, request);
     if (req === NTSYNC_IOC_WAIT_ANY || req === NTSYNC_IOC_WAIT_ALL) {
       return this.#waitNow(fd, req, arg);
@@ -231,6 +234,7 @@ export class NativeBackend implements Backend {
    * build). Waits take the direct path; other requests go through `ioctl`.
    */
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    checkArg(arg, "ioctl");
     if (
       (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) &&
       isFd(fd) && viewLength(arg) >= NTSYNC_WAIT_ARGS_SIZE
@@ -274,6 +278,7 @@ export class NativeBackend implements Backend {
     }
     const signal = options?.signal;
     signal?.throwIfAborted();
+    checkArg(arg, "ioctlAsync");
     this.#request(fd, request);
     if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
       return this.#call(fd, req, null);

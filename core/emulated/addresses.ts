@@ -3,9 +3,20 @@
  * arrays, and the check that an address handed to a wait is one of them.
  *
  * Each view gets its own address range (so `addressOf(objs) + 4n` is
- * `&objs[1]`, as in C). Views are held weakly: an address whose view was
- * collected, or whose buffer was detached or shrunk, no longer resolves and
- * the wait fails with EFAULT, as a dangling pointer would.
+ * `&objs[1]`, as in C), never handed out again in this thread, and ranges
+ * of different devices never overlap: an address from another device (or
+ * another backend) names nothing here, and the wait fails with EFAULT, as a
+ * pointer into unmapped memory would.
+ *
+ * Memory stays flat however many views get an address (a wait with a fresh
+ * `Int32Array` each time is the common pattern): the space keeps a fixed
+ * number of mappings, and when it is full it drops the one least recently
+ * used (a clock: a mapping used by a wait or `addressOf` since the hand
+ * last passed is spared once). A dropped address faults like a freed
+ * pointer; calling `addressOf` again on its view gives it a new one. Views
+ * are held strongly while mapped, with no `WeakRef` per view: a `WeakRef`
+ * keeps its target alive until the thread yields to its event loop, which
+ * a thread blocked in waits never does.
  *
  * @module
  */
@@ -13,79 +24,110 @@
 /** Where the made-up addresses start: looks like a user pointer, fits a double. */
 const BASE = 0x7e57_0000_0000;
 const GAP = 4096;
+/** Mappings one address space keeps (each holds its view). */
+export const MAPPINGS = 1024;
 
-interface Mapping {
-  readonly start: number;
-  readonly view: WeakRef<Int32Array | Uint32Array>;
-}
+type FdArray = Int32Array | Uint32Array;
 
-/** One thread's address space for fd arrays. */
+/**
+ * The next start handed out in this thread, shared by every device's space.
+ * Threads start at different multiples of 2^32 (a random one of 256), so
+ * that an address another thread made is unlikely to name a view here.
+ */
+let nextStart = BASE + Math.floor(Math.random() * 256) * 0x1_0000_0000;
+
+/** One thread's address space for one device's fd arrays. */
 export class AddressSpace {
-  #next = BASE;
-  #byView = new WeakMap<Int32Array | Uint32Array, number>();
-  #byStart = new Map<number, Mapping>();
+  /** Per mapping: its view (undefined: free). */
+  readonly #views: (FdArray | undefined)[] = new Array(MAPPINGS).fill(
+    undefined,
+  );
+  /** Per mapping: its start address. */
+  readonly #starts = new Float64Array(MAPPINGS);
+  /** Per mapping: used since the clock hand last passed. */
+  readonly #used = new Uint8Array(MAPPINGS);
+  #hand = 0;
+  readonly #byView = new WeakMap<FdArray, number>();
+  readonly #byStart = new Map<number, number>();
   // The last address, as the two 32-bit halves the caller read it in: a
   // double passed or kept across calls that V8 does not inline is boxed,
   // i.e. allocated, on every wait.
   #lastLo = -1;
   #lastHi = -1;
-  /** Where the last address is in its view, in bytes. */
+  /** The last address's mapping, and where the address is in its view. */
+  #lastSlot = -1;
   #lastOffset = 0;
-  /**
-   * The view behind the last address, held strongly: a loop that waits on the
-   * same array skips `WeakRef#deref` (which also pins its target until the
-   * end of the job). It keeps one array alive a little longer, never a
-   * mapping that is gone: an address maps to one view for good.
-   */
-  #lastView: Int32Array | Uint32Array | undefined;
-  #finalizer = new FinalizationRegistry<number>((start) => {
-    this.#byStart.delete(start);
-  });
 
-  /** The address of `view` (the same one every time for the same view). */
-  addressOf(view: Int32Array | Uint32Array): bigint {
+  /** The address of `view` (the same one every time while it stays mapped). */
+  addressOf(view: FdArray): bigint {
     if (!(view instanceof Int32Array || view instanceof Uint32Array)) {
       throw new TypeError(
         "addressOf: objs must be an Int32Array or Uint32Array",
       );
     }
-    let start = this.#byView.get(view);
-    if (start === undefined) {
-      start = this.#next;
-      // Reserve the view's possible full length (a resizable buffer may grow).
-      const span = Math.max(view.byteLength, 4);
-      this.#next += Math.ceil(span / GAP) * GAP + GAP;
-      this.#byView.set(view, start);
-      this.#byStart.set(start, { start, view: new WeakRef(view) });
-      this.#finalizer.register(view, start);
+    let slot = this.#byView.get(view);
+    if (slot === undefined) slot = this.#map(view);
+    this.#used[slot] = 1;
+    return BigInt(this.#starts[slot]);
+  }
+
+  #map(view: FdArray): number {
+    const slot = this.#evict();
+    const start = nextStart;
+    // Reserve the view's possible full length (a resizable buffer may grow).
+    const span = Math.max(view.byteLength, 4);
+    nextStart += Math.ceil(span / GAP) * GAP + GAP;
+    this.#views[slot] = view;
+    this.#starts[slot] = start;
+    this.#byView.set(view, slot);
+    this.#byStart.set(start, slot);
+    return slot;
+  }
+
+  /** A free mapping: the first the clock hand finds unused since it passed. */
+  #evict(): number {
+    const used = this.#used, views = this.#views;
+    for (;;) {
+      const slot = this.#hand;
+      this.#hand = (slot + 1) % MAPPINGS;
+      if (used[slot] !== 0) {
+        used[slot] = 0;
+        continue;
+      }
+      const old = views[slot];
+      if (old !== undefined) {
+        this.#byView.delete(old);
+        this.#byStart.delete(this.#starts[slot]);
+        views[slot] = undefined;
+        if (slot === this.#lastSlot) this.#lastLo = this.#lastHi = -1;
+      }
+      return slot;
     }
-    return BigInt(start);
   }
 
   /**
    * Copy the `count` fds at the address `hi * 2^32 + lo` into `out`; false if
-   * that memory is not (all) inside one live view from addressOf: the
-   * caller's EFAULT.
+   * that memory is not (all) inside one mapped view: the caller's EFAULT.
    */
   read(lo: number, hi: number, count: number, out: Int32Array): boolean {
     // Waits in a loop reuse one array: skip the map, and the arithmetic on
     // a 48-bit double, for the last address.
-    let view: Int32Array | Uint32Array | undefined, offset: number;
+    let slot: number, offset: number;
     if (lo === this.#lastLo && hi === this.#lastHi) {
-      view = this.#lastView!;
+      slot = this.#lastSlot;
       offset = this.#lastOffset;
     } else {
       const address = hi * 0x1_0000_0000 + lo;
-      const mapping = this.#byStart.get(address) ?? this.#containing(address);
-      if (mapping === undefined) return false;
-      view = mapping.view.deref();
-      if (view === undefined) return false;
-      offset = address - mapping.start;
+      slot = this.#byStart.get(address) ?? this.#containing(address);
+      if (slot < 0) return false;
+      offset = address - this.#starts[slot];
       this.#lastLo = lo;
       this.#lastHi = hi;
+      this.#lastSlot = slot;
       this.#lastOffset = offset;
-      this.#lastView = view;
     }
+    this.#used[slot] = 1;
+    const view = this.#views[slot]!;
     if (offset + count * 4 > view.byteLength) return false;
     if ((offset & 3) === 0) {
       // Whole elements (Int32Array or Uint32Array: the same bits in `out`).
@@ -98,13 +140,15 @@ export class AddressSpace {
     return true;
   }
 
-  #containing(address: number): Mapping | undefined {
-    for (const mapping of this.#byStart.values()) {
-      if (address > mapping.start && address < mapping.start + 0x1_0000_0000) {
-        const view = mapping.view.deref();
-        if (view && address < mapping.start + view.byteLength) return mapping;
-      }
+  /** The mapping whose view holds `address` (an interior pointer), or -1. */
+  #containing(address: number): number {
+    const views = this.#views, starts = this.#starts;
+    for (let slot = 0; slot < MAPPINGS; slot++) {
+      const view = views[slot];
+      if (view === undefined) continue;
+      const start = starts[slot];
+      if (address > start && address < start + view.byteLength) return slot;
     }
-    return undefined;
+    return -1;
   }
 }
