@@ -33,6 +33,7 @@ export type {
   BackendKind,
   ClockName,
   IoctlAsyncOptions,
+  ReapOptions,
   ShareToken,
 } from "./core/backend.ts";
 export {

@@ -48,6 +48,7 @@ import {
   waitAllBeforeWaitAny,
 } from "./extra/queueing.ts";
 import { ioctlAsyncAbort, ioctlAsyncWait } from "./extra/async.ts";
+import { reapRevokes, threadIds } from "./extra/threads.ts";
 
 /** Every extra check, each `{ name, run(backend) }`. */
 export const EXTRA_CHECKS: readonly ConformanceTest[] = Object.freeze([
@@ -84,4 +85,6 @@ export const EXTRA_CHECKS: readonly ConformanceTest[] = Object.freeze([
   closeDuringWait,
   ioctlAsyncWait,
   ioctlAsyncAbort,
+  threadIds,
+  reapRevokes,
 ]);

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Backend } from "../core/backend.ts";
+import type { Backend, ShareToken } from "../core/backend.ts";
 import type {
   FromWorker,
   StressJob,
@@ -30,14 +30,18 @@ export type JoinResult = typeof STILL_RUNNING | ThreadResult;
 /** A Worker standing in for one pthread at a time. */
 export class WaitThread {
   readonly #worker: Worker;
+  readonly #nt: Backend;
+  readonly #token: ShareToken;
   readonly #inbox: FromWorker[] = [];
   #wake: (() => void) | undefined;
   #busy = false;
   #result: ThreadResult | undefined;
   #terminated = false;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, nt: Backend, token: ShareToken) {
     this.#worker = worker;
+    this.#nt = nt;
+    this.#token = token;
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.#push(e.data);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
@@ -54,9 +58,10 @@ export class WaitThread {
       new URL("./thread_worker.ts", import.meta.url).href,
       { type: "module" },
     );
-    const t = new WaitThread(worker);
+    const token = nt.share();
+    const t = new WaitThread(worker, nt, token);
     try {
-      t.#send({ kind: "attach", token: nt.share() });
+      t.#send({ kind: "attach", token });
       const msg = await t.#next(SPAWN_LIMIT_MS);
       if (msg?.kind !== "ready") {
         throw new Error(
@@ -131,10 +136,19 @@ export class WaitThread {
     return this.#result;
   }
 
-  /** Stop the Worker. Safe to call twice. */
+  /**
+   * Stop the Worker: reap its attachment, then terminate it (Deno's
+   * terminate() alone does not stop a Worker blocked in a wait). Safe to
+   * call twice.
+   */
   terminate(): void {
     if (this.#terminated) return;
     this.#terminated = true;
+    try {
+      this.#nt.reap(this.#token);
+    } catch {
+      // cleanup must not mask the check's own failure
+    }
     this.#worker.terminate();
     this.#wake?.();
   }

@@ -35,6 +35,15 @@ export interface ShareToken {
   readonly [key: string]: unknown;
 }
 
+/** Options for {@linkcode Backend.reap}. */
+export interface ReapOptions {
+  /**
+   * Further mutex owner ids the reaped thread used besides its `threadId`
+   * (nonzero u32s): mutexes they own are abandoned too.
+   */
+  owners?: readonly number[];
+}
+
 /**
  * The ioctl surface: what C code does with `/dev/ntsync`, one call each.
  *
@@ -44,6 +53,14 @@ export interface ShareToken {
 export interface Backend {
   /** `"native"` for the real driver, `"emulated"` for the engine. */
   readonly kind: BackendKind;
+  /**
+   * This attachment's thread id: a nonzero u32, unique among the
+   * attachments of this backend (the thread that created it and each
+   * `attachBackend` of a `share()` token, which mints a new id), for the
+   * device's lifetime. Use it as the mutex owner id, as Wine passes
+   * `GetCurrentThreadId()`.
+   */
+  readonly threadId: number;
   /** Like `open("/dev/ntsync", O_RDONLY | O_CLOEXEC)`: a new instance's fd. */
   open(): number;
   /**
@@ -76,6 +93,31 @@ export interface Backend {
   now(clock?: ClockName): bigint;
   /** Like `close(fd)`. */
   close(fd: number): void;
-  /** A token a Worker passes to `attachBackend` to reach the same fds. */
+  /**
+   * A token a Worker passes to `attachBackend` to reach the same fds. Each
+   * token carries a new thread id: give each Worker its own, so that
+   * {@linkcode Backend.reap} can revoke it.
+   */
   share(): ShareToken;
+  /**
+   * Revoke the attachment made with `token` (this backend's `share()`), as
+   * the kernel and Wine's server clean up after a thread that died. Once it
+   * returns:
+   * - no wait of that attachment is queued, and none acquires anything later;
+   * - every pending or later call through that attachment (`share` and
+   *   `reap` too) fails with `NtsyncError` ESRCH (3) and changes no state;
+   * - every mutex owned by the attachment's `threadId`, or by one of
+   *   `options.owners`, is abandoned as `MUTEX_KILL` would (its waiters get
+   *   EOWNERDEAD).
+   *
+   * It works whether that thread is running, blocked, a zombie or gone, and
+   * a second call changes nothing. Reap a Worker, then `terminate()` it:
+   * nothing can be granted to it in between.
+   *
+   * @throws {TypeError} for a token that is not from this backend's
+   * `share()`, or bad `options`.
+   * @throws {RangeError} for this attachment's own token: a thread cannot
+   * reap itself.
+   */
+  reap(token: ShareToken, options?: ReapOptions): void;
 }

@@ -31,6 +31,13 @@
  *   request that is not an integer in [-2^31, 2^32) (C code may pass the
  *   code as a signed int) is ENOTTY, or EBADF when the fd is not open.
  *
+ * ## Threads
+ *
+ * Each attachment (the thread that opened the backend, and each
+ * `attachBackend` of a `share()` token) is its own `NativeBackend` with its
+ * own `threadId`; `reap` revokes one. See `attachment.ts` for how, and for
+ * what the kernel makes impossible.
+ *
  * ## errno
  *
  * Read from this thread's `errno` (mapped once, see `libc.ts`) right after
@@ -44,8 +51,19 @@ import type {
   Backend,
   ClockName,
   IoctlAsyncOptions,
+  ReapOptions,
   ShareToken,
 } from "../core/backend.ts";
+import { reapOwners } from "../core/reap.ts";
+import {
+  Cell,
+  familyOf,
+  newFamily,
+  nextThreadId,
+  trackedMutexes,
+  trackMutex,
+  untrackMutex,
+} from "./attachment.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { checkArg } from "../core/arg_check.ts";
 import { Errno, errnoName } from "../uapi/errno.ts";
@@ -122,6 +140,31 @@ const UNKNOWN_ARG_BYTES = 16384;
 const F_GETFD = 1;
 /** Timeouts at or above 2^63 never expire (spec §3.10). */
 const NEVER = 1n << 63n;
+/** How long reap waits for the reaped thread's waits to leave before closing its alerts. */
+const QUIET_MS = 100;
+
+/** Who a backend object is: its family's shared block, thread id and cell. */
+export interface NativeIdentity {
+  /** The family block (attachment.ts). */
+  readonly family: Int32Array;
+  /** This attachment's thread id. */
+  readonly thread: number;
+  /** This attachment's cell. */
+  readonly cell: Cell;
+  /** Made from a share token (so it can be reaped, and carries private alerts). */
+  readonly attached: boolean;
+}
+
+/** A new family, and its first thread: the one opening the backend. */
+function firstIdentity(): NativeIdentity {
+  const family = newFamily();
+  const thread = nextThreadId(family);
+  return { family, thread, cell: Cell.create(thread), attached: false };
+}
+
+function esrch(operation: string): NtsyncError {
+  return new NtsyncError(Errno.ESRCH, operation);
+}
 
 function isFd(fd: unknown): fd is number {
   return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 &&
@@ -172,6 +215,11 @@ export class NativeBackend implements Backend {
   readonly #waitView = new DataView(this.#wait.buffer);
   readonly #ts = new BigInt64Array(2);
   readonly #out4 = new Uint8Array(8);
+  readonly #kill = new Uint32Array(1);
+  readonly #family: Int32Array;
+  readonly #thread: number;
+  readonly #cell: Cell;
+  readonly #attached: boolean;
   #unknown?: Uint8Array;
 
   /**
@@ -179,14 +227,28 @@ export class NativeBackend implements Backend {
    * {@linkcode openNativeBackend} rather than this.
    *
    * @param lib this thread's libc
+   * @param identity who it is (default: the first thread of a new family)
    */
-  constructor(lib: Libc) {
+  constructor(lib: Libc, identity: NativeIdentity = firstIdentity()) {
     this.#s = lib.symbols;
     this.#errno = lib.errno;
+    this.#family = identity.family;
+    this.#thread = identity.thread;
+    this.#cell = identity.cell;
+    this.#attached = identity.attached;
+  }
+
+  /**
+   * This attachment's thread id: nonzero, unique among all attachments of
+   * the backend the process opened (each `share()` token mints one).
+   */
+  get threadId(): number {
+    return this.#thread;
   }
 
   /** `open("/dev/ntsync", O_RDONLY | O_CLOEXEC)`: a new instance's fd. */
   open(): number {
+    if (this.#cell.revoked) throw esrch(`open ${NTSYNC_DEVICE_PATH}`);
     const fd = this.#s.open(DEVICE, O_RDONLY | O_CLOEXEC);
     if (fd === -1) {
       const e = this.#errno[0];
@@ -197,7 +259,11 @@ export class NativeBackend implements Backend {
 
   /** `close(fd)`; EBADF for a value that is not an fd. */
   close(fd: number): void {
+    if (this.#cell.revoked) throw esrch("close");
     if (!isFd(fd)) throw new NtsyncError(Errno.EBADF, "close");
+    untrackMutex(this.#family, fd);
+    const alert = this.#cell.dropAlert(fd);
+    if (alert >= 0) this.#s.close(alert);
     if (this.#s.close(fd) === -1) {
       const e = this.#errno[0];
       throw new NtsyncError(e, "close");
@@ -210,6 +276,7 @@ export class NativeBackend implements Backend {
    */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     checkArg(arg, "ioctl");
+    if (this.#cell.revoked) throw esrch(requestLabel(Number(request)));
     const req = this.#request(fd, request);
     if (req === NTSYNC_IOC_WAIT_ANY || req === NTSYNC_IOC_WAIT_ALL) {
       return this.#waitNow(fd, req, arg);
@@ -225,6 +292,7 @@ export class NativeBackend implements Backend {
       const e = this.#errno[0];
       throw new NtsyncError(e, requestLabel(req));
     }
+    if (req === NTSYNC_IOC_CREATE_MUTEX) trackMutex(this.#family, r);
     return r;
   }
 
@@ -238,7 +306,10 @@ export class NativeBackend implements Backend {
     if (
       (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) &&
       isFd(fd) && viewLength(arg) >= NTSYNC_WAIT_ARGS_SIZE
-    ) return this.#waitHere(fd, request, arg!);
+    ) {
+      if (this.#cell.revoked) return -Errno.ESRCH;
+      return this.#waitHere(fd, request, arg!);
+    }
     try {
       return this.ioctl(fd, request, arg);
     } catch (err) {
@@ -279,6 +350,7 @@ export class NativeBackend implements Backend {
     const signal = options?.signal;
     signal?.throwIfAborted();
     checkArg(arg, "ioctlAsync");
+    if (this.#cell.revoked) throw esrch(requestLabel(req));
     this.#request(fd, request);
     if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
       return this.#call(fd, req, null);
@@ -298,7 +370,7 @@ export class NativeBackend implements Backend {
     if (timeout < NEVER && timeout <= this.now(clock)) {
       throw new NtsyncError(Errno.ETIMEDOUT, requestLabel(req));
     }
-    return await this.#waitOnWorker(fd, req, user, held?.fds, signal);
+    return await this.#waitOnWorker(fd, req, user, held?.fds, signal, true);
   }
 
   /**
@@ -330,12 +402,79 @@ export class NativeBackend implements Backend {
   }
 
   /**
-   * A token for `attachBackend` in a Worker of this process. It carries
-   * only the process id: fd numbers are process-wide, so the Worker opens
-   * libc itself and uses the same numbers.
+   * A token for `attachBackend` in a Worker of this process: the process
+   * id (fd numbers are process-wide, so the Worker opens libc itself and
+   * uses the same numbers), a new thread id, and the shared memory that
+   * {@linkcode NativeBackend.reap} revokes it through.
    */
   share(): ShareToken {
-    return { kind: "native", pid: Deno.pid };
+    // A reaped thread mints no fresh attachment to carry on through.
+    if (this.#cell.revoked) throw esrch("share");
+    const thread = nextThreadId(this.#family);
+    return {
+      kind: "native",
+      pid: Deno.pid,
+      family: this.#family.buffer,
+      thread,
+      cell: Cell.create(thread).buffer,
+    };
+  }
+
+  /**
+   * Revoke the attachment `token` was for (see {@linkcode Backend.reap}):
+   * its later calls fail ESRCH, its blocked waits that carry its private
+   * alert are woken and fail ESRCH, and the mutexes made through this
+   * backend that its `threadId` (or `options.owners`) own are killed
+   * (`MUTEX_KILL`). What the kernel makes impossible is listed in
+   * `attachment.ts`.
+   *
+   * @throws {TypeError} for a token not from this backend's `share()`.
+   * @throws {RangeError} for this attachment's own thread.
+   */
+  reap(token: ShareToken, options?: ReapOptions): void {
+    const thread = token?.thread;
+    if (
+      token === null || typeof token !== "object" || token.kind !== "native" ||
+      familyOf(token.family) === null || typeof thread !== "number" ||
+      token.family !== this.#family.buffer
+    ) {
+      throw new TypeError(
+        "reap: token must come from this backend's share()",
+      );
+    }
+    if (thread === this.#thread) {
+      throw new RangeError(
+        `reap: thread ${thread} is this attachment's own: a thread cannot reap itself`,
+      );
+    }
+    const cell = Cell.of(token.cell, thread);
+    if (cell === null) {
+      throw new TypeError("reap: token must come from this backend's share()");
+    }
+    const owners = reapOwners(thread, options);
+    if (this.#cell.revoked) throw esrch("reap");
+    const s = this.#s;
+    cell.revoke();
+    // Wake its blocked waits (they carry these as alerts)...
+    for (const event of cell.alerts()) {
+      s.ioctl(event, BigInt(NTSYNC_IOC_EVENT_SET), this.#out4);
+    }
+    // ...then abandon its mutexes: woken, it cannot be granted one.
+    const kill = this.#kill;
+    for (const fd of trackedMutexes(this.#family)) {
+      for (const owner of owners) {
+        kill[0] = owner;
+        if (s.ioctl(fd, BigInt(NTSYNC_IOC_MUTEX_KILL), kill) !== -1) break;
+        const e = this.#errno[0];
+        if (e === Errno.EPERM) continue; // not this owner's
+        untrackMutex(this.#family, fd); // closed, or not a mutex any more
+        break;
+      }
+    }
+    // Close its alerts once no call of it can be about to use them.
+    if (cell.quiet(QUIET_MS)) {
+      for (const event of cell.takeAlerts()) s.close(event);
+    }
   }
 
   /** Normalized request, after the fd check (the kernel looks up the fd first). */
@@ -411,10 +550,65 @@ export class NativeBackend implements Backend {
   /** As #waitNow, for `user` long enough to hold the args: result or -errno. */
   #waitHere(fd: number, req: number, user: ArrayBufferView): number {
     const held = this.#prepare(user);
-    const r = this.#s.ioctl(fd, BigInt(req), this.#wait);
-    const e = r === -1 ? this.#errno[0] : 0;
+    const dv = this.#waitView;
+    // A reapable attachment's wait carries its private alert when the slot
+    // is free: reap sets it, and the wait comes back with index == count.
+    const alert = this.#attached && dv.getUint32(WAIT.alert, LE) === 0
+      ? this.#privateAlert(fd)
+      : -1;
+    if (alert >= 0) dv.setUint32(WAIT.alert, alert, LE);
+    const cell = this.#cell;
+    cell.enter();
+    let r: number, e: number;
+    try {
+      // Looked at again after the alert was published: reap either saw the
+      // alert (and sets it) or revoked before this look.
+      if (cell.revoked) return -Errno.ESRCH;
+      r = this.#s.ioctl(fd, BigInt(req), this.#wait);
+      e = r === -1 ? this.#errno[0] : 0;
+      if (alert >= 0 && e === Errno.EINVAL) {
+        // Maybe the alert is of another instance (this fd number was closed
+        // and reused): the kernel's own verdict comes without it.
+        dv.setUint32(WAIT.alert, 0, LE);
+        r = this.#s.ioctl(fd, BigInt(req), this.#wait);
+        e = r === -1 ? this.#errno[0] : 0;
+        if (e !== Errno.EINVAL) this.#forgetAlert(fd); // it was ours
+      } else if (
+        alert >= 0 && r === 0 && cell.revoked &&
+        dv.getUint32(WAIT.index, LE) === dv.getUint32(WAIT.count, LE)
+      ) {
+        // The private alert (a WAIT_ALL of no objects also succeeds with
+        // index == count: reaped or not, it is a call reap overtook).
+        return -Errno.ESRCH;
+      }
+    } finally {
+      cell.leave();
+    }
     void held; // the fd array stays reachable until the kernel has read it
     return this.#waitResult(user, r, e);
+  }
+
+  /**
+   * This attachment's private alert on device `dev`'s instance (made at
+   * first use), or -1 when it cannot have one (not a device fd, or
+   * MAX_ALERTS devices already).
+   */
+  #privateAlert(dev: number): number {
+    const cell = this.#cell;
+    const known = cell.alertFor(dev);
+    if (known >= 0) return known;
+    const event = this.#privateEvent(dev);
+    if (event < 0) return -1;
+    if (!cell.addAlert(dev, event)) {
+      this.#s.close(event);
+      return -1;
+    }
+    return event;
+  }
+
+  #forgetAlert(dev: number): void {
+    const event = this.#cell.dropAlert(dev);
+    if (event >= 0) this.#s.close(event);
   }
 
   /** The kernel's wait result: `index` written on success and EOWNERDEAD. */
@@ -458,6 +652,7 @@ export class NativeBackend implements Backend {
     user: ArrayBufferView,
     fds: FdSource | undefined,
     signal: AbortSignal | undefined,
+    mayAlert: boolean,
   ): Promise<number> {
     const s = this.#s;
     const args = this.#wait.slice();
@@ -469,11 +664,20 @@ export class NativeBackend implements Backend {
 
     const dups: number[] = [];
     let priv = -1, privIndex = -1, appended = false, sliced = false;
-    let kcount = count;
+    let kcount = count, reapIndex = -1;
     try {
       const dev = this.#dup(fd, dups);
       for (let i = 0; i < count; i++) objs[i] = this.#dup(objs[i], dups);
       if (alert !== 0) dv.setUint32(WAIT.alert, this.#dup(alert, dups), LE);
+      else if (!signal && mayAlert && this.#attached) {
+        // Its own duplicate: reap may close the attachment's alert meanwhile.
+        const mine = this.#privateAlert(fd);
+        if (mine >= 0) {
+          dv.setUint32(WAIT.alert, this.#dup(mine, dups), LE);
+          reapIndex = count;
+        }
+      }
+      if (this.#cell.revoked) throw esrch(requestLabel(req));
       if (signal) {
         const free = alert === 0 ||
           (req === NTSYNC_IOC_WAIT_ANY && count < NTSYNC_MAX_WAIT_COUNT);
@@ -511,7 +715,30 @@ export class NativeBackend implements Backend {
       if (outcome.skipped) throw signal!.reason;
       const { result, errno } = outcome;
       let index = outcome.index;
+      if (reapIndex >= 0 && errno === Errno.EINVAL) {
+        // Maybe the alert is of another instance: again, without it.
+        try {
+          const again = await this.#waitOnWorker(
+            fd,
+            req,
+            user,
+            fds,
+            signal,
+            false,
+          );
+          this.#forgetAlert(fd); // it was ours
+          return again;
+        } catch (err) {
+          const ours = !(err instanceof NtsyncError) ||
+            err.errno !== Errno.EINVAL;
+          if (ours) this.#forgetAlert(fd);
+          throw err;
+        }
+      }
       if (result === 0 || errno === Errno.EOWNERDEAD) {
+        if (index === reapIndex && this.#cell.revoked) {
+          throw esrch(requestLabel(req));
+        }
         if (index === privIndex) throw signal!.reason;
         if (appended && index === count + 1) index = count;
         if (viewLength(user) < NTSYNC_WAIT_ARGS_SIZE) {
@@ -543,6 +770,8 @@ export class NativeBackend implements Backend {
 type FdSource = { view: FdArray; offset: number; count: number };
 
 let backend: NativeBackend | undefined;
+/** This thread's attachments, by their token's cell. */
+const attached = new WeakMap<SharedArrayBuffer, NativeBackend>();
 
 /** This thread's native backend, libc loaded. */
 function threadBackend(): NativeBackend {
@@ -643,5 +872,24 @@ export function attachNativeBackend(token: ShareToken): Backend {
       }; fds are per process`,
     );
   }
-  return threadBackend();
+  const family = familyOf(token.family);
+  const thread = token.thread;
+  const cell = typeof thread === "number" ? Cell.of(token.cell, thread) : null;
+  if (family === null || cell === null) {
+    throw new TypeError(
+      "attachBackend: not a token from a native backend's share()",
+    );
+  }
+  const key = token.cell as SharedArrayBuffer;
+  let nt = attached.get(key);
+  if (nt === undefined) {
+    nt = new NativeBackend(libc(), {
+      family,
+      thread: thread as number,
+      cell,
+      attached: true,
+    });
+    attached.set(key, nt);
+  }
+  return nt;
 }

@@ -9,6 +9,7 @@
 export const Errno = {
   EPERM: 1,
   ENOENT: 2,
+  ESRCH: 3,
   EINTR: 4,
   ENXIO: 6,
   EBADF: 9,

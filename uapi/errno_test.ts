@@ -5,6 +5,7 @@ Deno.test("uapi: errno numbers are Linux x86-64's", () => {
   assert.deepEqual({ ...Errno }, {
     EPERM: 1,
     ENOENT: 2,
+    ESRCH: 3,
     EINTR: 4,
     ENXIO: 6,
     EBADF: 9,
@@ -24,5 +25,6 @@ Deno.test("uapi: errno numbers are Linux x86-64's", () => {
   });
   assert.equal(errnoName(130), "EOWNERDEAD");
   assert.equal(errnoName(2), "ENOENT");
+  assert.equal(errnoName(3), "ESRCH");
   assert.equal(errnoName(5), "E5");
 });

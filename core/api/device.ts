@@ -8,6 +8,7 @@ import type {
   Backend,
   BackendChoice,
   ClockName,
+  ReapOptions,
   ShareToken,
 } from "../backend.ts";
 import { NtsyncError } from "../errors.ts";
@@ -143,6 +144,24 @@ export class Device implements Disposable {
   /** True once `close()` ran. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * This thread's id on the device (its backend attachment's): a nonzero
+   * u32, unique for the device's lifetime, different in every Worker that
+   * attached a `share()` token. Waits and `unlock`/`kill` whose owner is
+   * left out use it, as Wine passes `GetCurrentThreadId()`.
+   *
+   * @example
+   * ```ts
+   * import { attachDevice, openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using there = attachDevice(dev.share()); // in a Worker, normally
+   * dev.threadId !== there.threadId; // true
+   * ```
+   */
+  get threadId(): number {
+    return this.backend.threadId;
   }
 
   /**
@@ -321,7 +340,8 @@ export class Device implements Disposable {
     try {
       this.backend.ioctl(fd, readRequest, this.#create);
     } catch (err) {
-      if (!(err instanceof NtsyncError)) throw err;
+      // A reaped thread's calls all fail ESRCH: that says nothing of `fd`.
+      if (!(err instanceof NtsyncError) || err.errno === Errno.ESRCH) throw err;
       // MUTEX_READ reports an abandoned mutex as EOWNERDEAD: still a mutex.
       if (kind !== "mutex" || err.errno !== Errno.EOWNERDEAD) {
         throw new TypeError(
@@ -567,6 +587,83 @@ export class Device implements Disposable {
   share(): DeviceToken {
     this.#check("share");
     return { backend: this.backend.share(), fd: this.fd };
+  }
+
+  /**
+   * Revoke the Worker that attached `token` (what {@linkcode Device.share}
+   * gave it), as the kernel and Wine's server clean up after a thread that
+   * died: once this returns, none of its waits is queued or acquires
+   * anything, each of its pending or later calls fails with `NtsyncError`
+   * ESRCH and changes nothing (a blocked wait wakes with ESRCH, never
+   * `"timeout"`), and every mutex its `threadId` (or `options.owners`) owns
+   * is abandoned: the next waiter gets `"abandoned"`. Works whether that
+   * Worker runs, blocks, is a zombie or is gone; a second call changes
+   * nothing. See {@linkcode Device.reapAndTerminate} for the safe order
+   * with `worker.terminate()`, and the backend's `reap` for what the native
+   * backend cannot interrupt.
+   *
+   * @example
+   * ```ts
+   * import { attachDevice, openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * using m = dev.createMutex();
+   * const token = dev.share();
+   * using there = attachDevice(token); // a Worker, normally
+   * there.waitAny([there.mutex(m.fd)], { timeout: 0 }); // owned by there.threadId
+   * dev.reap(token);
+   * m.read(); // { owner: 0, count: 0, abandoned: true }
+   * ```
+   *
+   * @throws {TypeError} when `token` is not from this device's `share()`.
+   * @throws {RangeError} for this device's own thread: a thread cannot
+   * reap itself.
+   */
+  reap(token: DeviceToken, options?: ReapOptions): void {
+    this.#check("reap");
+    if (
+      token === null || typeof token !== "object" ||
+      token.backend === null || typeof token.backend !== "object" ||
+      token.fd !== this.fd
+    ) {
+      throw new TypeError(
+        `reap: token must be what this device's share() returned, got ${
+          describe(token)
+        }`,
+      );
+    }
+    this.backend.reap(token.backend, options);
+  }
+
+  /**
+   * Reap the Worker that attached `token`, then `worker.terminate()` it:
+   * the safe order. Reaped first, nothing can be granted to the Worker
+   * between the two, and whatever it still runs (Deno's `terminate()` does
+   * not stop a Worker running sync code or blocked in `Atomics.wait` until
+   * it returns to its event loop) gets ESRCH and changes nothing.
+   *
+   * @example
+   * ```ts
+   * import { openDevice } from "./device.ts";
+   * using dev = openDevice("emulated");
+   * const token = dev.share();
+   * const worker = { terminate() {} }; // stands for new Worker(...) given `token`
+   * dev.reapAndTerminate(worker, token);
+   * ```
+   */
+  reapAndTerminate(
+    worker: { terminate(): void },
+    token: DeviceToken,
+    options?: ReapOptions,
+  ): void {
+    if (worker === null || typeof worker?.terminate !== "function") {
+      throw new TypeError(
+        `reapAndTerminate: worker must have a terminate() method, got ${
+          describe(worker)
+        }`,
+      );
+    }
+    this.reap(token, options);
+    worker.terminate();
   }
 
   /**

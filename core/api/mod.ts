@@ -42,5 +42,6 @@ export type {
   BackendKind,
   ClockName,
   IoctlAsyncOptions,
+  ReapOptions,
   ShareToken,
 } from "../backend.ts";

@@ -45,8 +45,9 @@ const ABANDONED_STATE: MutexState = Object.freeze({
 });
 
 /**
- * An owned, recursive mutex. Owners are nonzero 32-bit ids of your choosing
- * (Wine uses thread ids); a wait acquires the mutex for `options.owner`.
+ * An owned, recursive mutex. Owners are nonzero 32-bit ids: by default the
+ * device's `threadId` (Wine uses thread ids too), or any of your choosing;
+ * a wait acquires the mutex for `options.owner`, else for the thread.
  *
  * @example
  * ```ts
@@ -64,13 +65,14 @@ export class Mutex extends SyncObject {
   }
 
   /**
-   * Release one level of recursion held by `owner`; returns the count
-   * before the unlock (1 means it is now free).
+   * Release one level of recursion held by `owner` (default: the device's
+   * `threadId`, this thread's); returns the count before the unlock (1
+   * means it is now free).
    *
    * @throws {NtsyncError} `EPERM` when `owner` does not own the mutex.
    * @throws {RangeError} when `owner` is not an integer in [1, 2^32-1].
    */
-  unlock(owner: number): number {
+  unlock(owner: number = this.device.threadId): number {
     if (this.closed) throw closedError("unlock", "mutex");
     if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
       throw u32Error("unlock", "owner", owner, 1);
@@ -86,10 +88,13 @@ export class Mutex extends SyncObject {
    * Mark the mutex abandoned by `owner` (as when a thread dies holding it):
    * it becomes free, and the next wait to acquire it reports `"abandoned"`.
    *
+   * `owner` defaults to the device's `threadId`. (To clean up after a dead
+   * Worker, `device.reap(token)` abandons all its mutexes at once.)
+   *
    * @throws {NtsyncError} `EPERM` when `owner` does not own the mutex.
    * @throws {RangeError} when `owner` is not an integer in [1, 2^32-1].
    */
-  kill(owner: number): void {
+  kill(owner: number = this.device.threadId): void {
     if (this.closed) throw closedError("kill", "mutex");
     if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
       throw u32Error("kill", "owner", owner, 1);

@@ -81,9 +81,9 @@ testEachBackend("mutex: bad owners and counts name the argument", (backend) => {
     name: "RangeError",
     message: "kill: owner must be an integer in [1, 4294967295], got -3",
   });
-  assert.throws(() => m.unlock(undefined as unknown as number), {
+  assert.throws(() => m.unlock(null as unknown as number), {
     name: "TypeError",
-    message: /unlock: owner .* got undefined/,
+    message: /unlock: owner .* got null/,
   });
   assert.throws(() => dev.createMutex(0, 5), {
     name: "RangeError",

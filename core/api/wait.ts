@@ -24,7 +24,6 @@ import { HOST_LITTLE_ENDIAN } from "../../uapi/struct.ts";
 import { WAIT, WAIT_WORD } from "../../uapi/structs.ts";
 import type { Device } from "./device.ts";
 import { SyncObject } from "./object.ts";
-import { Mutex } from "./mutex.ts";
 import {
   checkDeadline,
   checkTimeout,
@@ -49,8 +48,8 @@ import {
 export interface WaitOptions {
   /**
    * The owner id mutexes are acquired for (an integer in [1, 2^32-1]).
-   * Required when a {@linkcode Mutex} is among the objects or is the alert;
-   * ignored by the kernel otherwise.
+   * Default: the device's `threadId` (this thread's), as Wine passes
+   * `GetCurrentThreadId()`; ignored by the kernel when no mutex is waited on.
    */
   owner?: number;
   /**
@@ -313,14 +312,12 @@ export function prepareWait(
     );
   }
   const objs = slot.objs;
-  let mutexAt = -1;
   for (let i = 0; i < count; i++) {
     const o = objects[i];
     if (o == null || o.device !== device || o.closed) {
       throw notAnObject(op, device, o, `objects[${i}]`);
     }
     objs[i] = o.fd;
-    if (mutexAt < 0 && o instanceof Mutex) mutexAt = i;
   }
   const words = slot.words;
   words[WAIT_WORD.count] = count;
@@ -328,11 +325,10 @@ export function prepareWait(
   words[WAIT_WORD.pad] = 0;
   slot.alert = undefined;
   if (options === undefined) {
-    if (mutexAt >= 0) throw ownerRequired(op, `objects[${mutexAt}]`);
     words[WAIT_WORD.timeout] = U32_MAX;
     words[WAIT_WORD.timeout + 1] = U32_MAX;
     words[WAIT_WORD.flags] = 0;
-    words[WAIT_WORD.owner] = U32_MAX;
+    words[WAIT_WORD.owner] = device.threadId;
     words[WAIT_WORD.alert] = 0;
     return count;
   }
@@ -350,18 +346,11 @@ export function prepareWait(
     }
     alertFd = alert.fd;
     slot.alert = alert;
-    if (mutexAt < 0 && alert instanceof Mutex) mutexAt = count;
   }
   words[WAIT_WORD.alert] = alertFd;
 
   if (owner === undefined) {
-    if (mutexAt >= 0) {
-      throw ownerRequired(
-        op,
-        mutexAt === count ? "options.alert" : `objects[${mutexAt}]`,
-      );
-    }
-    words[WAIT_WORD.owner] = U32_MAX;
+    words[WAIT_WORD.owner] = device.threadId;
   } else {
     if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
       throw u32Error(op, "options.owner", owner, 1);
@@ -404,12 +393,6 @@ export function prepareWait(
     slot.args.setBigUint64(WAIT.timeout, at > U64_MAX ? U64_MAX : at, LE);
   }
   return count;
-}
-
-function ownerRequired(op: string, where: string): TypeError {
-  return new TypeError(
-    `${op}: options.owner is required when a Mutex is waited on (${where})`,
-  );
 }
 
 /**

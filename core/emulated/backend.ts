@@ -8,8 +8,11 @@ import type {
   Backend,
   ClockName,
   IoctlAsyncOptions,
+  ReapOptions,
   ShareToken,
 } from "../backend.ts";
+import { reapOwners } from "../reap.ts";
+import { cellOf, newCell, REVOKED } from "./attachment.ts";
 import { NtsyncError } from "../errors.ts";
 import { checkArg } from "../arg_check.ts";
 import { Errno } from "../../uapi/errno.ts";
@@ -34,8 +37,10 @@ import {
   LOCK_ABANDONED,
   PENDING,
   R_DEAD,
+  R_KIND,
   R_ORPHAN,
   R_STATE,
+  REAPED,
   REC_WORDS,
   SLEEPING,
   WITHDRAWN,
@@ -63,6 +68,13 @@ export interface EmulatedOptions {
  */
 const QUEUED_SPINS = 100;
 const KEEPALIVE_MS = 1e9;
+/**
+ * A queued waiter sleeps at most this long before it looks at its record's
+ * ticket again: reap wakes it, but a reaped record can be reused before a
+ * waiter that was about to sleep on it does, and it must not sleep on
+ * someone else's wait for good.
+ */
+const SLICE_MS = 1000;
 /** Longest an async wait with a signal sleeps before looking at the signal. */
 const ABORT_RECHECK_MS = 250;
 
@@ -71,7 +83,7 @@ const AT_ONCE = -0x4000_0000;
 /** #sleepAsync: the signal withdrew the wait (not an errno either). */
 const ABORTED = -0x4000_0001;
 
-/** One backend object per device per thread. */
+/** One backend object per share token (its cell) per thread. */
 const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
 
 function fail(errno: number, request: number | string): never {
@@ -170,15 +182,18 @@ export class EmulatedBackend implements Backend {
   readonly #waits: WaitStarter;
   readonly #spinner = new Spinner();
   readonly #fast: EventFastPath;
-  /** This thread's id on the device: its waits carry it, for reap(). */
+  /** This attachment's thread id on the device: its waits carry it, for reap(). */
   readonly #thread: number;
+  /** This attachment's revocation word (attachment.ts). */
+  readonly #cell: Int32Array;
 
-  private constructor(st: SharedState, thread: number) {
+  private constructor(st: SharedState, thread: number, cell: Int32Array) {
     this.#st = st;
     this.#thread = thread;
+    this.#cell = cell;
     st.bindThread(thread);
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
-    this.#fast = new EventFastPath(st, this.#spinner);
+    this.#fast = new EventFastPath(st, this.#spinner, cell);
     this.#waits = new WaitStarter(
       st,
       this.#addresses,
@@ -187,7 +202,21 @@ export class EmulatedBackend implements Backend {
       this.#fast,
       this.#spinner,
     );
-    attached.set(st.buffer, this);
+    attached.set(cell.buffer as SharedArrayBuffer, this);
+  }
+
+  /**
+   * This attachment's thread id: 1 for the thread that created the device,
+   * a new one for each `share()` token attached. Nonzero and unique for the
+   * device's lifetime; the typed API's default mutex owner.
+   */
+  get threadId(): number {
+    return this.#thread;
+  }
+
+  /** Has this attachment been reaped? (One atomic load.) */
+  #revoked(): boolean {
+    return Atomics.load(this.#cell, REVOKED) !== 0;
   }
 
   /** A new, empty device (its own fd table and objects). */
@@ -202,19 +231,23 @@ export class EmulatedBackend implements Backend {
     }
     const st = SharedState.create(caps, wallMs());
     Atomics.store(st.u32, H_THREADS, 1);
-    return new EmulatedBackend(st, 1);
+    return new EmulatedBackend(st, 1, newCell(1));
   }
 
-  /** The device another thread shared (the same object for the same device). */
+  /**
+   * The device another thread shared, as the attachment `token` names (the
+   * same object for the same token in one thread).
+   */
   static attach(token: ShareToken): EmulatedBackend {
-    const { buffer, thread } = token;
-    if (!(buffer instanceof SharedArrayBuffer) || typeof thread !== "number") {
+    const { buffer, thread, cell } = token;
+    const words = typeof thread === "number" ? cellOf(cell, thread) : null;
+    if (!(buffer instanceof SharedArrayBuffer) || words === null) {
       throw new TypeError(
         "attachBackend: not a token from an emulated backend's share()",
       );
     }
-    return attached.get(buffer) ??
-      new EmulatedBackend(SharedState.attach(buffer), thread);
+    return attached.get(cell as SharedArrayBuffer) ??
+      new EmulatedBackend(SharedState.attach(buffer), thread as number, words);
   }
 
   /** Open a new instance, like `open("/dev/ntsync")`: its fd (EMFILE when the fd table is full). */
@@ -223,7 +256,7 @@ export class EmulatedBackend implements Backend {
     let fd: number;
     try {
       st.lockDevice();
-      fd = st.openInstance();
+      fd = this.#revoked() ? -3 : st.openInstance();
       st.unlockDevice();
     } catch (e) {
       if (st.holding) {
@@ -235,6 +268,7 @@ export class EmulatedBackend implements Backend {
       }
       throw e;
     }
+    if (fd === -3) fail(Errno.ESRCH, "open");
     if (fd === -1) fail(Errno.EMFILE, "open");
     if (fd === -2) fail(Errno.ENOMEM, "open");
     return fd;
@@ -244,10 +278,11 @@ export class EmulatedBackend implements Backend {
   close(fd: number): void {
     if (!isFd(fd)) fail(Errno.EBADF, "close");
     const st = this.#st;
-    let ok: boolean;
+    let revoked: boolean, ok: boolean;
     try {
       st.lockDevice();
-      ok = st.closeFd(fd);
+      revoked = this.#revoked();
+      ok = !revoked && st.closeFd(fd);
       st.unlockDevice();
     } catch (e) {
       if (st.holding) {
@@ -259,6 +294,7 @@ export class EmulatedBackend implements Backend {
       }
       throw e;
     }
+    if (revoked) fail(Errno.ESRCH, "close");
     if (!ok) fail(Errno.EBADF, "close");
   }
 
@@ -282,7 +318,7 @@ export class EmulatedBackend implements Backend {
       if (rec < 0) return rec === AT_ONCE ? this.#finish(view!) : rec;
       const { ticket } = this.#waits.result;
       try {
-        return this.#finish(view!, rec, this.#block(rec), ticket);
+        return this.#finish(view!, rec, this.#block(rec, ticket), ticket);
       } catch (e) {
         // Marked with a plain store first: the call after it may overflow
         // the stack too (see #abandonWait).
@@ -295,6 +331,9 @@ export class EmulatedBackend implements Backend {
       }
     }
     const st = this.#st;
+    // A reaped attachment changes nothing: checked here for the fast path
+    // (see EventFastPath for the race with a reap), under the lock below.
+    if (this.#revoked()) return -Errno.ESRCH;
     if (!isFd(fd)) return -Errno.EBADF;
     // The fast path first: the caller's memory only matters once it has
     // changed the event, and a peer may be spinning on it.
@@ -305,7 +344,9 @@ export class EmulatedBackend implements Backend {
     try {
       st.lockDevice();
       const kind = st.fdKind(fd);
-      r = kind === FD_OBJECT
+      r = this.#revoked()
+        ? -Errno.ESRCH
+        : kind === FD_OBJECT
         ? objectIoctl(st, st.fdRef(fd), request, view)
         : kind === FD_DEVICE
         ? deviceIoctl(st, st.fdRef(fd), request, view)
@@ -375,6 +416,7 @@ export class EmulatedBackend implements Backend {
     signal: AbortSignal | undefined,
   ): Promise<number> {
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
+    const kindAt = st.r(rec) + R_KIND;
     let aborted = false;
     // The listener only flags and wakes: the withdrawal is the waiting
     // loop's, so that nothing in a listener can fail (a listener's error
@@ -391,29 +433,30 @@ export class EmulatedBackend implements Backend {
     try {
       signal?.addEventListener("abort", onAbort, { once: true });
       for (;;) {
+        if (Atomics.load(i32, kindAt) !== ticket) {
+          state = REAPED;
+          break;
+        }
         state = asleep(i32, at);
         if (state !== SLEEPING) break;
         const left = deadlineMs - wallMs();
         if (aborted || signal?.aborted || left <= 0) {
           aborted ||= signal?.aborted === true;
-          state = this.#giveUp(rec);
+          state = this.#giveUp(rec, ticket);
           break;
         }
-        // With a signal, sleep in slices: an abort whose listener never ran
-        // (the dispatch overflowed the stack of whoever called abort()) is
-        // still seen, by its flag.
-        const slice = signal === undefined
-          ? left
-          : Math.min(left, ABORT_RECHECK_MS);
-        const w = Atomics.waitAsync(i32, at, SLEEPING, slice);
+        // With a signal, sleep in shorter slices: an abort whose listener
+        // never ran (the dispatch overflowed the stack of whoever called
+        // abort()) is still seen, by its flag.
+        const slice = signal === undefined ? SLICE_MS : ABORT_RECHECK_MS;
+        const w = Atomics.waitAsync(i32, at, SLEEPING, Math.min(left, slice));
         if (w.async) await w.value;
       }
     } finally {
       clearInterval(keepAlive);
       signal?.removeEventListener("abort", onAbort);
     }
-    if (state === WITHDRAWN && aborted) {
-      st.freeRecord(rec, ticket);
+    if (state === WITHDRAWN && aborted && st.freeRecord(rec, ticket)) {
       return ABORTED;
     }
     return this.#finish(view, rec, state, ticket);
@@ -434,35 +477,68 @@ export class EmulatedBackend implements Backend {
   }
 
   /**
-   * A token for one Worker: the device's memory and a fresh thread id that
-   * the Worker's waits will carry. Give each Worker its own token, so that
-   * {@linkcode EmulatedBackend.reap} can clean up after it.
+   * A token for one Worker: the device's memory, a fresh thread id that the
+   * Worker's attachment will have (and its waits carry), and that
+   * attachment's revocation word. Give each Worker its own token, so that
+   * {@linkcode EmulatedBackend.reap} can revoke it.
    */
   share(): ShareToken {
-    const thread = Atomics.add(this.#st.u32, H_THREADS, 1) + 1;
-    return { kind: "emulated", buffer: this.#st.buffer, thread };
+    // A reaped thread mints no fresh attachment to carry on through.
+    if (this.#revoked()) fail(Errno.ESRCH, "share");
+    const u32 = this.#st.u32;
+    let thread = Atomics.add(u32, H_THREADS, 1) + 1;
+    // 2^32 share() calls later: skip 0, never a thread id.
+    if ((thread >>> 0) === 0) thread = Atomics.add(u32, H_THREADS, 1) + 1;
+    thread >>>= 0;
+    const cell = newCell(thread);
+    return {
+      kind: "emulated",
+      buffer: this.#st.buffer,
+      thread,
+      cell: cell.buffer,
+    };
   }
 
   /**
-   * After `worker.terminate()`, remove the waits the Worker attached with
-   * `token` left behind: they leave every queue and free their records.
-   * Like a killed thread on the kernel, anything a claim already acquired
-   * for it stays acquired (a mutex it owns is the caller's to MUTEX_KILL).
-   * Returns how many waits were removed.
+   * Revoke the attachment `token` (this device's `share()`) was for, as
+   * {@linkcode Backend.reap} describes: its calls fail ESRCH from now on
+   * and change nothing, none of its waits stays queued (what a claim had
+   * acquired for a wait it has not returned from is given back), and the
+   * mutexes its `threadId` (and `options.owners`) own are abandoned.
+   * Returns how many wait records were taken from it (0 the second time).
+   *
+   * @throws {TypeError} for a token not from this device's `share()`, or
+   * bad options. @throws {RangeError} for this attachment's own thread.
    */
-  reap(token: ShareToken): number {
+  reap(token: ShareToken, options?: ReapOptions): number {
     const thread = token?.thread;
-    if (token?.buffer !== this.#st.buffer || typeof thread !== "number") {
+    if (
+      token === null || typeof token !== "object" ||
+      token.buffer !== this.#st.buffer || typeof thread !== "number"
+    ) {
       throw new TypeError("reap: token must come from this device's share()");
     }
     if (thread === this.#thread) {
-      throw new RangeError("reap: a thread cannot reap its own waits");
+      throw new RangeError(
+        `reap: thread ${thread} is this attachment's own: a thread cannot reap itself`,
+      );
     }
+    const cell = cellOf(token.cell, thread);
+    if (cell === null) {
+      throw new TypeError("reap: token must come from this device's share()");
+    }
+    const owners = Int32Array.from(reapOwners(thread, options), (id) => id | 0);
+    if (this.#revoked()) fail(Errno.ESRCH, "reap");
     const st = this.#st;
     let n: number;
     try {
       st.lockDevice();
-      n = st.reapThread(thread);
+      // Under the lock: a call of that thread holding it finishes first, and
+      // every later one looks at the word under the lock (or see fast.ts).
+      // (Not undone if the reap is cut short: a revoked attachment stays
+      // revoked, and reaping again finishes the job.)
+      Atomics.store(cell, REVOKED, 1);
+      n = st.reapThread(thread, owners);
       st.unlockDevice();
     } catch (e) {
       if (st.holding) {
@@ -518,6 +594,8 @@ export class EmulatedBackend implements Backend {
     // Cleared first: the catch below must only abandon a wait this call
     // queued.
     waits.result.queued = false;
+    // One look before the fast path; the slow one looks again under the lock.
+    if (this.#revoked()) return -Errno.ESRCH;
     if (!isFd(fd)) return -Errno.EBADF;
     const all = request === NTSYNC_IOC_WAIT_ALL;
     // Reading the caller's memory needs no lock; its verdict comes after the
@@ -534,7 +612,9 @@ export class EmulatedBackend implements Backend {
       try {
         st.lockDevice();
         const kind = st.fdKind(fd);
-        r = kind !== FD_DEVICE
+        r = this.#revoked()
+          ? -Errno.ESRCH
+          : kind !== FD_DEVICE
           ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
           : checked < 0
           ? checked
@@ -569,9 +649,13 @@ export class EmulatedBackend implements Backend {
     return waits.result.queued ? waits.result.rec : AT_ONCE;
   }
 
-  /** Sleep until the record is claimed or its deadline passes; its state. */
-  #block(rec: number): number {
+  /**
+   * Sleep until the record is claimed, its deadline passes or reap takes it
+   * (REAPED); its state.
+   */
+  #block(rec: number, ticket: number): number {
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
+    const kindAt = st.r(rec) + R_KIND;
     const deadlineMs = this.#waits.result.deadlineMs;
     for (let spins = QUEUED_SPINS; spins > 0; spins--) {
       if (Atomics.load(i32, at) !== PENDING) break;
@@ -579,18 +663,22 @@ export class EmulatedBackend implements Backend {
     const sleptSince = performance.now();
     let state: number;
     for (;;) {
+      if (Atomics.load(i32, kindAt) !== ticket) {
+        state = REAPED;
+        break;
+      }
       state = asleep(i32, at);
       if (state !== SLEEPING) break;
       if (deadlineMs === Infinity) {
-        Atomics.wait(i32, at, SLEEPING);
+        Atomics.wait(i32, at, SLEEPING, SLICE_MS);
         continue;
       }
       const left = deadlineMs - wallMs();
       if (left <= 0) {
-        state = this.#giveUp(rec);
+        state = this.#giveUp(rec, ticket);
         break;
       }
-      Atomics.wait(i32, at, SLEEPING, left);
+      Atomics.wait(i32, at, SLEEPING, left < SLICE_MS ? left : SLICE_MS);
     }
     // How long the spin fell short, for the next one (see Spinner).
     this.#spinner.slept(
@@ -599,13 +687,13 @@ export class EmulatedBackend implements Backend {
     return state;
   }
 
-  /** Timed out: withdraw unless claimed meanwhile. */
-  #giveUp(rec: number): number {
+  /** Timed out: withdraw unless claimed (or reaped) meanwhile. */
+  #giveUp(rec: number, ticket: number): number {
     const st = this.#st;
     let state: number;
     try {
       st.lockDevice();
-      state = st.withdraw(rec);
+      state = st.withdrawOwn(rec, ticket);
       st.unlockDevice();
     } catch (e) {
       if (st.holding) {
@@ -634,7 +722,7 @@ export class EmulatedBackend implements Backend {
       let withdrawn = false;
       try {
         st.lockDevice();
-        st.withdrawIfMine(rec, ticket);
+        st.withdrawOwn(rec, ticket);
         st.unlockDevice();
         withdrawn = true;
       } catch {
@@ -652,8 +740,10 @@ export class EmulatedBackend implements Backend {
 
   /**
    * Release the record (if any), write `index` back and report the result:
-   * 0, -EOWNERDEAD with `index` written, -ETIMEDOUT, or -EFAULT when the
-   * caller's buffer went away while waiting (the objects were acquired).
+   * 0, -EOWNERDEAD with `index` written, -ETIMEDOUT, -EFAULT when the
+   * caller's buffer went away while waiting (the objects were acquired), or
+   * -ESRCH when this attachment was reaped meanwhile (reap took the record,
+   * and gave back what a claim had acquired for it).
    */
   #finish(view: DataView, rec = -1, state = 0, ticket = 0): number {
     if (rec < 0) {
@@ -664,8 +754,10 @@ export class EmulatedBackend implements Backend {
     }
     const st = this.#st;
     const dead = st.u32[st.r(rec) + R_DEAD] !== 0;
-    st.freeRecord(rec, ticket);
-    if (state === WITHDRAWN) return -Errno.ETIMEDOUT;
+    if (state === REAPED || !st.freeRecord(rec, ticket)) return -Errno.ESRCH;
+    if (state === WITHDRAWN) {
+      return this.#revoked() ? -Errno.ESRCH : -Errno.ETIMEDOUT;
+    }
     const index = state;
     // The wait slept: the caller's buffer may have been detached or shrunk
     // meanwhile.

@@ -26,6 +26,22 @@
  *
  * The ioctl takes effect at the swap, as one that raced a close(2) and won.
  *
+ * ## Reaped attachments
+ *
+ * A reaped attachment's calls must change nothing once `reap` has returned,
+ * though a zombie thread may be anywhere in a fast path when it runs. The
+ * caller looks at the revocation word once, at the start of the call (the
+ * one atomic load the hot path pays), and `reap`, after setting the word,
+ * pins every event under the device lock, so that every event's version
+ * has changed before it returns. A swap succeeds only if the version is
+ * still that of the word it expects; so every swap here expects a word
+ * read before a look that found the attachment live: the cached word from
+ * an earlier call (read before this call's look), or, in `#updateSlow`, a
+ * word read in this call, with the revocation word looked at again after
+ * it. Reap's store then comes after that look, its version change after
+ * the store, and the swap either lands before the version change (the
+ * call took effect before reap returned) or fails.
+ *
  * @module
  */
 
@@ -51,6 +67,7 @@ import {
 import { writePair, writeWord } from "./ops.ts";
 import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
+import { REVOKED } from "./attachment.ts";
 
 /**
  * Copy out what `EventFastPath#ioctl` returned for `request` (bit 0: the
@@ -86,6 +103,8 @@ const NONE = -1;
 export class EventFastPath {
   readonly #st: SharedState;
   readonly #spinner: Spinner;
+  /** The attachment's revocation word (attachment.ts). */
+  readonly #cell: Int32Array;
   /** Per fd: the word offset of the event last checked through it, or -1. */
   #at = new Int32Array(0);
   /** Per fd: that event's word as this thread last saw or left it. */
@@ -96,10 +115,12 @@ export class EventFastPath {
   /**
    * @param st the device, as this thread sees it
    * @param spinner this thread's spin budget
+   * @param cell the attachment's revocation word (see "Reaped attachments")
    */
-  constructor(st: SharedState, spinner: Spinner) {
+  constructor(st: SharedState, spinner: Spinner, cell: Int32Array) {
     this.#st = st;
     this.#spinner = spinner;
+    this.#cell = cell;
   }
 
   /**
@@ -270,6 +291,9 @@ export class EventFastPath {
         return SLOW;
       }
       const next = this.#apply(fd, op, seen);
+      // `seen` was read in this call: look at the revocation word after it
+      // (see "Reaped attachments"); the slow path reports ESRCH.
+      if (next !== seen && Atomics.load(this.#cell, REVOKED) !== 0) return SLOW;
       const got = next !== seen
         ? Atomics.compareExchange(i32, at, seen, next)
         : current

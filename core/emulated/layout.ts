@@ -136,7 +136,7 @@ export const INST_WORDS = 2;
  */
 export const LINE_WORDS = 16;
 
-// Objects: 13 words used, padded to a line.
+// Objects: 14 words used, padded to a line.
 /** Words per object slot. */
 export const OBJ_WORDS = LINE_WORDS;
 /** Object type (0 free). */
@@ -170,6 +170,12 @@ export const O_NEXT = 11;
  * slot is reused. Every object has the word; only events keep state in it.
  */
 export const O_EVENT = 12;
+/**
+ * Bumped each time the slot gets a new object, so that a claim's record can
+ * tell later whether an object it acquired is still the same one (reap
+ * gives back what a reaped thread's claimed wait acquired).
+ */
+export const O_GEN = 13;
 /** O_EVENT: signaled. */
 export const EV_SIGNALED = 1;
 /** O_EVENT: pinned by the device lock's holder; fast paths stay away. */
@@ -214,6 +220,11 @@ export const R_NEXT = 7;
  */
 export const R_ORPHAN = 8;
 
+/**
+ * Not an R_STATE: what a waiter sees when reap took its record (the
+ * record's ticket changed); the call then fails ESRCH.
+ */
+export const REAPED = -4;
 /** R_STATE: nobody has claimed the wait yet (the waiter is spinning). */
 export const PENDING = -1;
 /** R_STATE: the waiter gave up (timeout, abort) and withdrew its entries. */
@@ -236,7 +247,12 @@ export const ENTRIES_PER_REC = 65;
 export const ENT_WORDS = 4;
 /** Object the entry waits on. */
 export const E_OBJ = 0;
-/** Previous entry in the object's queue (-1: head). */
+/**
+ * Previous entry in the object's queue (-1: head). Once a claim has
+ * unlinked the record, an acquired entry keeps `O_GEN << 1 | abandoned`
+ * here instead, for reap to give the object back (see
+ * SharedState#reapThread).
+ */
 export const E_PREV = 1;
 /** Next entry in the object's queue (-1: tail). */
 export const E_NEXT = 2;

@@ -68,6 +68,7 @@ import {
   O_B,
   O_DEAD,
   O_EVENT,
+  O_GEN,
   O_INST,
   O_NEXT,
   O_REFS,
@@ -83,6 +84,7 @@ import {
   R_STATE,
   R_THREAD,
   R_TOTAL,
+  REAPED,
   REC_WORDS,
   type Sections,
   sections,
@@ -91,6 +93,7 @@ import {
   T_MUTEX,
   T_SEM,
   WAIT_KIND_ALL,
+  WAIT_KIND_ANY,
   WITHDRAWN,
 } from "./layout.ts";
 import { IntList } from "./int_list.ts";
@@ -118,6 +121,8 @@ const J_INDEX = 0x3fff_ffff;
  * journal's write functions.
  */
 let crashCountdown = 0;
+/** The injected crash kills the thread (see SharedState#crash). */
+let crashKills = false;
 
 /**
  * Frames of `reserveStack` that take more stack than the commit and the
@@ -146,7 +151,10 @@ export class InjectedCrash extends Error {
 /**
  * Test hook: the `writes`-th shared-memory write under the device lock from
  * now on (on this thread) is made, then throws {@linkcode InjectedCrash},
- * as if the thread died right after it; 0 turns it off. Returns how many
+ * as if the thread failed right after it; 0 turns it off. With `kills`,
+ * the thread is as good as dead from then on: its catch blocks find no lock
+ * to clean up after, and the lock stays held, with the journal of the
+ * operation cut short, until `recoverFrom` recovers it. Returns how many
  * writes were still to go before the next injected crash (0: none armed),
  * so that a test can tell whether an op reached its crash point.
  *
@@ -157,9 +165,10 @@ export class InjectedCrash extends Error {
  * injectCrashAfter(0); // off
  * ```
  */
-export function injectCrashAfter(writes: number): number {
+export function injectCrashAfter(writes: number, kills = false): number {
   const left = crashCountdown;
   crashCountdown = writes;
+  crashKills = kills;
   return left;
 }
 
@@ -198,6 +207,8 @@ export class SharedState {
    * lock: notified after it lets go (see commit).
    */
   readonly #toWake = new IntList();
+  /** tryWakeAll: which of the claimed wait-all's mutexes were abandoned. */
+  readonly #deadAt = new Uint8Array(ENTRIES_PER_REC);
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -342,9 +353,7 @@ export class SharedState {
     u32[at + 1] = u32[i];
     u32[H_JNL_LEN] = this.#jlen = j + 1;
     u32[i] = value;
-    if (crashCountdown !== 0 && --crashCountdown === 0) {
-      throw new InjectedCrash();
-    }
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
   }
 
   /** `w` for a word that fast paths read without the lock: an atomic store. */
@@ -355,9 +364,18 @@ export class SharedState {
     u32[at + 1] = u32[i];
     u32[H_JNL_LEN] = this.#jlen = j + 1;
     Atomics.store(u32, i, value);
-    if (crashCountdown !== 0 && --crashCountdown === 0) {
-      throw new InjectedCrash();
-    }
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
+  }
+
+  /**
+   * The injected crash (injectCrashAfter): an exception, or, when the
+   * thread is to die, one its catch blocks cannot clean up after (they see
+   * no lock held), as after a thread killed mid-call: the lock stays its
+   * own, with its journal, until someone calls recoverFrom.
+   */
+  #crash(): never {
+    if (crashKills) this.holding = false;
+    throw new InjectedCrash();
   }
 
   /** Log an action done only at commit (J_SETTLE, J_FREE). */
@@ -379,9 +397,7 @@ export class SharedState {
     u32[e + 1] = u32[at];
     u32[H_JNL_LEN] = this.#jlen = j + 1;
     u32[e + 1] = Atomics.or(this.i32, at, EV_PINNED);
-    if (crashCountdown !== 0 && --crashCountdown === 0) {
-      throw new InjectedCrash();
-    }
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
   }
 
   /**
@@ -408,7 +424,12 @@ export class SharedState {
         if (Atomics.exchange(i32, i, i32[at + 1]) === SLEEPING || redo) {
           this.#toWake.push(i);
         }
-      } else this.freeRecord(i, i32[at + 1]);
+      } else if (u32[at + 1] !== 0) {
+        // Once: a record taken by reap has no ticket left to stop a second
+        // free when a recovery repeats the commit.
+        this.freeRecord(i, i32[at + 1]);
+        u32[at + 1] = 0;
+      }
     }
     u32[H_JNL_LEN] = 0;
     u32[H_JNL_PHASE] = 0;
@@ -560,9 +581,7 @@ export class SharedState {
   setEventSignaled(at: number, signaled: boolean): void {
     const v = this.i32[at + O_EVENT] & ~EV_SIGNALED;
     Atomics.store(this.i32, at + O_EVENT, signaled ? v | EV_SIGNALED : v);
-    if (crashCountdown !== 0 && --crashCountdown === 0) {
-      throw new InjectedCrash();
-    }
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
   }
 
   /**
@@ -603,6 +622,7 @@ export class SharedState {
     this.w(at + O_B, type === T_EVENT ? 0 : b);
     this.w(at + O_DEAD, 0);
     this.w(at + O_ALLN, 0);
+    this.w(at + O_GEN, u32[at + O_GEN] + 1);
     this.w(at + O_ANY_HEAD, NONE);
     this.w(at + O_ANY_TAIL, NONE);
     this.w(at + O_ALL_HEAD, NONE);
@@ -823,12 +843,28 @@ export class SharedState {
     }
   }
 
-  /** Hand the wait its result and wake it (spec §3.2 step 4). */
-  private claim(rec: number, index: number, dead: boolean): void {
+  /**
+   * Hand the wait its result and wake it (spec §3.2 step 4). `all`: a
+   * wait-all acquired all its objects (abandoned ones flagged in #deadAt).
+   * Each acquired entry keeps what reap needs to give it back.
+   */
+  private claim(rec: number, index: number, dead: boolean, all = false): void {
     const at = this.r(rec);
     this.w(at + R_DEAD, dead ? 1 : 0);
     this.dequeue(rec);
+    if (all) {
+      const count = this.u32[at + R_COUNT];
+      for (let i = 0; i < count; i++) this.#keep(rec, i, this.#deadAt[i] === 1);
+    } else this.#keep(rec, index, dead);
     this.#later(J_SETTLE, at + R_STATE, index);
+  }
+
+  /** Note in an acquired, unlinked entry which object it acquired (E_PREV). */
+  #keep(rec: number, index: number, dead: boolean): void {
+    const ent = this.e(rec, index);
+    const obj = this.i32[ent + E_OBJ];
+    const gen = this.u32[this.sec.obj + obj * OBJ_WORDS + O_GEN];
+    this.w(ent + E_PREV, (gen << 1) | (dead ? 1 : 0));
   }
 
   /**
@@ -862,28 +898,26 @@ export class SharedState {
   }
 
   /**
-   * `withdraw`, if `ticket` is still the record's (its waiter has not freed
-   * it meanwhile, nor has anyone else): for a waiter leaving through an
-   * exception. Returns the state, or WITHDRAWN if the record is not its
-   * any more.
+   * As `withdraw`, by the waiter holding `ticket`: REAPED if the record is
+   * no longer its own (reap took it, and it may be someone else's now).
    */
-  withdrawIfMine(rec: number, ticket: number): number {
-    if (Atomics.load(this.i32, this.r(rec) + R_KIND) !== ticket) {
-      return WITHDRAWN;
-    }
+  withdrawOwn(rec: number, ticket: number): number {
+    if (Atomics.load(this.i32, this.r(rec) + R_KIND) !== ticket) return REAPED;
     return this.withdraw(rec);
   }
 
   /**
    * Return a record whose waiter has read its result (lock not needed).
-   * Only the holder of the current `ticket` frees it, and only once.
+   * Only the holder of the current `ticket` frees it, and only once: true
+   * for the call that did, false when the ticket was no longer current
+   * (reap took the record first).
    */
-  freeRecord(rec: number, ticket: number): void {
+  freeRecord(rec: number, ticket: number): boolean {
     const i32 = this.i32, at = this.r(rec);
     if (
       Atomics.compareExchange(i32, at + R_KIND, ticket, ticket & ~3) !== ticket
     ) {
-      return;
+      return false;
     }
     for (;;) {
       const top = Atomics.load(i32, H_REC_FREE);
@@ -892,24 +926,80 @@ export class SharedState {
     }
     // Counted free only once it can be popped: room implies a record.
     Atomics.add(this.u32, H_RECS_FREED, 1);
+    return true;
   }
 
   /**
-   * Remove every wait of a thread that will never return for it (a
-   * terminated Worker): pending ones are withdrawn, and all are freed. What
-   * a claim already acquired for it stays acquired, as on the kernel.
-   * Returns how many waits were removed.
+   * Take the record holding `ticket` from its waiter, under the lock: its
+   * ticket's kind is cleared at once (journaled: undone with the section),
+   * so that the waiter's own freeRecord fails from now on, and the record
+   * is freed at commit. False if the ticket was no longer current.
    */
-  reapThread(thread: number): number {
-    const u32 = this.u32, hwm = u32[H_REC_HWM];
+  #takeRecord(rec: number, ticket: number): boolean {
+    const u32 = this.u32, i = this.r(rec) + R_KIND, j = this.#jlen;
+    const e = this.sec.jnl + j * 2;
+    if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
+    u32[e] = i;
+    u32[e + 1] = ticket;
+    u32[H_JNL_LEN] = this.#jlen = j + 1;
+    const free = ticket & ~3;
+    if (Atomics.compareExchange(this.i32, i, ticket, free) !== ticket) {
+      u32[H_JNL_LEN] = this.#jlen = j; // nothing was written
+      return false;
+    }
+    this.#later(J_FREE, rec, free);
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
+    return true;
+  }
+
+  /**
+   * Reap `thread` (its calls already fail ESRCH, see EmulatedBackend#reap):
+   *
+   * 1. every wait of it still queued is withdrawn, so that nothing below
+   *    can be granted to it;
+   * 2. each of its records is taken from it (the ticket's compare-and-swap
+   *    decides against a waiter freeing it at the same moment) and freed;
+   *    what a claim had acquired for a record taken here is given back, as
+   *    if the wait had never been claimed: the waiter gets ESRCH, never the
+   *    object, and no unit is lost;
+   * 3. every mutex owned by one of `owners` (int32s) is abandoned, as
+   *    MUTEX_KILL does;
+   * 4. every event is pinned, so its version changes at unlock: a fast path
+   *    of the reaped thread that read an event word before it saw the
+   *    revocation can no longer swap it (fast.ts).
+   *
+   * Returns how many records were taken.
+   */
+  reapThread(thread: number, owners: Int32Array): number {
+    const u32 = this.u32, i32 = this.i32, hwm = u32[H_REC_HWM];
+    for (let rec = 0; rec < hwm; rec++) {
+      const at = this.r(rec);
+      if ((Atomics.load(i32, at + R_KIND) & 3) === 0) continue;
+      if (u32[at + R_THREAD] === thread) this.withdraw(rec);
+    }
     let reaped = 0;
     for (let rec = 0; rec < hwm; rec++) {
       const at = this.r(rec);
-      const ticket = Atomics.load(this.i32, at + R_KIND);
+      const ticket = Atomics.load(i32, at + R_KIND);
       if ((ticket & 3) === 0 || u32[at + R_THREAD] !== thread) continue;
-      this.withdraw(rec);
-      this.#later(J_FREE, rec, ticket);
+      // Taken now (the compare-and-swap decides against its waiter), freed
+      // at commit; undone with the rest if the reap is cut short.
+      if (!this.#takeRecord(rec, ticket)) continue; // its waiter was first
       reaped++;
+      const state = Atomics.load(i32, at + R_STATE);
+      if (state >= 0) this.#giveBack(rec, ticket & 3, state);
+    }
+    const objHwm = u32[H_OBJ_HWM];
+    for (let obj = 0; obj < objHwm; obj++) {
+      const o = this.sec.obj + obj * OBJ_WORDS;
+      const type = u32[o + O_TYPE];
+      if (type === T_EVENT) this.o(obj); // pinned: see 4.
+      if (type !== T_MUTEX || i32[o + O_A] === 0) continue;
+      if (!owners.includes(i32[o + O_A])) continue;
+      this.w(o + O_A, 0);
+      this.w(o + O_B, 0);
+      this.w(o + O_DEAD, 1);
+      this.wake(obj);
     }
     return reaped;
   }
@@ -928,6 +1018,47 @@ export class SharedState {
       dropped++;
     }
     return dropped;
+  }
+
+  /** Undo what the claim of `rec` (a wait of `kind`, claimed with `index`) acquired. */
+  #giveBack(rec: number, kind: number, index: number): void {
+    const at = this.r(rec), owner = this.i32[at + R_OWNER];
+    const count = this.u32[at + R_COUNT];
+    if (kind === WAIT_KIND_ALL && index < count) {
+      for (let i = 0; i < count; i++) this.#giveBackEntry(rec, i, owner);
+    } else if (kind === WAIT_KIND_ALL || kind === WAIT_KIND_ANY) {
+      this.#giveBackEntry(rec, index, owner);
+    }
+  }
+
+  #giveBackEntry(rec: number, index: number, owner: number): void {
+    const u32 = this.u32, i32 = this.i32, ent = this.e(rec, index);
+    const obj = i32[ent + E_OBJ], kept = i32[ent + E_PREV];
+    const o = this.o(obj);
+    // Closed (and maybe reused) since: what was acquired went with it.
+    if (u32[o + O_TYPE] === 0 || ((u32[o + O_GEN] << 1) | 0) !== (kept & ~1)) {
+      return;
+    }
+    switch (u32[o + O_TYPE]) {
+      case T_SEM:
+        if (u32[o + O_A] >= u32[o + O_B]) return; // released to max since
+        this.w(o + O_A, u32[o + O_A] + 1);
+        break;
+      case T_MUTEX: {
+        if (i32[o + O_A] !== owner || u32[o + O_B] === 0) return;
+        const count = u32[o + O_B] - 1;
+        this.w(o + O_B, count);
+        if (count === 0) {
+          this.w(o + O_A, 0);
+          if (kept & 1) this.w(o + O_DEAD, 1); // it was abandoned: still is
+        }
+        break;
+      }
+      default:
+        if (u32[o + O_A] !== 0) return; // manual-reset: nothing was taken
+        this.setEventSignaled(o, true);
+    }
+    this.wake(obj);
   }
 
   // ---- the wait algorithm -----------------------------------------------
@@ -959,10 +1090,13 @@ export class SharedState {
       if (!this.isSignaled(i32[this.entAt(base + i) + E_OBJ], owner)) return;
     }
     let dead = false;
+    const deadAt = this.#deadAt;
     for (let i = 0; i < count; i++) {
-      if (this.acquire(i32[this.entAt(base + i) + E_OBJ], owner)) dead = true;
+      const was = this.acquire(i32[this.entAt(base + i) + E_OBJ], owner);
+      deadAt[i] = was ? 1 : 0;
+      if (was) dead = true;
     }
-    this.claim(rec, 0, dead);
+    this.claim(rec, 0, dead, true);
   }
 
   /** The entry after `id`, skipping entries unlinked meanwhile by a claim. */

@@ -43,6 +43,8 @@ export function quirkyBackend(q: Quirks = {}): Backend {
       inner.close(fd);
     },
     share: () => inner.share(),
+    threadId: inner.threadId,
+    reap: (token, options) => inner.reap(token, options),
   };
 }
 

@@ -132,9 +132,17 @@ export class ModelBackend implements Backend {
       : BigInt(Math.round(performance.now() * 1e6));
   }
 
+  /** The model is single-threaded: its one thread's id. */
+  readonly threadId = 1;
+
   /** The model is single-threaded. */
   share(): ShareToken {
     throw new Error("model: share() is not supported");
+  }
+
+  /** The model is single-threaded: there is no other thread to reap. */
+  reap(): void {
+    throw new Error("model: reap() is not supported");
   }
 
   /** As `ioctl`, in a microtask. */

@@ -311,5 +311,12 @@ Deno.test("now() reads clock_gettime as ns; a bad clock name is a TypeError", ()
 Deno.test("share() is structured-cloneable and names this process", () => {
   const { nt } = setup();
   const token = nt.share();
-  assert.deepEqual(structuredClone(token), { kind: "native", pid: Deno.pid });
+  const clone = structuredClone(token);
+  assert.equal(clone.kind, "native");
+  assert.equal(clone.pid, Deno.pid);
+  // A new thread id each time, and the shared memory reap revokes it through.
+  assert.ok(typeof clone.thread === "number" && clone.thread > nt.threadId);
+  assert.ok(clone.cell instanceof SharedArrayBuffer);
+  assert.ok(clone.family instanceof SharedArrayBuffer);
+  assert.notEqual(nt.share().thread, token.thread);
 });

@@ -627,9 +627,26 @@ Deno.test({
 });
 
 Deno.test({
-  name: "attachBackend(share()) in this thread is the same backend",
+  name:
+    "attachBackend(share()) in this thread is a new attachment: its own threadId, the same fds",
   ignore,
   fn() {
-    assert.equal(attachBackend(nt().share()), nt());
+    const token = nt().share();
+    const there = attachBackend(token);
+    assert.notEqual(there, nt());
+    assert.notEqual(there.threadId, nt().threadId);
+    assert.equal(attachBackend(token), there, "the same token: the same one");
+    const dev = nt().open();
+    try {
+      // An fd opened here is used there.
+      const sem = there.ioctl(
+        dev,
+        NTSYNC_IOC_CREATE_SEM,
+        new Uint32Array([1, 2]),
+      );
+      there.close(sem);
+    } finally {
+      nt().close(dev);
+    }
   },
 });

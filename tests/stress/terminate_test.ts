@@ -1,15 +1,16 @@
 /**
- * Workers terminated in the middle of a wait.
+ * Workers stopped in the middle of a wait, in the safe order: `reap(token)`
+ * with the token given to that Worker, then `worker.terminate()`.
  *
- * What happens: `worker.terminate()` stops the thread, blocking in
- * `Atomics.wait` or idle with an `Atomics.waitAsync` pending, but the
- * engine cannot see that: the Worker's wait record stays queued on its
- * objects, and a release would be claimed for a thread that is gone (the
- * release lost). The owner of the Worker calls `reap(token)` with the token
- * it gave that Worker; the record leaves every queue and is freed, as the
- * kernel does when a thread is killed. What a claim had already acquired for
- * the Worker stays acquired: a mutex it owned is the caller's to MUTEX_KILL,
- * and the next waiter gets it abandoned (EOWNERDEAD).
+ * The engine cannot see a thread die: without reap, a Worker's wait record
+ * would stay queued on its objects and a release would be claimed for a
+ * thread that is gone (the release lost), and Deno's `terminate()` does not
+ * even stop a Worker blocked in `Atomics.wait`. Reap revokes the Worker
+ * first: the record leaves every queue and is freed (the Worker, woken,
+ * gets ESRCH), and the mutexes its owner ids hold are abandoned, so the
+ * next waiter gets EOWNERDEAD, as the kernel and Wine's server do when a
+ * thread dies. (The old order, terminate then reap then MUTEX_KILL, let a
+ * Worker that terminate() had not stopped run on with a killed mutex.)
  *
  * @module
  */
@@ -47,7 +48,7 @@ for (
   const how = `${async ? "an async" : "a blocking"} ${
     all ? "WAIT_ALL" : "WAIT_ANY"
   }`;
-  Deno.test(`stress: a Worker terminated during ${how} leaves its record until reap(); then nothing is lost`, async () => {
+  Deno.test(`stress: a Worker reaped during ${how}: its record leaves the queues; nothing is lost`, async () => {
     const { nt, dev } = freshDevice();
     const ops = new Ops(nt);
     const s = createSem(nt, dev, 0, 1);
@@ -78,12 +79,10 @@ for (
         5_000,
         "the Worker's wait queued",
       );
+      assert.equal(nt.reap(token), 1);
     } finally {
       peer.worker.terminate();
     }
-    // Terminated, the Worker will never return for its record.
-    assert.equal(nt.census().waits, 1);
-    assert.equal(nt.reap(token), 1);
     assert.equal(nt.census().waits, 0);
     assert.equal(nt.reap(token), 0, "reaping twice finds nothing");
     // Nothing of the dead wait is left on the objects: these are not taken.
@@ -110,9 +109,8 @@ for (
   });
 }
 
-Deno.test("stress: a Worker terminated owning a mutex: MUTEX_KILL hands it, abandoned, to a waiting Worker", async () => {
+Deno.test("stress: a Worker reaped owning a mutex: reap hands it, abandoned, to a waiting Worker", async () => {
   const { nt, dev } = freshDevice();
-  const ops = new Ops(nt);
   const m = createMutex(nt, dev);
   const s = createSem(nt, dev, 0, 1);
   const dead = { token: nt.share(), owner: 77 };
@@ -153,14 +151,18 @@ Deno.test("stress: a Worker terminated owning a mutex: MUTEX_KILL hands it, aban
       "waiting",
     );
     pollUntil(() => nt.census().waits === 2, 5_000, "both Workers queued");
-    a.worker.terminate();
-    assert.equal(nt.reap(dead.token), 1, "the dead Worker's wait on s");
     assert.deepEqual(readMutex(nt, m), {
       owner: 77,
       count: 1,
       abandoned: false,
     });
-    ops.kill(m, 77);
+    // 77 is the owner id it used: reap abandons that one's mutexes too.
+    assert.equal(
+      nt.reap(dead.token, { owners: [77] }),
+      1,
+      "the dead Worker's wait on s",
+    );
+    a.worker.terminate();
     const outcome = await withTimeout(
       b.next<TerminateMessage>(),
       10_000,
