@@ -4,8 +4,9 @@
  * ## Memory safety: what reaches the kernel
  *
  * Every pointer handed to `ioctl(2)` is memory this module checked, or NULL.
- * Where the caller's argument is `null`, not an `ArrayBufferView`, detached,
- * or shorter than the request's struct, the kernel gets a NULL pointer: its
+ * An argument that is not an `ArrayBufferView` (nor `null`) is a TypeError
+ * before any call. Where the caller's argument is `null`, detached, or
+ * shorter than the request's struct, the kernel gets a NULL pointer: its
  * copy from or to user memory then fails with EFAULT at exactly the point of
  * its check order where it would touch the memory. So the final state and
  * errno are the kernel's own: a bad fd is still EBADF, an object request on
@@ -66,6 +67,7 @@ import {
 import { NtsyncError } from "../core/errors.ts";
 import { isDetached } from "../core/detached.ts";
 import { argView } from "../core/arg_views.ts";
+import { checkArg } from "../core/arg_check.ts";
 import { Errno, errnoName } from "../uapi/errno.ts";
 import {
   NTSYNC_EVENT_ARGS_SIZE,
@@ -277,6 +279,7 @@ export class NativeBackend implements Backend {
    * for CREATE_*, else 0; NtsyncError with the kernel's errno on failure.
    */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    checkArg(arg, "ioctl");
     if (this.#cell.revoked) throw esrch(requestLabel(Number(request)));
     const req = this.#request(fd, request);
     if (req === NTSYNC_IOC_WAIT_ANY || req === NTSYNC_IOC_WAIT_ALL) {
@@ -303,6 +306,7 @@ export class NativeBackend implements Backend {
    * build). Waits take the direct path; other requests go through `ioctl`.
    */
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    checkArg(arg, "ioctl");
     if (
       (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) &&
       isFd(fd) && viewLength(arg) >= NTSYNC_WAIT_ARGS_SIZE
@@ -349,6 +353,7 @@ export class NativeBackend implements Backend {
     }
     const signal = options?.signal;
     signal?.throwIfAborted();
+    checkArg(arg, "ioctlAsync");
     if (this.#cell.revoked) throw esrch(requestLabel(req));
     this.#request(fd, request);
     if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {

@@ -100,6 +100,9 @@ const POOL_LIMIT = 8;
 /** What `createEvent` accepts. */
 const EVENT_OPTIONS: OptionNames = { manual: true, signaled: true };
 
+/** Device's constructor: open a new instance (the last thing it does). */
+const OPEN = -1;
+
 /**
  * One ntsync instance: objects are created on it, and only objects of the
  * same device can be waited on together.
@@ -137,7 +140,7 @@ export class Device implements Disposable {
    *
    * @param key the construction key (internal)
    * @param backend the backend the device lives on
-   * @param fd the device fd
+   * @param fd the device fd, or OPEN to open one
    * @param owned whether `close()` closes `fd`
    */
   constructor(key: symbol, backend: Backend, fd: number, owned: boolean) {
@@ -147,9 +150,11 @@ export class Device implements Disposable {
       );
     }
     this.backend = backend;
-    this.fd = fd;
     this.owned = owned;
     this.#sync = new WaitSlot(backend);
+    // Opened last: once the instance exists, nothing is left that can fail
+    // (a stack overflow included) and leak it.
+    this.fd = fd === OPEN ? backend.open() : fd;
   }
 
   /** True once `close()` ran. */
@@ -205,7 +210,7 @@ export class Device implements Disposable {
     return new Semaphore(
       CONSTRUCT,
       this,
-      this.#createObject(NTSYNC_IOC_CREATE_SEM, initial, max),
+      () => this.#createObject(NTSYNC_IOC_CREATE_SEM, initial, max),
       true,
       this.#live,
     );
@@ -244,7 +249,7 @@ export class Device implements Disposable {
     return new Mutex(
       CONSTRUCT,
       this,
-      this.#createObject(NTSYNC_IOC_CREATE_MUTEX, owner, count),
+      () => this.#createObject(NTSYNC_IOC_CREATE_MUTEX, owner, count),
       true,
       this.#live,
     );
@@ -294,7 +299,7 @@ export class Device implements Disposable {
     return new Event(
       CONSTRUCT,
       this,
-      this.#createObject(NTSYNC_IOC_CREATE_EVENT, +manual, +signaled),
+      () => this.#createObject(NTSYNC_IOC_CREATE_EVENT, +manual, +signaled),
       true,
       this.#live,
     );
@@ -765,7 +770,7 @@ export function openDevice(backend: Backend | BackendChoice = "auto"): Device {
       }`,
     );
   }
-  return new Device(CONSTRUCT, nt, nt.open(), true);
+  return new Device(CONSTRUCT, nt, OPEN, true);
 }
 
 /**

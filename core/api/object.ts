@@ -80,14 +80,14 @@ export abstract class SyncObject implements Disposable {
    *
    * @param key the device's construction key
    * @param device the device the object belongs to
-   * @param fd the object's fd
+   * @param fd the object's fd, or the call that creates it
    * @param owned whether `close()` closes the fd
    * @param live the device's set of open handles (this one joins it)
    */
   constructor(
     key: symbol,
     device: Device,
-    fd: number,
+    fd: number | (() => number),
     owned: boolean,
     live: Set<SyncObject>,
   ) {
@@ -97,14 +97,18 @@ export abstract class SyncObject implements Disposable {
       );
     }
     this.device = device;
-    this.fd = fd;
     this.owned = owned;
     this.backend = device.backend;
     const buffer = new ArrayBuffer(8);
     this.args = new DataView(buffer);
     this.words = new Uint32Array(buffer);
     this.#live = live;
+    this.fd = -1;
     live.add(this);
+    // A new object's fd is made last: once it exists, nothing is left that
+    // can fail (a stack overflow included) and leak it. If making it fails,
+    // the handle stays in the device's set with fd -1, which close() skips.
+    this.fd = typeof fd === "function" ? fd() : fd;
   }
 
   /** Which kind of object this is. */
@@ -125,7 +129,7 @@ export abstract class SyncObject implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#live.delete(this);
-    if (this.owned) this.backend.close(this.fd);
+    if (this.owned && this.fd >= 0) this.backend.close(this.fd);
   }
 
   /** `close()`, for `using`. */

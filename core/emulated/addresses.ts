@@ -3,9 +3,20 @@
  * arrays, and the check that an address handed to a wait is one of them.
  *
  * Each view gets its own address range (so `addressOf(objs) + 4n` is
- * `&objs[1]`, as in C). Views are held weakly: an address whose view was
- * collected, or whose buffer was detached or shrunk, no longer resolves and
- * the wait fails with EFAULT, as a dangling pointer would.
+ * `&objs[1]`, as in C), never handed out again in this thread, and ranges
+ * of different devices never overlap: an address from another device (or
+ * another backend) names nothing here, and the wait fails with EFAULT, as a
+ * pointer into unmapped memory would.
+ *
+ * Memory stays flat however many views get an address (a wait with a fresh
+ * `Int32Array` each time is the common pattern): the space keeps a fixed
+ * number of mappings, and when it is full it drops the one least recently
+ * used (a clock: a mapping used by a wait or `addressOf` since the hand
+ * last passed is spared once). A dropped address faults like a freed
+ * pointer; calling `addressOf` again on its view gives it a new one. Views
+ * are held strongly while mapped, with no `WeakRef` per view: a `WeakRef`
+ * keeps its target alive until the thread yields to its event loop, which
+ * a thread blocked in waits never does.
  *
  * @module
  */
@@ -13,88 +24,129 @@
 /** Where the made-up addresses start: looks like a user pointer, fits a double. */
 const BASE = 0x7e57_0000_0000;
 const GAP = 4096;
-/** Addresses remembered (a loop's wait args, waited on in turn). */
+/** Mappings one address space keeps (each holds its view). */
+export const MAPPINGS = 1024;
+/** Addresses remembered for reads (a loop's wait args, waited on in turn). */
 const RECENT = 8;
 
-interface Mapping {
-  readonly start: number;
-  readonly view: WeakRef<Int32Array | Uint32Array>;
+type FdArray = Int32Array | Uint32Array;
+
+/**
+ * The next start handed out in this thread, shared by every device's space.
+ * Threads start at different multiples of 2^32 (a random one of 256), so
+ * that an address another thread made is unlikely to name a view here.
+ */
+let nextStart = BASE + Math.floor(Math.random() * 256) * 0x1_0000_0000;
+
+/** How long `view` can ever be, in bytes: it may grow with its buffer. */
+function reach(view: FdArray): number {
+  const buffer = view.buffer as ArrayBuffer & { growable?: boolean };
+  if (buffer.resizable || buffer.growable) {
+    return Math.max(buffer.maxByteLength - view.byteOffset, view.byteLength);
+  }
+  return view.byteLength;
 }
 
-/** One thread's address space for fd arrays. */
+/** One thread's address space for one device's fd arrays. */
 export class AddressSpace {
-  #next = BASE;
-  #byView = new WeakMap<Int32Array | Uint32Array, number>();
-  #byStart = new Map<number, Mapping>();
-  // The last few addresses, as the two 32-bit halves the caller read them
-  // in (in a Float64Array: a double passed or kept in a field across calls
-  // that V8 does not inline is boxed, i.e. allocated, on every wait), where
-  // each is in its view, in bytes, and the view, held strongly: a loop that
-  // waits on the same few arrays in turn skips the map and `WeakRef#deref`
-  // (which also pins its target until the end of the job). It keeps a few
-  // arrays alive a little longer, never a mapping that is gone: an address
-  // maps to one view for good.
+  /** Per mapping: its view (undefined: free). */
+  readonly #views: (FdArray | undefined)[] = new Array(MAPPINGS).fill(
+    undefined,
+  );
+  /** Per mapping: its start address. */
+  readonly #starts = new Float64Array(MAPPINGS);
+  /** Per mapping: used since the clock hand last passed. */
+  readonly #used = new Uint8Array(MAPPINGS);
+  #hand = 0;
+  readonly #byView = new WeakMap<FdArray, number>();
+  readonly #byStart = new Map<number, number>();
+  // The last few addresses read, as the two 32-bit halves the caller read
+  // them in (a double passed or kept across calls that V8 does not inline
+  // is boxed, i.e. allocated, on every wait), with their mapping and where
+  // each is in its view: loops that wait on a few arrays in turn skip the
+  // map. -1 halves: an empty entry.
   readonly #recentHalves = new Float64Array(2 * RECENT).fill(-1);
+  readonly #recentSlots = new Int32Array(RECENT).fill(-1);
   readonly #recentOffsets = new Float64Array(RECENT);
-  readonly #recentViews: (Int32Array | Uint32Array | undefined)[] = new Array<
-    Int32Array | Uint32Array | undefined
-  >(RECENT).fill(undefined);
   #nextRecent = 0;
-  #finalizer = new FinalizationRegistry<number>((start) => {
-    this.#byStart.delete(start);
-  });
 
-  /** The address of `view` (the same one every time for the same view). */
-  addressOf(view: Int32Array | Uint32Array): bigint {
+  /** The address of `view` (the same one every time while it stays mapped). */
+  addressOf(view: FdArray): bigint {
     if (!(view instanceof Int32Array || view instanceof Uint32Array)) {
       throw new TypeError(
         "addressOf: objs must be an Int32Array or Uint32Array",
       );
     }
-    let start = this.#byView.get(view);
-    if (start === undefined) {
-      start = this.#next;
-      // Reserve the view's possible full length (a resizable buffer may grow).
-      const span = Math.max(view.byteLength, 4);
-      this.#next += Math.ceil(span / GAP) * GAP + GAP;
-      this.#byView.set(view, start);
-      this.#byStart.set(start, { start, view: new WeakRef(view) });
-      this.#finalizer.register(view, start);
+    let slot = this.#byView.get(view);
+    if (slot === undefined) slot = this.#map(view);
+    this.#used[slot] = 1;
+    return BigInt(this.#starts[slot]);
+  }
+
+  #map(view: FdArray): number {
+    const slot = this.#evict();
+    const start = nextStart;
+    // Reserve the view's possible full length: a view of a resizable or
+    // growable buffer may grow up to the buffer's maxByteLength, and a later
+    // mapping must not start inside it (its addresses would alias).
+    const span = Math.max(reach(view), 4);
+    nextStart += Math.ceil(span / GAP) * GAP + GAP;
+    this.#views[slot] = view;
+    this.#starts[slot] = start;
+    this.#byView.set(view, slot);
+    this.#byStart.set(start, slot);
+    return slot;
+  }
+
+  /** A free mapping: the first the clock hand finds unused since it passed. */
+  #evict(): number {
+    const used = this.#used, views = this.#views;
+    for (;;) {
+      const slot = this.#hand;
+      this.#hand = (slot + 1) % MAPPINGS;
+      if (used[slot] !== 0) {
+        used[slot] = 0;
+        continue;
+      }
+      const old = views[slot];
+      if (old !== undefined) {
+        this.#byView.delete(old);
+        this.#byStart.delete(this.#starts[slot]);
+        views[slot] = undefined;
+        this.#forgetRecent(slot);
+      }
+      return slot;
     }
-    return BigInt(start);
   }
 
   /**
    * Copy the `count` fds at the address `hi * 2^32 + lo` into `out`; false if
-   * that memory is not (all) inside one live view from addressOf: the
-   * caller's EFAULT.
+   * that memory is not (all) inside one mapped view: the caller's EFAULT.
    */
   read(lo: number, hi: number, count: number, out: Int32Array): boolean {
-    // Waits in a loop reuse a few arrays: skip the map, and the arithmetic
-    // on a 48-bit double, for a recent address.
-    let view: Int32Array | Uint32Array | undefined, offset = 0;
+    let slot = -1, offset = 0;
     const halves = this.#recentHalves;
     for (let i = 0; i < RECENT; i++) {
       if (halves[2 * i] === lo && halves[2 * i + 1] === hi) {
-        view = this.#recentViews[i];
+        slot = this.#recentSlots[i];
         offset = this.#recentOffsets[i];
         break;
       }
     }
-    if (view === undefined) {
+    if (slot < 0) {
       const address = hi * 0x1_0000_0000 + lo;
-      const mapping = this.#byStart.get(address) ?? this.#containing(address);
-      if (mapping === undefined) return false;
-      view = mapping.view.deref();
-      if (view === undefined) return false;
-      offset = address - mapping.start;
+      slot = this.#byStart.get(address) ?? this.#containing(address);
+      if (slot < 0) return false;
+      offset = address - this.#starts[slot];
       const i = this.#nextRecent;
       this.#nextRecent = i + 1 === RECENT ? 0 : i + 1;
       halves[2 * i] = lo;
       halves[2 * i + 1] = hi;
+      this.#recentSlots[i] = slot;
       this.#recentOffsets[i] = offset;
-      this.#recentViews[i] = view;
     }
+    this.#used[slot] = 1;
+    const view = this.#views[slot]!;
     if (offset + count * 4 > view.byteLength) return false;
     if ((offset & 3) === 0) {
       // Whole elements (Int32Array or Uint32Array: the same bits in `out`).
@@ -107,13 +159,25 @@ export class AddressSpace {
     return true;
   }
 
-  #containing(address: number): Mapping | undefined {
-    for (const mapping of this.#byStart.values()) {
-      if (address > mapping.start && address < mapping.start + 0x1_0000_0000) {
-        const view = mapping.view.deref();
-        if (view && address < mapping.start + view.byteLength) return mapping;
+  /** Drop the recent entries of a mapping being reused. */
+  #forgetRecent(slot: number): void {
+    for (let i = 0; i < RECENT; i++) {
+      if (this.#recentSlots[i] === slot) {
+        this.#recentSlots[i] = -1;
+        this.#recentHalves[2 * i] = this.#recentHalves[2 * i + 1] = -1;
       }
     }
-    return undefined;
+  }
+
+  /** The mapping whose view holds `address` (an interior pointer), or -1. */
+  #containing(address: number): number {
+    const views = this.#views, starts = this.#starts;
+    for (let slot = 0; slot < MAPPINGS; slot++) {
+      const view = views[slot];
+      if (view === undefined) continue;
+      const start = starts[slot];
+      if (address > start && address < start + view.byteLength) return slot;
+    }
+    return -1;
   }
 }

@@ -15,6 +15,7 @@ import { reapOwners } from "../reap.ts";
 import { cellOf, newCell, REVOKED } from "./attachment.ts";
 import { NtsyncError } from "../errors.ts";
 import { argView as asView, outOfBounds } from "../arg_views.ts";
+import { checkArg } from "../arg_check.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
@@ -32,12 +33,16 @@ import {
   FD_FREE,
   FD_OBJECT,
   H_CLOCK_BASE_F64,
+  H_LOCK,
   H_THREADS,
+  LOCK_ABANDONED,
   PENDING,
   R_DEAD,
   R_KIND,
+  R_ORPHAN,
   R_STATE,
   REAPED,
+  REC_WORDS,
   SLEEPING,
   WITHDRAWN,
 } from "./layout.ts";
@@ -71,9 +76,13 @@ const KEEPALIVE_MS = 1e9;
  * someone else's wait for good.
  */
 const SLICE_MS = 1000;
+/** Longest an async wait with a signal sleeps before looking at the signal. */
+const ABORT_RECHECK_MS = 250;
 
 /** #startWait: the wait finished at once (not an errno: those are > -4096). */
 const AT_ONCE = -0x4000_0000;
+/** #sleepAsync: the signal withdrew the wait (not an errno either). */
+const ABORTED = -0x4000_0001;
 
 /** One backend object per share token (its cell) per thread. */
 const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
@@ -99,6 +108,29 @@ function isFd(fd: number): boolean {
   return typeof fd === "number" && (fd | 0) === fd && fd >= 0;
 }
 
+/*
+ * Every locked section is written
+ *
+ *   try { st.lockDevice(); ...; st.unlockDevice(); } catch (e) { ABANDON; throw e; }
+ *
+ * where ABANDON is, inline:
+ *
+ *   if (st.holding) {
+ *     st.holding = false;
+ *     st.i32[H_LOCK] |= LOCK_ABANDONED;
+ *     try { st.recoverAbandoned(); } catch { ... }
+ *   }
+ *
+ * An exception can come from anywhere inside (a RangeError from a stack
+ * overflow lands on any call), so the section may be cut half-way. Marking
+ * the lock abandoned needs no call, so it works even at the stack's limit:
+ * then whoever takes the lock next (this thread's next call, or another
+ * thread, whose sleep on the lock is timed) undoes the section from its
+ * journal. recoverAbandoned does that at once when there is stack left.
+ * (A plain or: the only other writers of a held lock word set the sleepers
+ * bit, and a lost sleepers bit only costs a sleeper its timed recheck.)
+ */
+
 /**
  * `/dev/ntsync` emulated in shared memory with the kernel's semantics.
  * Get it with `getBackend("emulated")`; a Worker reaches the same device
@@ -122,6 +154,7 @@ export class EmulatedBackend implements Backend {
     this.#st = st;
     this.#thread = thread;
     this.#cell = cell;
+    st.bindThread(thread);
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
     this.#fast = new EventFastPath(st, this.#spinner, cell);
     this.#waits = new WaitStarter(
@@ -192,9 +225,21 @@ export class EmulatedBackend implements Backend {
   /** Open a new instance, like `open("/dev/ntsync")`: its fd (EMFILE when the fd table is full). */
   open(): number {
     const st = this.#st;
-    st.lockDevice();
-    const fd = this.#revoked() ? -3 : st.openInstance();
-    st.unlockDevice();
+    let fd: number;
+    try {
+      st.lockDevice();
+      fd = this.#revoked() ? -3 : st.openInstance();
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     if (fd === -3) fail(Errno.ESRCH, "open");
     if (fd === -1) fail(Errno.EMFILE, "open");
     if (fd === -2) fail(Errno.ENOMEM, "open");
@@ -205,10 +250,22 @@ export class EmulatedBackend implements Backend {
   close(fd: number): void {
     if (!isFd(fd)) fail(Errno.EBADF, "close");
     const st = this.#st;
-    st.lockDevice();
-    const revoked = this.#revoked();
-    const ok = !revoked && st.closeFd(fd);
-    st.unlockDevice();
+    let revoked: boolean, ok: boolean;
+    try {
+      st.lockDevice();
+      revoked = this.#revoked();
+      ok = !revoked && st.closeFd(fd);
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     if (revoked) fail(Errno.ESRCH, "close");
     if (!ok) fail(Errno.EBADF, "close");
   }
@@ -226,12 +283,24 @@ export class EmulatedBackend implements Backend {
    * that poll and expect ETIMEDOUT.
    */
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
+    checkArg(arg, "ioctl");
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
       const view = asView(arg);
       const rec = this.#startWait(fd, request, view, true);
       if (rec < 0) return rec === AT_ONCE ? this.#finish(view!) : rec;
       const { ticket } = this.#waits.result;
-      return this.#finish(view!, rec, this.#block(rec, ticket), ticket);
+      try {
+        return this.#finish(view!, rec, this.#block(rec, ticket), ticket);
+      } catch (e) {
+        // Marked with a plain store first: the call after it may overflow
+        // the stack too (see #abandonWait).
+        const st = this.#st;
+        st.i32[st.sec.rec + rec * REC_WORDS + R_ORPHAN] = ticket;
+        try {
+          this.#abandonWait(rec, ticket);
+        } catch { /* orphaned: a claim or census() drops it */ }
+        throw e;
+      }
     }
     const st = this.#st;
     // A reaped attachment changes nothing: checked here for the fast path
@@ -243,18 +312,30 @@ export class EmulatedBackend implements Backend {
     const fast = this.#fast.ioctl(fd, request);
     if (fast !== SLOW) return copyOut(request, fast, asView(arg));
     const view = asView(arg);
-    st.lockDevice();
-    const kind = st.fdKind(fd);
-    const r = this.#revoked()
-      ? -Errno.ESRCH
-      : kind === FD_OBJECT
-      ? objectIoctl(st, st.fdRef(fd), request, view)
-      : kind === FD_DEVICE
-      ? deviceIoctl(st, st.fdRef(fd), request, view)
-      : kind === FD_FREE
-      ? -Errno.EBADF
-      : -Errno.ENOTTY; // stdin/stdout/stderr: not ours, not ntsync
-    st.unlockDevice();
+    let r: number;
+    try {
+      st.lockDevice();
+      const kind = st.fdKind(fd);
+      r = this.#revoked()
+        ? -Errno.ESRCH
+        : kind === FD_OBJECT
+        ? objectIoctl(st, st.fdRef(fd), request, view)
+        : kind === FD_DEVICE
+        ? deviceIoctl(st, st.fdRef(fd), request, view)
+        : kind === FD_FREE
+        ? -Errno.EBADF
+        : -Errno.ENOTTY; // stdin/stdout/stderr: not ours, not ntsync
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     return r;
   }
 
@@ -270,6 +351,7 @@ export class EmulatedBackend implements Backend {
     }
     const { signal } = options;
     signal?.throwIfAborted();
+    checkArg(arg, "ioctlAsync");
     const view = asView(arg);
     const rec = this.#startWait(fd, request, view, false);
     if (rec < 0) {
@@ -277,22 +359,51 @@ export class EmulatedBackend implements Backend {
       if (r < 0) fail(-r, request);
       return r;
     }
+    const { deadlineMs, ticket } = this.#waits.result;
+    let r: number;
+    try {
+      r = await this.#sleepAsync(rec, ticket, deadlineMs, view!, signal);
+    } catch (e) {
+      const st = this.#st;
+      st.i32[st.sec.rec + rec * REC_WORDS + R_ORPHAN] = ticket;
+      try {
+        this.#abandonWait(rec, ticket);
+      } catch { /* orphaned: a claim or census() drops it */ }
+      throw e;
+    }
+    if (r === ABORTED) throw signal!.reason;
+    if (r < 0) fail(-r, request);
+    return r;
+  }
 
+  /**
+   * The queued wait's sleep for ioctlAsync: its result (see #finish), or
+   * ABORTED (the record freed) when the signal withdrew it first.
+   */
+  async #sleepAsync(
+    rec: number,
+    ticket: number,
+    deadlineMs: number,
+    view: DataView,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     const kindAt = st.r(rec) + R_KIND;
-    const { deadlineMs, ticket } = this.#waits.result;
     let aborted = false;
+    // The listener only flags and wakes: the withdrawal is the waiting
+    // loop's, so that nothing in a listener can fail (a listener's error
+    // would go to the global error event, not to this call).
     const onAbort = () => {
       aborted = true;
-      st.lockDevice();
-      st.withdrawOwn(rec, ticket); // wakes the waitAsync below unless claimed
-      st.unlockDevice();
+      try {
+        Atomics.notify(i32, at);
+      } catch { /* the waitAsync times out instead */ }
     };
     // Atomics.waitAsync alone does not keep Deno's event loop alive.
     const keepAlive = setInterval(() => {}, KEEPALIVE_MS);
-    signal?.addEventListener("abort", onAbort, { once: true });
     let state: number;
     try {
+      signal?.addEventListener("abort", onAbort, { once: true });
       for (;;) {
         if (Atomics.load(i32, kindAt) !== ticket) {
           state = REAPED;
@@ -301,16 +412,16 @@ export class EmulatedBackend implements Backend {
         state = asleep(i32, at);
         if (state !== SLEEPING) break;
         const left = deadlineMs - wallMs();
-        if (left <= 0) {
+        if (aborted || signal?.aborted || left <= 0) {
+          aborted ||= signal?.aborted === true;
           state = this.#giveUp(rec, ticket);
           break;
         }
-        const w = Atomics.waitAsync(
-          i32,
-          at,
-          SLEEPING,
-          Math.min(left, SLICE_MS),
-        );
+        // With a signal, sleep in shorter slices: an abort whose listener
+        // never ran (the dispatch overflowed the stack of whoever called
+        // abort()) is still seen, by its flag.
+        const slice = signal === undefined ? SLICE_MS : ABORT_RECHECK_MS;
+        const w = Atomics.waitAsync(i32, at, SLEEPING, Math.min(left, slice));
         if (w.async) await w.value;
       }
     } finally {
@@ -318,11 +429,9 @@ export class EmulatedBackend implements Backend {
       signal?.removeEventListener("abort", onAbort);
     }
     if (state === WITHDRAWN && aborted && st.freeRecord(rec, ticket)) {
-      throw signal!.reason;
+      return ABORTED;
     }
-    const r = this.#finish(view!, rec, state, ticket);
-    if (r < 0) fail(-r, request);
-    return r;
+    return this.#finish(view, rec, state, ticket);
   }
 
   /** A made-up user address for `objs`, valid while the view lives. */
@@ -393,12 +502,26 @@ export class EmulatedBackend implements Backend {
     const owners = Int32Array.from(reapOwners(thread, options), (id) => id | 0);
     if (this.#revoked()) fail(Errno.ESRCH, "reap");
     const st = this.#st;
-    st.lockDevice();
-    // Under the lock: a call of that thread holding it finishes first, and
-    // every later one looks at the word under the lock (or see fast.ts).
-    Atomics.store(cell, REVOKED, 1);
-    const n = st.reapThread(thread, owners);
-    st.unlockDevice();
+    let n: number;
+    try {
+      st.lockDevice();
+      // Under the lock: a call of that thread holding it finishes first, and
+      // every later one looks at the word under the lock (or see fast.ts).
+      // (Not undone if the reap is cut short: a revoked attachment stays
+      // revoked, and reaping again finishes the job.)
+      Atomics.store(cell, REVOKED, 1);
+      n = st.reapThread(thread, owners);
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     return n;
   }
 
@@ -409,10 +532,23 @@ export class EmulatedBackend implements Backend {
    */
   census(): { waits: number; objects: number; instances: number } {
     const st = this.#st;
-    st.lockDevice();
-    const c = st.census();
-    st.unlockDevice();
-    return c;
+    try {
+      st.lockDevice();
+      // Waits whose waiters left through an exception and could not
+      // withdraw them are withdrawn and freed here, at the latest.
+      st.dropOrphans();
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
+    return st.census();
   }
 
   /**
@@ -426,10 +562,13 @@ export class EmulatedBackend implements Backend {
     view: DataView | null,
     spin: boolean,
   ): number {
+    const st = this.#st, waits = this.#waits;
+    // Cleared first: the catch below must only abandon a wait this call
+    // queued.
+    waits.result.queued = false;
     // One look before the fast path; the slow one looks again under the lock.
     if (this.#revoked()) return -Errno.ESRCH;
     if (!isFd(fd)) return -Errno.EBADF;
-    const st = this.#st, waits = this.#waits;
     const all = request === NTSYNC_IOC_WAIT_ALL;
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
@@ -442,16 +581,39 @@ export class EmulatedBackend implements Backend {
     }
     // Try at once; if it would have to queue, spin first (once), then again.
     for (;;) {
-      st.lockDevice();
-      const kind = st.fdKind(fd);
-      const r = this.#revoked()
-        ? -Errno.ESRCH
-        : kind !== FD_DEVICE
-        ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
-        : checked < 0
-        ? checked
-        : waits.start(st.fdRef(fd), all, !spin);
-      st.unlockDevice();
+      let r: number;
+      try {
+        st.lockDevice();
+        const kind = st.fdKind(fd);
+        r = this.#revoked()
+          ? -Errno.ESRCH
+          : kind !== FD_DEVICE
+          ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
+          : checked < 0
+          ? checked
+          : waits.start(st.fdRef(fd), all, !spin);
+        st.unlockDevice();
+      } catch (e) {
+        if (st.holding) {
+          st.holding = false;
+          st.i32[H_LOCK] |= LOCK_ABANDONED;
+          try {
+            st.recoverAbandoned();
+          } catch { /* the next locker recovers */ }
+        }
+        // Thrown after the wait was queued (its commit done, then a
+        // notify overflowed the stack): nobody will wait for it. (If the
+        // section was undone instead, the record's ticket is not this one
+        // and abandoning changes nothing.)
+        const out = waits.result;
+        if (out.queued) {
+          st.i32[st.sec.rec + out.rec * REC_WORDS + R_ORPHAN] = out.ticket;
+          try {
+            this.#abandonWait(out.rec, out.ticket);
+          } catch { /* orphaned: a claim or census() drops it */ }
+        }
+        throw e;
+      }
       if (r < 0) return r;
       if (r !== WOULD_QUEUE) break;
       waits.spin(all);
@@ -517,10 +679,52 @@ export class EmulatedBackend implements Backend {
   /** Timed out: withdraw unless claimed (or reaped) meanwhile. */
   #giveUp(rec: number, ticket: number): number {
     const st = this.#st;
-    st.lockDevice();
-    const state = st.withdrawOwn(rec, ticket);
-    st.unlockDevice();
+    let state: number;
+    try {
+      st.lockDevice();
+      state = st.withdrawOwn(rec, ticket);
+      st.unlockDevice();
+    } catch (e) {
+      if (st.holding) {
+        st.holding = false;
+        st.i32[H_LOCK] |= LOCK_ABANDONED;
+        try {
+          st.recoverAbandoned();
+        } catch { /* the next locker recovers */ }
+      }
+      throw e;
+    }
     return state;
+  }
+
+  /**
+   * A queued wait's call is leaving through an exception (a stack overflow
+   * while it slept or finished, a throwing signal): withdraw the wait and
+   * free its record, so that nothing is acquired for a caller who is gone
+   * and no record leaks. The caller marks the record orphaned first, with
+   * a plain store (no call, so it works at the stack's limit): if this
+   * fails too, a claim skips the record and census() drops it.
+   */
+  #abandonWait(rec: number, ticket: number): void {
+    const st = this.#st;
+    try {
+      let withdrawn = false;
+      try {
+        st.lockDevice();
+        st.withdrawOwn(rec, ticket);
+        st.unlockDevice();
+        withdrawn = true;
+      } catch {
+        if (st.holding) {
+          st.holding = false;
+          st.i32[H_LOCK] |= LOCK_ABANDONED;
+          try {
+            st.recoverAbandoned();
+          } catch { /* the next locker recovers */ }
+        }
+      }
+      if (withdrawn) st.freeRecord(rec, ticket);
+    } catch { /* orphaned: a claim or census() drops it */ }
   }
 
   /**

@@ -167,12 +167,12 @@ export class EventFastPath {
    * Start a wait on the one object `fd` (any number; no alert) from device
    * `deviceFd`, looking before it swaps (a swap would take the line from a
    * peer about to signal it):
-   * 0 acquired, NOT_SIGNALED, or SLOW (not an event, or an error or no room
-   * for a wait, which the slow path reports in the kernel's order).
+   * 0 acquired, NOT_SIGNALED, or SLOW (not an event, or an error, which the
+   * slow path reports in the kernel's order).
    */
   acquire(deviceFd: number, fd: number): number {
     const st = this.#st;
-    if (!st.canStartWait() || st.fdKind(deviceFd) !== FD_DEVICE) return SLOW;
+    if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW;
     const seen = this.#update(fd, TAKE, st.fdRef(deviceFd));
     if (seen === SLOW) return SLOW;
     return seen & EV_SIGNALED ? 0 : NOT_SIGNALED;

@@ -35,8 +35,20 @@ export const MAGIC = 0x4e545301; // "NTS" v1
 // Header words. The lock has a cache line (16 words) to itself, and so do
 // the counters that waiters update without it, so that taking the lock does
 // not bounce with them between cores.
-/** The device lock (0 free, 1 held, 2 held with sleepers). */
+/**
+ * The device lock: 0 free, else its holder's thread id times 4, plus
+ * {@linkcode LOCK_SLEEPERS} and {@linkcode LOCK_ABANDONED}.
+ */
 export const H_LOCK = 0;
+/** H_LOCK: a thread may be asleep on the lock; the holder notifies on release. */
+export const LOCK_SLEEPERS = 1;
+/**
+ * H_LOCK: the holder left without unlocking (an exception it could not
+ * clean up after, or its thread died): the next locker undoes its journal.
+ */
+export const LOCK_ABANDONED = 2;
+/** H_LOCK: the holder's thread id is the word divided by this. */
+export const LOCK_HOLDER = 4;
 /** {@linkcode MAGIC}. */
 export const H_MAGIC = 16;
 /** Capacity: fds. */
@@ -65,13 +77,34 @@ export const H_OBJS_LIVE = 27;
 export const H_INSTS_LIVE = 28;
 /** Thread ids handed out (1: the creating thread; one more per share()). */
 export const H_THREADS = 29;
-/** Wait records in use (for leak checks and ENOMEM); waiters decrement it. */
-export const H_RECS_LIVE = 32;
 /**
- * Free wait records, a stack: top record + 1 (0: empty), linked through
- * R_NEXT. Waiters push without the lock; only the lock holder pops.
+ * Free wait records the lock holder pops from: top record + 1 (0: empty),
+ * linked through R_NEXT. Only the lock holder touches it (journaled).
+ */
+export const H_REC_SPARE = 30;
+/** Wait records ever taken (by the lock holder, journaled). */
+export const H_RECS_TAKEN = 31;
+/**
+ * Wait records ever freed (by their waiters, without the lock): in use is
+ * H_RECS_TAKEN - H_RECS_FREED (for leak checks and ENOMEM).
+ */
+export const H_RECS_FREED = 32;
+/**
+ * Freed wait records, a stack: top record + 1 (0: empty), linked through
+ * R_NEXT. Waiters push without the lock; the lock holder takes it whole
+ * into H_REC_SPARE when that runs dry.
  */
 export const H_REC_FREE = 33;
+/**
+ * The undo journal's length in entries (see journal.ts). Its own line:
+ * the holder writes it on every journaled write, and threads spinning on
+ * the lock should not see that line move.
+ */
+export const H_JNL_LEN = 56;
+/** The journal's phase: 0 while the holder works, 1 while it commits. */
+export const H_JNL_PHASE = 57;
+/** H_JNL_PHASE: the holder is committing (recovery finishes the commit). */
+export const JNL_COMMITTING = 1;
 /** Float64 index of the monotonic clock's base (ms, epoch-relative). */
 export const H_CLOCK_BASE_F64 = 24; // words 48..49
 /** Header size in words. */
@@ -157,7 +190,7 @@ export const T_MUTEX = 2;
 /** Object type: event. */
 export const T_EVENT = 3;
 
-// Wait records: 8 words used, padded to a line.
+// Wait records: 9 words used, padded to a line.
 /** Words per wait record. */
 export const REC_WORDS = LINE_WORDS;
 /** The word waiters sleep on: -1 pending, >= 0 claimed with that index. */
@@ -180,6 +213,12 @@ export const R_DEAD = 5;
 export const R_THREAD = 6;
 /** Next record on the free stack (record + 1, 0: none). */
 export const R_NEXT = 7;
+/**
+ * Set (a plain store, no lock) by a waiter that leaves its wait through an
+ * exception and could not withdraw it: a claim skips such a record and
+ * withdraws it instead, and so does census().
+ */
+export const R_ORPHAN = 8;
 
 /**
  * Not an R_STATE: what a waiter sees when reap took its record (the
@@ -227,6 +266,10 @@ export interface Sections {
   obj: number;
   rec: number;
   ent: number;
+  /** The undo journal's entries (two words each). */
+  jnl: number;
+  /** Entries the journal holds. */
+  jnlCap: number;
   totalWords: number;
 }
 
@@ -242,8 +285,22 @@ export function sections(
   const obj = toLine(inst + instCap * INST_WORDS);
   const rec = toLine(obj + objCap * OBJ_WORDS);
   const ent = toLine(rec + recCap * REC_WORDS);
-  const totalWords = ent + recCap * ENTRIES_PER_REC * ENT_WORDS;
-  return { fd, inst, obj, rec, ent, totalWords };
+  const jnl = toLine(ent + recCap * ENTRIES_PER_REC * ENT_WORDS);
+  const jnlCap = journalCapacity(objCap, recCap);
+  const totalWords = jnl + jnlCap * 2;
+  return { fd, inst, obj, rec, ent, jnl, jnlCap, totalWords };
+}
+
+/**
+ * The most journaled writes one locked section can make. The largest
+ * sections wake, withdraw or reap every wait record: per entry at most 4
+ * writes to unlink it, 1 to drop its reference and 3 to acquire (a mutex),
+ * per record 4 more (result, orphan flag, settle, free); every object may
+ * be freed (at most 8 writes: type, free list, counters, its instance) and
+ * pinned (1) once. Untouched journal pages cost no memory.
+ */
+function journalCapacity(objCap: number, recCap: number): number {
+  return recCap * (ENTRIES_PER_REC * 8 + 4) + objCap * 10 + 1024;
 }
 
 /** `words` rounded up to a whole cache line. */

@@ -2,8 +2,9 @@
  * The object and creation ioctls of the emulated device, each with the
  * kernel's checks in the kernel's order (spec §2.1–§2.8).
  *
- * Every function runs under the device lock and returns the ioctl's result
- * (>= 0) or a negated errno; the caller throws after unlocking. `arg` is the
+ * Every function runs under the device lock, writes shared memory only
+ * through the undo journal (`st.w`), and returns the ioctl's result (>= 0)
+ * or a negated errno; the caller throws after unlocking. `arg` is the
  * caller's buffer as a DataView, or `null` for a bad pointer; a view too
  * short for the copy is a bad pointer too.
  *
@@ -90,7 +91,7 @@ export function objectIoctl(
       if (type !== T_SEM) return EINVAL;
       const prev = u32[at + O_A];
       if (prev + amount > u32[at + O_B]) return EOVERFLOW; // also catches u32 wrap
-      u32[at + O_A] = prev + amount;
+      st.w(at + O_A, prev + amount);
       if (amount !== 0) st.wake(obj);
       arg.setUint32(0, prev, LE);
       return 0;
@@ -101,8 +102,8 @@ export function objectIoctl(
       if (owner === 0 || type !== T_MUTEX) return EINVAL;
       if (u32[at + O_A] !== owner) return EPERM;
       const prev = u32[at + O_B];
-      u32[at + O_B] = prev - 1;
-      if (prev === 1) u32[at + O_A] = 0;
+      st.w(at + O_B, prev - 1);
+      if (prev === 1) st.w(at + O_A, 0);
       // Even a still-owned mutex may wake: its owner may be queued at the
       // recursion limit (spec §3.5).
       st.wake(obj);
@@ -114,9 +115,9 @@ export function objectIoctl(
       const owner = arg.getUint32(0, LE);
       if (owner === 0 || type !== T_MUTEX) return EINVAL;
       if (u32[at + O_A] !== owner) return EPERM;
-      u32[at + O_A] = 0;
-      u32[at + O_B] = 0;
-      u32[at + O_DEAD] = 1;
+      st.w(at + O_A, 0);
+      st.w(at + O_B, 0);
+      st.w(at + O_DEAD, 1);
       st.wake(obj);
       return 0;
     }

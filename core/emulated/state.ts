@@ -40,6 +40,8 @@ import {
   H_INST_FREE,
   H_INST_HWM,
   H_INSTS_LIVE,
+  H_JNL_LEN,
+  H_JNL_PHASE,
   H_LOCK,
   H_MAGIC,
   H_OBJ_CAP,
@@ -49,8 +51,13 @@ import {
   H_REC_CAP,
   H_REC_FREE,
   H_REC_HWM,
-  H_RECS_LIVE,
+  H_REC_SPARE,
+  H_RECS_FREED,
+  H_RECS_TAKEN,
   INST_WORDS,
+  JNL_COMMITTING,
+  LOCK_ABANDONED,
+  LOCK_HOLDER,
   MAGIC,
   O_A,
   O_ALL_HEAD,
@@ -72,6 +79,7 @@ import {
   R_DEAD,
   R_KIND,
   R_NEXT,
+  R_ORPHAN,
   R_OWNER,
   R_STATE,
   R_THREAD,
@@ -89,12 +97,80 @@ import {
   WITHDRAWN,
 } from "./layout.ts";
 import { IntList } from "./int_list.ts";
-import { lock, unlock } from "./lock.ts";
+import { lock, RELEASED_WAKE, unlock } from "./lock.ts";
 
 const U32_MAX = 0xffffffff;
 const NONE = -1;
 const QUEUE_ANY = 1;
 const QUEUE_ALL = 2;
+
+// Undo journal entries: two words, [tag << 30 | word index, value].
+/** A plain write: value is the word's old value, restored on rollback. */
+const J_WRITE = 0;
+/** An event pinned: value is its word before; commit unpins with a new version. */
+const J_PIN = 1;
+/** A waiter's result, value, stored at commit (never undone: never done before). */
+const J_SETTLE = 2;
+/** A record freed at commit with the ticket in value (index: the record). */
+const J_FREE = 3;
+const J_INDEX = 0x3fff_ffff;
+
+/**
+ * Crash-point injection for tests (see {@linkcode injectCrashAfter}): the
+ * journaled writes left before one throws, 0 for never. Checked only in the
+ * journal's write functions.
+ */
+let crashCountdown = 0;
+/** The injected crash kills the thread (see SharedState#crash). */
+let crashKills = false;
+
+/**
+ * Frames of `reserveStack` that take more stack than the commit and the
+ * release after it need, builtins included (with every call a frame of its
+ * own, as in the interpreter).
+ */
+const RESERVE_FRAMES = 16;
+
+/**
+ * Use about `frames` small frames of stack, then give it back: throws the
+ * RangeError of a stack overflow here, before the commit, rather than
+ * inside it.
+ */
+function reserveStack(frames: number): number {
+  return frames === 0 ? 0 : reserveStack(frames - 1) + 1;
+}
+
+/** Thrown by a write {@linkcode injectCrashAfter} chose. */
+export class InjectedCrash extends Error {
+  constructor() {
+    super("ntsync: injected crash (test hook)");
+    this.name = "InjectedCrash";
+  }
+}
+
+/**
+ * Test hook: the `writes`-th shared-memory write under the device lock from
+ * now on (on this thread) is made, then throws {@linkcode InjectedCrash},
+ * as if the thread failed right after it; 0 turns it off. With `kills`,
+ * the thread is as good as dead from then on: its catch blocks find no lock
+ * to clean up after, and the lock stays held, with the journal of the
+ * operation cut short, until `recoverFrom` recovers it. Returns how many
+ * writes were still to go before the next injected crash (0: none armed),
+ * so that a test can tell whether an op reached its crash point.
+ *
+ * @example
+ * ```ts
+ * import { injectCrashAfter } from "./state.ts";
+ * injectCrashAfter(3); // the third journaled write throws
+ * injectCrashAfter(0); // off
+ * ```
+ */
+export function injectCrashAfter(writes: number, kills = false): number {
+  const left = crashCountdown;
+  crashCountdown = writes;
+  crashKills = kills;
+  return left;
+}
 
 /** Views over one device's shared memory, and the operations on it. */
 export class SharedState {
@@ -117,13 +193,18 @@ export class SharedState {
   /** Instance capacity. */
   readonly instCap: number;
 
-  /** This thread holds the device lock (see lockDevice). */
-  #locked = false;
-  /** Events this thread pinned while holding the device lock. */
-  readonly #pinned = new IntList();
+  /**
+   * This thread holds the device lock. A plain field, so that a cleanup
+   * path reads and clears it without a call (see backend.ts's `abandon`).
+   */
+  holding = false;
+  /** This thread's word in H_LOCK while it holds the lock (bindThread). */
+  #me = LOCK_HOLDER;
+  /** Entries in the undo journal (mirrors H_JNL_LEN, which recovery reads). */
+  #jlen = 0;
   /**
    * State words of sleeping waiters this thread settled while holding the
-   * lock: notified after it lets go (see settle).
+   * lock: notified after it lets go (see commit).
    */
   readonly #toWake = new IntList();
   /** tryWakeAll: which of the claimed wait-all's mutexes were abandoned. */
@@ -171,40 +252,210 @@ export class SharedState {
     return new SharedState(buffer);
   }
 
-  // ---- the device lock ------------------------------------------------
+  // ---- the device lock and its undo journal ------------------------------
 
   /**
-   * Take the device lock. Until `unlockDevice`, each event this thread
+   * The thread this view belongs to (its id on the device: nonzero, below
+   * 2^30): the lock word names it while it holds the lock.
+   */
+  bindThread(thread: number): void {
+    this.#me = (thread * LOCK_HOLDER) | 0;
+  }
+
+  /**
+   * Take the device lock. Until `unlockDevice`, every shared-memory write
+   * goes through the undo journal (`w`), and each event this thread
    * reaches through `o` is pinned first, so that no fast path (fast.ts)
    * changes it while the holder looks at it: the device lock then covers
-   * every object it touches.
+   * every object it touches. A lock abandoned by its last holder is taken
+   * over, and what that holder left half-done undone first.
    */
   lockDevice(): void {
-    lock(this.i32, H_LOCK);
-    this.#locked = true;
+    if (lock(this.i32, H_LOCK, this.#me)) {
+      this.holding = true;
+      this.#recover();
+    } else this.holding = true;
   }
 
   /**
-   * Unpin what was pinned (a new version each), release the lock, then wake
-   * the sleepers that were settled.
+   * Commit (publish results, unpin events with a new version each, empty
+   * the journal), release the lock, then wake the sleepers that were
+   * settled.
    */
   unlockDevice(): void {
-    const i32 = this.i32, pinned = this.#pinned, toWake = this.#toWake;
-    for (let i = pinned.length - 1; i >= 0; i--) {
-      const at = this.sec.obj + pinned.at(i) * OBJ_WORDS + O_EVENT;
-      Atomics.store(i32, at, ((i32[at] & ~EV_PINNED) + EV_VERSION) | 0);
+    if (this.#jlen !== 0) {
+      // The last point where the section can still be undone: after the
+      // commit, an exception (a stack overflow in the release) would report
+      // a failure for an operation that took effect (an fd nobody learns).
+      reserveStack(RESERVE_FRAMES);
+      this.#commit(false);
     }
-    pinned.clear();
-    this.#locked = false;
-    unlock(i32, H_LOCK);
-    for (let i = 0; i < toWake.length; i++) Atomics.notify(i32, toWake.at(i));
-    toWake.clear();
+    const released = unlock(this.i32, H_LOCK, this.#me);
+    this.holding = false;
+    if (released === RELEASED_WAKE) Atomics.notify(this.i32, H_LOCK, 1);
+    const toWake = this.#toWake, items = toWake.items;
+    for (let i = 0; i < toWake.length; i++) Atomics.notify(this.i32, items[i]);
+    toWake.length = 0;
   }
 
-  #pin(obj: number, at: number): void {
-    // An atomic or: a fast path's swap racing with it fails, or lands first.
-    Atomics.or(this.i32, at, EV_PINNED);
-    this.#pinned.push(obj);
+  /**
+   * After an exception inside a locked section, once the lock word is
+   * marked abandoned (backend.ts's `abandon`): take the lock back, undo the
+   * section, release. May itself throw near the stack's limit; the lock
+   * stays marked abandoned then, and the next locker recovers.
+   */
+  recoverAbandoned(): void {
+    this.lockDevice();
+    this.unlockDevice();
+  }
+
+  /**
+   * Recover the device from a thread that died holding the lock, for a
+   * reaper that knows `thread` (an id from `bindThread`) will run no more
+   * engine code: if it holds the lock, the lock is marked abandoned and
+   * taken over, its unfinished operation undone (or, if it was committing,
+   * finished), its pinned events released, and the lock freed, so that the
+   * device is in the state before or after that operation. Lockers asleep
+   * on the lock are woken. Returns whether `thread` held the lock.
+   *
+   * Never call it for a thread that may still run: a live holder's
+   * operation would be undone under it. (A live thread that merely holds
+   * the lock releases it within microseconds; just lock the device.)
+   *
+   * @example
+   * ```ts ignore
+   * // In a reaper, once the Worker whose thread id is `dead` has exited:
+   * st.recoverFrom(dead);
+   * ```
+   */
+  recoverFrom(thread: number): boolean {
+    const i32 = this.i32, holder = (thread * LOCK_HOLDER) | 0;
+    for (;;) {
+      const word = Atomics.load(i32, H_LOCK);
+      if ((word & ~(LOCK_HOLDER - 1)) !== holder || word === 0) return false;
+      if ((word & LOCK_ABANDONED) !== 0) break;
+      const marked = word | LOCK_ABANDONED;
+      if (Atomics.compareExchange(i32, H_LOCK, word, marked) === word) break;
+    }
+    Atomics.notify(i32, H_LOCK);
+    this.recoverAbandoned();
+    return true;
+  }
+
+  /**
+   * A journaled write of `value` to word `i` (under the lock): the old
+   * value is logged first, so that an operation cut short is undone.
+   */
+  w(i: number, value: number): void {
+    const u32 = this.u32, j = this.#jlen, at = this.sec.jnl + j * 2;
+    if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
+    u32[at] = i;
+    u32[at + 1] = u32[i];
+    u32[H_JNL_LEN] = this.#jlen = j + 1;
+    u32[i] = value;
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
+  }
+
+  /** `w` for a word that fast paths read without the lock: an atomic store. */
+  wAtomic(i: number, value: number): void {
+    const u32 = this.u32, j = this.#jlen, at = this.sec.jnl + j * 2;
+    if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
+    u32[at] = i;
+    u32[at + 1] = u32[i];
+    u32[H_JNL_LEN] = this.#jlen = j + 1;
+    Atomics.store(u32, i, value);
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
+  }
+
+  /**
+   * The injected crash (injectCrashAfter): an exception, or, when the
+   * thread is to die, one its catch blocks cannot clean up after (they see
+   * no lock held), as after a thread killed mid-call: the lock stays its
+   * own, with its journal, until someone calls recoverFrom.
+   */
+  #crash(): never {
+    if (crashKills) this.holding = false;
+    throw new InjectedCrash();
+  }
+
+  /** Log an action done only at commit (J_SETTLE, J_FREE). */
+  #later(tag: number, i: number, value: number): void {
+    const u32 = this.u32, j = this.#jlen, at = this.sec.jnl + j * 2;
+    if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
+    u32[at] = (tag << 30 | i) >>> 0;
+    u32[at + 1] = value;
+    u32[H_JNL_LEN] = this.#jlen = j + 1;
+  }
+
+  #pin(at: number): void {
+    const u32 = this.u32, j = this.#jlen, e = this.sec.jnl + j * 2;
+    if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
+    // Logged before the pin, with the word as it looks now; corrected to
+    // what the atomic or found (a fast path may flip the signaled bit in
+    // between, never after: it does not swap a pinned word).
+    u32[e] = (J_PIN << 30 | at) >>> 0;
+    u32[e + 1] = u32[at];
+    u32[H_JNL_LEN] = this.#jlen = j + 1;
+    u32[e + 1] = Atomics.or(this.i32, at, EV_PINNED);
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
+  }
+
+  /**
+   * Make the section's effects final: results stored (waking sleepers
+   * later), records freed, events unpinned with a new version. The phase
+   * word says a commit is under way, so that recovery finishes it instead
+   * of undoing it; `redo` is that recovery (every step is safe to repeat,
+   * and every settled waiter is notified).
+   */
+  #commit(redo: boolean): void {
+    const u32 = this.u32, i32 = this.i32, base = this.sec.jnl;
+    const len = this.#jlen;
+    u32[H_JNL_PHASE] = JNL_COMMITTING;
+    for (let j = 0; j < len; j++) {
+      const at = base + j * 2, head = u32[at], tag = head >>> 30;
+      if (tag === J_WRITE) continue;
+      const i = head & J_INDEX;
+      if (tag === J_PIN) {
+        const word = i32[i];
+        if ((word & EV_PINNED) !== 0) {
+          Atomics.store(i32, i, ((word & ~EV_PINNED) + EV_VERSION) | 0);
+        }
+      } else if (tag === J_SETTLE) {
+        if (Atomics.exchange(i32, i, i32[at + 1]) === SLEEPING || redo) {
+          this.#toWake.push(i);
+        }
+      } else if (u32[at + 1] !== 0) {
+        // Once: a record taken by reap has no ticket left to stop a second
+        // free when a recovery repeats the commit.
+        this.freeRecord(i, i32[at + 1]);
+        u32[at + 1] = 0;
+      }
+    }
+    u32[H_JNL_LEN] = 0;
+    u32[H_JNL_PHASE] = 0;
+    this.#jlen = 0;
+  }
+
+  /**
+   * Just took over an abandoned lock: finish its holder's commit if one was
+   * under way, else undo its journal, newest first. Progress is kept in
+   * H_JNL_LEN, so that a recovery cut short is resumed by the next one.
+   */
+  #recover(): void {
+    const u32 = this.u32, base = this.sec.jnl;
+    this.#toWake.length = 0;
+    this.#jlen = u32[H_JNL_LEN];
+    if (u32[H_JNL_PHASE] === JNL_COMMITTING) {
+      this.#commit(true);
+      return;
+    }
+    for (let j = this.#jlen - 1; j >= 0; j--) {
+      const at = base + j * 2, head = u32[at], tag = head >>> 30;
+      if (tag === J_WRITE) u32[head] = u32[at + 1];
+      else if (tag === J_PIN) Atomics.store(u32, head & J_INDEX, u32[at + 1]);
+      // J_SETTLE, J_FREE: done only at commit, so nothing to undo.
+      u32[H_JNL_LEN] = this.#jlen = j;
+    }
   }
 
   // ---- fd table -------------------------------------------------------
@@ -225,23 +476,23 @@ export class SharedState {
     const u32 = this.u32, base = this.sec.fd;
     for (let fd = u32[H_FD_HINT]; fd < this.fdCap; fd++) {
       if (u32[base + fd * FD_WORDS] === FD_FREE) {
-        u32[H_FD_HINT] = fd + 1;
+        this.w(H_FD_HINT, fd + 1);
         return fd;
       }
     }
-    u32[H_FD_HINT] = this.fdCap;
+    this.w(H_FD_HINT, this.fdCap);
     return NONE;
   }
 
   private setFd(fd: number, kind: number, ref: number): void {
     const at = this.sec.fd + fd * FD_WORDS;
-    this.u32[at] = kind;
-    this.u32[at + 1] = ref;
+    this.w(at, kind);
+    this.w(at + 1, ref);
   }
 
   private freeFd(fd: number): void {
     this.setFd(fd, FD_FREE, 0);
-    if (fd < this.u32[H_FD_HINT]) this.u32[H_FD_HINT] = fd;
+    if (fd < this.u32[H_FD_HINT]) this.w(H_FD_HINT, fd);
   }
 
   // ---- instances ------------------------------------------------------
@@ -253,25 +504,28 @@ export class SharedState {
     const u32 = this.u32, i32 = this.i32;
     let id = i32[H_INST_FREE];
     if (id !== NONE) {
-      i32[H_INST_FREE] = i32[this.sec.inst + id * INST_WORDS + 1];
+      this.w(H_INST_FREE, i32[this.sec.inst + id * INST_WORDS + 1]);
     } else if (u32[H_INST_HWM] < this.instCap) {
-      id = u32[H_INST_HWM]++;
+      id = u32[H_INST_HWM];
+      this.w(H_INST_HWM, id + 1);
     } else {
-      u32[H_FD_HINT] = Math.min(u32[H_FD_HINT], fd);
+      this.w(H_FD_HINT, Math.min(u32[H_FD_HINT], fd));
       return -2;
     }
-    u32[this.sec.inst + id * INST_WORDS] = 1;
-    u32[H_INSTS_LIVE]++;
+    this.w(this.sec.inst + id * INST_WORDS, 1);
+    this.w(H_INSTS_LIVE, u32[H_INSTS_LIVE] + 1);
     this.setFd(fd, FD_DEVICE, id);
     return fd;
   }
 
   private instanceUnref(id: number): void {
-    const at = this.sec.inst + id * INST_WORDS;
-    if (--this.u32[at] === 0) {
-      this.i32[at + 1] = this.i32[H_INST_FREE];
-      this.i32[H_INST_FREE] = id;
-      this.u32[H_INSTS_LIVE]--;
+    const u32 = this.u32, at = this.sec.inst + id * INST_WORDS;
+    const refs = u32[at] - 1;
+    this.w(at, refs);
+    if (refs === 0) {
+      this.w(at + 1, u32[H_INST_FREE]);
+      this.w(H_INST_FREE, id);
+      this.w(H_INSTS_LIVE, u32[H_INSTS_LIVE] - 1);
     }
   }
 
@@ -304,9 +558,9 @@ export class SharedState {
     // Only the lock holder sets or clears the pin, so a plain read tells
     // whether this holder has pinned the event already.
     if (
-      this.#locked && this.u32[at + O_TYPE] === T_EVENT &&
+      this.holding && this.u32[at + O_TYPE] === T_EVENT &&
       (this.i32[at + O_EVENT] & EV_PINNED) === 0
-    ) this.#pin(obj, at + O_EVENT);
+    ) this.#pin(at + O_EVENT);
     return at;
   }
 
@@ -320,10 +574,14 @@ export class SharedState {
     return (this.i32[at + O_EVENT] & EV_SIGNALED) !== 0;
   }
 
-  /** Signal or reset the (pinned) event at word offset `at`. */
+  /**
+   * Signal or reset the (pinned) event at word offset `at`. Not journaled:
+   * the pin's journal entry holds the whole word as it was before.
+   */
   setEventSignaled(at: number, signaled: boolean): void {
     const v = this.i32[at + O_EVENT] & ~EV_SIGNALED;
     Atomics.store(this.i32, at + O_EVENT, signaled ? v | EV_SIGNALED : v);
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
   }
 
   /**
@@ -334,16 +592,17 @@ export class SharedState {
     const u32 = this.u32, i32 = this.i32;
     let obj = i32[H_OBJ_FREE];
     if (obj !== NONE) {
-      i32[H_OBJ_FREE] = i32[this.o(obj) + O_NEXT];
+      this.w(H_OBJ_FREE, i32[this.o(obj) + O_NEXT]);
     } else if (u32[H_OBJ_HWM] < this.objCap) {
-      obj = u32[H_OBJ_HWM]++;
+      obj = u32[H_OBJ_HWM];
+      this.w(H_OBJ_HWM, obj + 1);
     } else {
       return -2;
     }
     const fd = this.lowestFreeFd();
     if (fd < 0) {
-      i32[this.o(obj) + O_NEXT] = i32[H_OBJ_FREE];
-      i32[H_OBJ_FREE] = obj;
+      this.w(this.o(obj) + O_NEXT, i32[H_OBJ_FREE]);
+      this.w(H_OBJ_FREE, obj);
       return -1;
     }
     const at = this.o(obj);
@@ -352,38 +611,40 @@ export class SharedState {
     // matches it.
     const ev = (Atomics.load(i32, at + O_EVENT) & ~(EV_PINNED | EV_SIGNALED)) +
       EV_VERSION;
-    Atomics.store(
-      i32,
+    this.wAtomic(
       at + O_EVENT,
       type === T_EVENT && b ? ev | EV_SIGNALED : ev | 0,
     );
-    u32[at + O_TYPE] = type;
-    u32[at + O_INST] = instance;
-    u32[at + O_REFS] = 1;
-    u32[at + O_A] = a;
-    u32[at + O_B] = type === T_EVENT ? 0 : b;
-    u32[at + O_DEAD] = 0;
-    u32[at + O_ALLN] = 0;
-    u32[at + O_GEN]++;
-    i32[at + O_ANY_HEAD] = NONE;
-    i32[at + O_ANY_TAIL] = NONE;
-    i32[at + O_ALL_HEAD] = NONE;
-    i32[at + O_ALL_TAIL] = NONE;
-    u32[this.sec.inst + instance * INST_WORDS]++;
-    u32[H_OBJS_LIVE]++;
+    this.w(at + O_TYPE, type);
+    this.w(at + O_INST, instance);
+    this.w(at + O_REFS, 1);
+    this.w(at + O_A, a);
+    this.w(at + O_B, type === T_EVENT ? 0 : b);
+    this.w(at + O_DEAD, 0);
+    this.w(at + O_ALLN, 0);
+    this.w(at + O_GEN, u32[at + O_GEN] + 1);
+    this.w(at + O_ANY_HEAD, NONE);
+    this.w(at + O_ANY_TAIL, NONE);
+    this.w(at + O_ALL_HEAD, NONE);
+    this.w(at + O_ALL_TAIL, NONE);
+    const inst = this.sec.inst + instance * INST_WORDS;
+    this.w(inst, u32[inst] + 1);
+    this.w(H_OBJS_LIVE, u32[H_OBJS_LIVE] + 1);
     this.setFd(fd, FD_OBJECT, obj);
     return fd;
   }
 
   /** Drop one reference; the last one frees the object (spec §1.4, §3.12). */
   objectUnref(obj: number): void {
-    const at = this.o(obj);
-    if (--this.u32[at + O_REFS] !== 0) return;
-    const instance = this.u32[at + O_INST];
-    this.u32[at + O_TYPE] = 0;
-    this.i32[at + O_NEXT] = this.i32[H_OBJ_FREE];
-    this.i32[H_OBJ_FREE] = obj;
-    this.u32[H_OBJS_LIVE]--;
+    const u32 = this.u32, at = this.o(obj);
+    const refs = u32[at + O_REFS] - 1;
+    this.w(at + O_REFS, refs);
+    if (refs !== 0) return;
+    const instance = u32[at + O_INST];
+    this.w(at + O_TYPE, 0);
+    this.w(at + O_NEXT, u32[H_OBJ_FREE]);
+    this.w(H_OBJ_FREE, obj);
+    this.w(H_OBJS_LIVE, u32[H_OBJS_LIVE] - 1);
     this.instanceUnref(instance);
   }
 
@@ -447,13 +708,13 @@ export class SharedState {
     const u32 = this.u32, at = this.o(obj);
     switch (u32[at + O_TYPE]) {
       case T_SEM:
-        u32[at + O_A]--;
+        this.w(at + O_A, u32[at + O_A] - 1);
         return false;
       case T_MUTEX: {
-        u32[at + O_A] = owner;
-        u32[at + O_B]++;
+        this.w(at + O_A, owner);
+        this.w(at + O_B, u32[at + O_B] + 1);
         if (u32[at + O_DEAD] === 0) return false;
-        u32[at + O_DEAD] = 0;
+        this.w(at + O_DEAD, 0);
         return true;
       }
       default:
@@ -474,32 +735,41 @@ export class SharedState {
     return this.sec.ent + (rec * ENTRIES_PER_REC + index) * ENT_WORDS;
   }
 
+  /** Wait records in use: taken by lock holders, not yet freed by waiters. */
+  recordsInUse(): number {
+    return (this.u32[H_RECS_TAKEN] - Atomics.load(this.u32, H_RECS_FREED)) >>>
+      0;
+  }
+
   /** Is there room for one more wait? (the kernel's allocation, ENOMEM) */
   canStartWait(): boolean {
-    return this.u32[H_RECS_LIVE] < this.recCap; // a hint off the lock: room races anyway
+    return this.recordsInUse() < this.recCap;
   }
 
   /**
-   * Take a free record (call canStartWait first): the top of the free stack,
-   * else a never-used one. Only the lock holder pops, so a concurrent push
-   * can only make the compare-and-swap retry (no ABA).
+   * Take a free record (under the lock; call canStartWait first): the top
+   * of the spare stack, refilled from the stack of records waiters freed
+   * when it runs dry, else a never-used one.
    */
   allocRecord(): number {
-    const i32 = this.i32;
-    let rec: number;
-    for (;;) {
-      const top = Atomics.load(i32, H_REC_FREE);
-      if (top === 0) {
-        rec = this.u32[H_REC_HWM]++;
-        break;
-      }
-      const next = i32[this.r(top - 1) + R_NEXT];
-      if (Atomics.compareExchange(i32, H_REC_FREE, top, next) === top) {
-        rec = top - 1;
-        break;
-      }
+    const i32 = this.i32, u32 = this.u32;
+    let top = i32[H_REC_SPARE];
+    if (top === 0 && Atomics.load(i32, H_REC_FREE) !== 0) {
+      // Waiters push freed records without the lock; take them all at once.
+      // Not journaled: the records are as free on one stack as the other,
+      // and nothing in between can fail.
+      top = Atomics.exchange(i32, H_REC_FREE, 0);
+      i32[H_REC_SPARE] = top;
     }
-    Atomics.add(this.u32, H_RECS_LIVE, 1);
+    let rec: number;
+    if (top !== 0) {
+      rec = top - 1;
+      this.w(H_REC_SPARE, i32[this.r(rec) + R_NEXT]);
+    } else {
+      rec = u32[H_REC_HWM];
+      this.w(H_REC_HWM, rec + 1);
+    }
+    this.w(H_RECS_TAKEN, u32[H_RECS_TAKEN] + 1);
     return rec;
   }
 
@@ -517,39 +787,41 @@ export class SharedState {
     alert: number,
     thread: number,
   ): number {
-    const u32 = this.u32, i32 = this.i32, at = this.r(rec);
-    i32[at + R_STATE] = PENDING;
-    u32[at + R_OWNER] = owner;
-    u32[at + R_COUNT] = count;
-    u32[at + R_TOTAL] = alert === NONE ? count : count + 1;
-    u32[at + R_DEAD] = 0;
-    u32[at + R_THREAD] = thread;
+    const i32 = this.i32, at = this.r(rec);
+    this.w(at + R_STATE, PENDING);
+    this.w(at + R_OWNER, owner);
+    this.w(at + R_COUNT, count);
+    this.w(at + R_TOTAL, alert === NONE ? count : count + 1);
+    this.w(at + R_DEAD, 0);
+    this.w(at + R_THREAD, thread);
+    this.w(at + R_ORPHAN, 0);
     const queue = kind === WAIT_KIND_ALL ? QUEUE_ALL : QUEUE_ANY;
     for (let i = 0; i < count; i++) this.link(rec, i, objs[i], queue);
     if (alert !== NONE) this.link(rec, count, alert, QUEUE_ANY);
     const generation = (i32[at + R_KIND] >>> 2) + 1;
     const ticket = ((generation << 2) | kind) & 0x7fff_ffff;
-    Atomics.store(i32, at + R_KIND, ticket);
+    this.wAtomic(at + R_KIND, ticket);
     return ticket;
   }
 
   private link(rec: number, index: number, obj: number, queue: number): void {
     const i32 = this.i32,
+      u32 = this.u32,
       ent = this.e(rec, index),
       id = rec * ENTRIES_PER_REC + index;
     const o = this.o(obj);
     const head = queue === QUEUE_ALL ? O_ALL_HEAD : O_ANY_HEAD;
     const tail = head + 1;
-    i32[ent + E_OBJ] = obj;
-    i32[ent + E_QUEUE] = queue;
-    i32[ent + E_NEXT] = NONE;
+    this.w(ent + E_OBJ, obj);
+    this.w(ent + E_QUEUE, queue);
+    this.w(ent + E_NEXT, NONE);
     const last = i32[o + tail];
-    i32[ent + E_PREV] = last;
-    if (last === NONE) i32[o + head] = id;
-    else i32[this.entAt(last) + E_NEXT] = id;
-    i32[o + tail] = id;
-    if (queue === QUEUE_ALL) this.u32[o + O_ALLN]++;
-    this.u32[o + O_REFS]++;
+    this.w(ent + E_PREV, last);
+    if (last === NONE) this.w(o + head, id);
+    else this.w(this.entAt(last) + E_NEXT, id);
+    this.w(o + tail, id);
+    if (queue === QUEUE_ALL) this.w(o + O_ALLN, u32[o + O_ALLN] + 1);
+    this.w(o + O_REFS, u32[o + O_REFS] + 1);
   }
 
   private entAt(id: number): number {
@@ -564,12 +836,12 @@ export class SharedState {
     const o = this.o(i32[ent + E_OBJ]);
     const head = queue === QUEUE_ALL ? O_ALL_HEAD : O_ANY_HEAD;
     const prev = i32[ent + E_PREV], next = i32[ent + E_NEXT];
-    if (prev === NONE) i32[o + head] = next;
-    else i32[this.entAt(prev) + E_NEXT] = next;
-    if (next === NONE) i32[o + head + 1] = prev;
-    else i32[this.entAt(next) + E_PREV] = prev;
-    i32[ent + E_QUEUE] = 0;
-    if (queue === QUEUE_ALL) this.u32[o + O_ALLN]--;
+    if (prev === NONE) this.w(o + head, next);
+    else this.w(this.entAt(prev) + E_NEXT, next);
+    if (next === NONE) this.w(o + head + 1, prev);
+    else this.w(this.entAt(next) + E_PREV, prev);
+    this.w(ent + E_QUEUE, 0);
+    if (queue === QUEUE_ALL) this.w(o + O_ALLN, this.u32[o + O_ALLN] - 1);
   }
 
   /** Unlink every entry of `rec` and drop its object references. */
@@ -589,13 +861,13 @@ export class SharedState {
    */
   private claim(rec: number, index: number, dead: boolean, all = false): void {
     const at = this.r(rec);
-    this.u32[at + R_DEAD] = dead ? 1 : 0;
+    this.w(at + R_DEAD, dead ? 1 : 0);
     this.dequeue(rec);
     if (all) {
       const count = this.u32[at + R_COUNT];
       for (let i = 0; i < count; i++) this.#keep(rec, i, this.#deadAt[i] === 1);
     } else this.#keep(rec, index, dead);
-    this.settle(at + R_STATE, index);
+    this.#later(J_SETTLE, at + R_STATE, index);
   }
 
   /** Note in an acquired, unlinked entry which object it acquired (E_PREV). */
@@ -603,33 +875,36 @@ export class SharedState {
     const ent = this.e(rec, index);
     const obj = this.i32[ent + E_OBJ];
     const gen = this.u32[this.sec.obj + obj * OBJ_WORDS + O_GEN];
-    this.i32[ent + E_PREV] = (gen << 1) | (dead ? 1 : 0);
+    this.w(ent + E_PREV, (gen << 1) | (dead ? 1 : 0));
   }
 
   /**
-   * Store a final state; wake the waiter if it said it sleeps, once the
-   * lock is released (unlockDevice). A futex wake costs microseconds in a
-   * VM, and a thread that wants the lock meanwhile would go to sleep on it
-   * and pay a wake of its own. Waking late is safe: a waiter rechecks its
-   * state word, and a notify that finds the record reused (its waiter saw
-   * the state early) is one more spurious wake, which waiters loop on.
+   * Did the record's waiter leave it through an exception (R_ORPHAN holds
+   * its current ticket)? Then nobody will take what a claim acquires.
    */
-  private settle(stateAt: number, value: number): void {
-    if (Atomics.exchange(this.i32, stateAt, value) === SLEEPING) {
-      this.#toWake.push(stateAt);
-    }
+  #orphaned(at: number): boolean {
+    return this.i32[at + R_ORPHAN] === Atomics.load(this.i32, at + R_KIND);
+  }
+
+  /** Withdraw an orphaned record's wait and free the record (at commit). */
+  #dropOrphan(rec: number): void {
+    const at = this.r(rec), ticket = this.i32[at + R_KIND];
+    this.withdraw(rec);
+    this.#later(J_FREE, rec, ticket);
   }
 
   /**
    * The waiter gives up (timeout, abort): withdraw its entries if nobody has
-   * claimed it. Returns the state: WITHDRAWN, or the claimed index.
+   * claimed it. Returns the state: WITHDRAWN, or the claimed index. The
+   * result is stored in the record when the lock's holder commits (a
+   * claim's is too, so that an operation cut short publishes nothing).
    */
   withdraw(rec: number): number {
     const at = this.r(rec);
     const state = Atomics.load(this.i32, at + R_STATE);
     if (state !== PENDING && state !== SLEEPING) return state;
     this.dequeue(rec);
-    this.settle(at + R_STATE, WITHDRAWN);
+    this.#later(J_SETTLE, at + R_STATE, WITHDRAWN);
     return WITHDRAWN;
   }
 
@@ -661,7 +936,30 @@ export class SharedState {
       if (Atomics.compareExchange(i32, H_REC_FREE, top, rec + 1) === top) break;
     }
     // Counted free only once it can be popped: room implies a record.
-    Atomics.sub(this.u32, H_RECS_LIVE, 1);
+    Atomics.add(this.u32, H_RECS_FREED, 1);
+    return true;
+  }
+
+  /**
+   * Take the record holding `ticket` from its waiter, under the lock: its
+   * ticket's kind is cleared at once (journaled: undone with the section),
+   * so that the waiter's own freeRecord fails from now on, and the record
+   * is freed at commit. False if the ticket was no longer current.
+   */
+  #takeRecord(rec: number, ticket: number): boolean {
+    const u32 = this.u32, i = this.r(rec) + R_KIND, j = this.#jlen;
+    const e = this.sec.jnl + j * 2;
+    if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
+    u32[e] = i;
+    u32[e + 1] = ticket;
+    u32[H_JNL_LEN] = this.#jlen = j + 1;
+    const free = ticket & ~3;
+    if (Atomics.compareExchange(this.i32, i, ticket, free) !== ticket) {
+      u32[H_JNL_LEN] = this.#jlen = j; // nothing was written
+      return false;
+    }
+    this.#later(J_FREE, rec, free);
+    if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
     return true;
   }
 
@@ -695,7 +993,9 @@ export class SharedState {
       const at = this.r(rec);
       const ticket = Atomics.load(i32, at + R_KIND);
       if ((ticket & 3) === 0 || u32[at + R_THREAD] !== thread) continue;
-      if (!this.freeRecord(rec, ticket)) continue; // its waiter was first
+      // Taken now (the compare-and-swap decides against its waiter), freed
+      // at commit; undone with the rest if the reap is cut short.
+      if (!this.#takeRecord(rec, ticket)) continue; // its waiter was first
       reaped++;
       const state = Atomics.load(i32, at + R_STATE);
       if (state >= 0) this.#giveBack(rec, ticket & 3, state);
@@ -707,12 +1007,28 @@ export class SharedState {
       if (type === T_EVENT) this.o(obj); // pinned: see 4.
       if (type !== T_MUTEX || i32[o + O_A] === 0) continue;
       if (!owners.includes(i32[o + O_A])) continue;
-      u32[o + O_A] = 0;
-      u32[o + O_B] = 0;
-      u32[o + O_DEAD] = 1;
+      this.w(o + O_A, 0);
+      this.w(o + O_B, 0);
+      this.w(o + O_DEAD, 1);
       this.wake(obj);
     }
     return reaped;
+  }
+
+  /**
+   * Remove the waits whose waiters left them through an exception (see
+   * R_ORPHAN): withdrawn, and freed at commit. Returns how many.
+   */
+  dropOrphans(): number {
+    const hwm = this.u32[H_REC_HWM];
+    let dropped = 0;
+    for (let rec = 0; rec < hwm; rec++) {
+      const at = this.r(rec);
+      if ((this.i32[at + R_KIND] & 3) === 0 || !this.#orphaned(at)) continue;
+      this.#dropOrphan(rec);
+      dropped++;
+    }
+    return dropped;
   }
 
   /** Undo what the claim of `rec` (a wait of `kind`, claimed with `index`) acquired. */
@@ -737,15 +1053,18 @@ export class SharedState {
     switch (u32[o + O_TYPE]) {
       case T_SEM:
         if (u32[o + O_A] >= u32[o + O_B]) return; // released to max since
-        u32[o + O_A]++;
+        this.w(o + O_A, u32[o + O_A] + 1);
         break;
-      case T_MUTEX:
+      case T_MUTEX: {
         if (i32[o + O_A] !== owner || u32[o + O_B] === 0) return;
-        if (--u32[o + O_B] === 0) {
-          u32[o + O_A] = 0;
-          if (kept & 1) u32[o + O_DEAD] = 1; // it was abandoned: still is
+        const count = u32[o + O_B] - 1;
+        this.w(o + O_B, count);
+        if (count === 0) {
+          this.w(o + O_A, 0);
+          if (kept & 1) this.w(o + O_DEAD, 1); // it was abandoned: still is
         }
         break;
+      }
       default:
         if (u32[o + O_A] !== 0) return; // manual-reset: nothing was taken
         this.setEventSignaled(o, true);
@@ -772,6 +1091,10 @@ export class SharedState {
 
   private tryWakeAll(rec: number): void {
     const u32 = this.u32, i32 = this.i32, at = this.r(rec);
+    if (this.#orphaned(at)) {
+      this.#dropOrphan(rec);
+      return;
+    }
     const count = u32[at + R_COUNT], owner = i32[at + R_OWNER];
     const base = rec * ENTRIES_PER_REC;
     for (let i = 0; i < count; i++) {
@@ -812,7 +1135,7 @@ export class SharedState {
     const type = u32[o + O_TYPE];
     for (let id = i32[o + O_ANY_HEAD]; id !== NONE;) {
       const rec = (id / ENTRIES_PER_REC) | 0;
-      const owner = i32[this.r(rec) + R_OWNER];
+      const at = this.r(rec), owner = i32[at + R_OWNER];
       if (type === T_SEM) {
         if (u32[o + O_A] === 0) break;
       } else if (type === T_EVENT) {
@@ -825,8 +1148,11 @@ export class SharedState {
           continue;
         }
       }
-      const dead = this.acquire(obj, owner);
-      this.claim(rec, id - rec * ENTRIES_PER_REC, dead);
+      if (this.#orphaned(at)) this.#dropOrphan(rec);
+      else {
+        const dead = this.acquire(obj, owner);
+        this.claim(rec, id - rec * ENTRIES_PER_REC, dead);
+      }
       id = this.nextLinked(id);
     }
   }
@@ -836,7 +1162,7 @@ export class SharedState {
   /** Counts of live records, objects and instances. */
   census(): { waits: number; objects: number; instances: number } {
     return {
-      waits: this.u32[H_RECS_LIVE],
+      waits: this.recordsInUse(),
       objects: this.u32[H_OBJS_LIVE],
       instances: this.u32[H_INSTS_LIVE],
     };

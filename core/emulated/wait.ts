@@ -173,7 +173,6 @@ export class WaitStarter {
    */
   start(instance: number, all: boolean, queue = true): number {
     const st = this.st;
-    if (!st.canStartWait()) return -Errno.ENOMEM;
     const args = this.#args;
     const count = args[A_COUNT], alertFd = args[A_ALERT];
     const owner = args[A_OWNER] | 0; // see SharedState: owners travel as int32
@@ -214,6 +213,10 @@ export class WaitStarter {
     // Nothing to take. A deadline already past never sleeps (§3.10).
     const deadlineMs = this.#deadlineMs();
     if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
+    // Only a wait that has to sleep needs a record: the kernel has no limit
+    // on waits, so nothing that finishes at once (an acquisition, a poll)
+    // may fail for the emulation's table.
+    if (!st.canStartWait()) return -Errno.ENOMEM;
     if (!queue) {
       this.#alert = alert;
       out.deadlineMs = deadlineMs;

@@ -52,3 +52,62 @@ Deno.test("addresses: unknown, short and detached memory are EFAULT", () => {
   throwsErrno(() => wait(addr, 1), "EFAULT");
   assert.equal(semState(nt, s).count, 5, "no failed wait took anything");
 });
+
+Deno.test("addresses: a view that can grow keeps room for its growth (no alias after grow)", () => {
+  const { nt, dev, s } = setup();
+  const other = sem(nt, dev, 5, 5);
+  for (
+    const buffer of [
+      new ArrayBuffer(4, { maxByteLength: 65536 }),
+      new SharedArrayBuffer(4, { maxByteLength: 65536 }),
+    ]
+  ) {
+    const growing = new Int32Array(buffer); // length-tracking
+    growing[0] = s;
+    const base = nt.addressOf(growing);
+    const next = new Int32Array([other, other]);
+    const nextBase = nt.addressOf(next);
+    // Another view's addresses start beyond all the growing one may become.
+    // (Past the 4 KiB gap between mappings: a reservation of the current
+    // length alone put the next view inside what this one grows into.)
+    assert.ok(nextBase >= base + 65536n, `${nextBase} inside ${base}+65536`);
+    (buffer as ArrayBuffer).resize?.(16);
+    (buffer as SharedArrayBuffer).grow?.(16);
+    growing[3] = s;
+    // Its fourth element, grown in, reads from itself: the first semaphore.
+    const before = semState(nt, s).count;
+    const args = WaitArgs.alloc({
+      timeout: 0n,
+      objs: base + 12n,
+      count: 1,
+      owner: 1,
+    });
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args);
+    assert.equal(semState(nt, s).count, before - 1);
+    assert.equal(semState(nt, other).count, 5);
+  }
+});
+
+Deno.test("addresses: loops over several fd arrays in turn read each one's own", () => {
+  const { nt, dev } = setup();
+  const s = sem(nt, dev, 10, 10), t = sem(nt, dev, 10, 10);
+  // 10 arrays: more than the reads it remembers, waited on in turn.
+  const arrays = Array.from(
+    { length: 10 },
+    (_, i) => new Int32Array([i % 2 ? t : s]),
+  );
+  const args = arrays.map((objs) =>
+    WaitArgs.alloc({
+      timeout: 0n,
+      objs: nt.addressOf(objs),
+      count: 1,
+      owner: 1,
+    })
+  );
+  for (let round = 0; round < 2; round++) {
+    for (const a of args) nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, a);
+  }
+  // Each round polls each semaphore 5 times.
+  assert.equal(semState(nt, s).count, 0);
+  assert.equal(semState(nt, t).count, 0);
+});
