@@ -30,11 +30,13 @@ const SLOTS = 8;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IdentityCache } from "./arg_views.ts";
  * const cache = new IdentityCache<object, number>();
  * const key = {};
  * cache.set(key, 1);
- * if (cache.get(key) !== 1 || cache.get({}) !== undefined) throw new Error();
+ * assert.equal(cache.get(key), 1);
+ * assert.equal(cache.get({}), undefined); // identity, not equality
  * ```
  */
 export class IdentityCache<K extends object, V> {
@@ -111,13 +113,13 @@ export function outOfBounds(view: DataView): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { argView } from "./arg_views.ts";
  * const words = new Uint32Array([7, 9]);
  * const view = argView(words)!;
- * if (view.getUint32(4, true) !== 9 || argView(words) !== view) {
- *   throw new Error("expected the same view over the same bytes");
- * }
- * if (argView(null) !== null) throw new Error("null is no memory");
+ * assert.equal(view.getUint32(4, true), 9);
+ * assert.equal(argView(words), view); // the same view over the same bytes
+ * assert.equal(argView(null), null); // null is no memory: EFAULT
  * ```
  */
 export function argView(arg: unknown): DataView | null {
