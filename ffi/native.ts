@@ -351,10 +351,6 @@ export class NativeBackend implements Backend {
     signal?.throwIfAborted();
     if (this.#cell.revoked) throw esrch(requestLabel(req));
     this.#request(fd, request);
-    // This thread waits asynchronously: have a pool worker starting (in the
-    // background: a start never holds this call, see wait_pool.ts) before
-    // a wait needs one.
-    waitPool().warmUp();
     if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
       return this.#call(fd, req, null);
     }

@@ -21,13 +21,16 @@
  * set or pulse issued right after `ioctlAsync` returns reaches the wait,
  * and two async waits queue in call order, as with the emulated backend.
  *
- * A worker that is still starting (about 35 ms, up to a second on a busy
- * machine) never holds the caller: the event loop must not stop for the
- * pool's start. The wait is handed over at once and the worker takes it up
- * as soon as it runs (`confirmed: false`); until then it is not queued in
- * the kernel, so a pulse issued meanwhile can miss it. {@linkcode
- * WaitPool.warmUp} starts a worker ahead of the first wait, without
- * blocking, and `run` keeps one spare worker starting or ready.
+ * A worker that is still starting (its thread and script: about 35 ms, up
+ * to a second on a busy machine) never holds the caller: the wait is handed
+ * over at once and the worker takes it up as soon as it runs (`confirmed:
+ * false`); until then it is not queued in the kernel, so a pulse issued
+ * meanwhile can miss it. What does still hold the calling thread is the
+ * runtime's Worker constructor itself, which in Deno is synchronous (0.4 to
+ * 1 s measured on a loaded 2-vCPU machine, for a web Worker and a
+ * `node:worker_threads` one alike): {@linkcode WaitPool.warmUp} pays it
+ * ahead of the first wait, at a moment the caller chooses, and `run` keeps
+ * one spare worker starting or ready.
  *
  * @module
  */
@@ -198,8 +201,9 @@ export class WaitPool {
   }
 
   /**
-   * Start a worker now, in the background, unless one is idle or starting
-   * already: the first wait then finds it ready. Never blocks.
+   * Start a worker now, unless one is idle or starting already: the first
+   * wait then finds it ready. Holds the caller only for the Worker
+   * constructor, never for the worker's start.
    */
   warmUp(): void {
     if (this.#idle.length === 0 && this.#slots.size < this.options.maxWorkers) {
