@@ -16,11 +16,21 @@
  *
  * When a wait is handed to a ready worker, {@linkcode WaitPool.run} blocks
  * the calling thread briefly (normally tens of microseconds, at most
- * `confirmMs`, or `bootMs` while a new worker starts) until the worker is
- * seen asleep inside the ioctl, i.e. queued on its objects (see
- * `thread_watch.ts`), or finished. So a release, set or pulse issued right
- * after `ioctlAsync` returns reaches the wait, and two async waits queue in
- * call order, as with the emulated backend.
+ * `confirmMs`) until the worker is seen asleep inside the ioctl, i.e.
+ * queued on its objects (see `thread_watch.ts`), or finished. So a release,
+ * set or pulse issued right after `ioctlAsync` returns reaches the wait,
+ * and two async waits queue in call order, as with the emulated backend.
+ *
+ * A worker that is still starting (its thread and script: about 35 ms, up
+ * to a second on a busy machine) never holds the caller: the wait is handed
+ * over at once and the worker takes it up as soon as it runs (`confirmed:
+ * false`); until then it is not queued in the kernel, so a pulse issued
+ * meanwhile can miss it. What does still hold the calling thread is the
+ * runtime's Worker constructor itself, which in Deno is synchronous (0.4 to
+ * 1 s measured on a loaded 2-vCPU machine, for a web Worker and a
+ * `node:worker_threads` one alike): {@linkcode WaitPool.warmUp} pays it
+ * ahead of the first wait, at a moment the caller chooses, and `run` keeps
+ * one spare worker starting or ready.
  *
  * @module
  */
@@ -95,7 +105,10 @@ export interface WaitPoolOptions {
   maxIdle: number;
   /** Longest the caller is held while a ready worker enters the kernel. */
   confirmMs: number;
-  /** Longest the caller is held while a new worker starts. */
+  /**
+   * Unused: a starting worker no longer holds the caller (kept so that
+   * existing option objects still type-check).
+   */
   bootMs: number;
 }
 
@@ -187,6 +200,17 @@ export class WaitPool {
     return { done, confirmed: this.#confirm(slot), abort };
   }
 
+  /**
+   * Start a worker now, unless one is idle or starting already: the first
+   * wait then finds it ready. Holds the caller only for the Worker
+   * constructor, never for the worker's start.
+   */
+  warmUp(): void {
+    if (this.#idle.length === 0 && this.#slots.size < this.options.maxWorkers) {
+      this.#idle.push(this.#spawn());
+    }
+  }
+
   /** Terminate every idle worker now (busy ones finish their wait first). */
   trim(): void {
     for (const slot of this.#idle.splice(0)) this.#retire(slot);
@@ -242,11 +266,9 @@ export class WaitPool {
   /** Hold the caller until the worker is asleep in the ioctl, or done. */
   #confirm(slot: Slot): boolean {
     const { ctl } = slot;
-    if (Atomics.load(ctl, C.READY) === 0) {
-      if (Atomics.wait(ctl, C.READY, 0, this.options.bootMs) === "timed-out") {
-        return false;
-      }
-    }
+    // Still starting: it takes the job up when it runs. Never hold the
+    // caller (on the main thread: the event loop) for a thread's start.
+    if (Atomics.load(ctl, C.READY) === 0) return false;
     const end = performance.now() + this.options.confirmMs;
     while (Atomics.load(ctl, C.PHASE) === PHASE_QUEUED) {
       const left = end - performance.now();

@@ -102,6 +102,9 @@ Deno.test("jobs beyond maxWorkers queue in order; aborting a queued one skips it
         objs: null,
         sliced: false,
       });
+    // The only worker started and ready first (a starting worker never
+    // holds run(): see the next test).
+    await job(0).done;
     const first = job(1);
     const second = job(2);
     const third = job(3);
@@ -128,6 +131,51 @@ Deno.test("jobs beyond maxWorkers queue in order; aborting a queued one skips it
     });
     assert.equal(c.errno, Errno.ENOTTY);
     assert.equal(c.index, 3);
+  } finally {
+    pool.trim();
+    closeFd(devnull);
+  }
+});
+
+Deno.test("a worker still starting never holds run(): the job is handed over unconfirmed and runs once the worker does", async () => {
+  const pool = new WaitPool({ maxWorkers: 1, maxIdle: 1 });
+  const devnull = openFd("/dev/null");
+  try {
+    const running = pool.run({
+      fd: devnull,
+      request: NTSYNC_IOC_WAIT_ANY,
+      args: tagged(7),
+      objs: null,
+      sliced: false,
+    });
+    // A fresh pool's worker cannot have started before run() returned: run
+    // waited for nothing.
+    assert.equal(running.confirmed, false);
+    const outcome = await running.done;
+    assert.equal(outcome.errno, Errno.ENOTTY);
+    assert.equal(outcome.index, 7);
+  } finally {
+    pool.trim();
+    closeFd(devnull);
+  }
+});
+
+Deno.test("warmUp() starts a worker without a job, and the next run finds it", async () => {
+  const pool = new WaitPool({ maxWorkers: 2, maxIdle: 2 });
+  const devnull = openFd("/dev/null");
+  try {
+    pool.warmUp();
+    assert.deepEqual(pool.stats(), { workers: 1, idle: 1, queued: 0 });
+    pool.warmUp(); // one idle (starting) already: no second
+    assert.deepEqual(pool.stats().workers, 1);
+    const outcome = await pool.run({
+      fd: devnull,
+      request: NTSYNC_IOC_WAIT_ANY,
+      args: tagged(3),
+      objs: null,
+      sliced: false,
+    }).done;
+    assert.equal(outcome.index, 3);
   } finally {
     pool.trim();
     closeFd(devnull);

@@ -1,0 +1,79 @@
+/**
+ * How long the native `ioctlAsync` holds its caller (the event loop) until
+ * the wait is queued in the kernel: the first call (the pool's worker not
+ * started yet: it must not hold for the start) and then many calls on a
+ * warm pool (median and p99), against one `ioctl` (SEM_READ) on the same
+ * machine. Needs `/dev/ntsync`: run it in the real-kernel VM,
+ *
+ * ```sh
+ * npx -y deno@2.9.6 task test:kernel -- deno run --no-check -A bench/async_hold_vm.ts
+ * ```
+ *
+ * @module
+ */
+
+import { getBackend } from "../select/registry.ts";
+import {
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ANY,
+  SemArgs,
+  WaitArgs,
+} from "../mod.ts";
+import { createSem, FOREVER } from "./_device.ts";
+import { median } from "./_interleaved.ts";
+
+const WAITS = Number(Deno.args[0] ?? 200);
+const nt = getBackend(
+  (Deno.env.get("NTSYNC_BENCH_BACKEND") ?? "native") as "native",
+);
+const dev = nt.open();
+const sem = createSem(nt, dev, 0, 1);
+const objs = new Int32Array([sem]);
+const args = WaitArgs.alloc({
+  timeout: FOREVER,
+  objs: nt.addressOf(objs),
+  count: 1,
+  owner: 1,
+});
+const one = new Uint32Array([1]);
+const read = SemArgs.alloc();
+
+/** The synchronous part of one ioctlAsync wait, in µs; then let it finish. */
+async function held(): Promise<number> {
+  const t0 = performance.now();
+  const p = nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args);
+  const us = (performance.now() - t0) * 1000;
+  one[0] = 1;
+  nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, one);
+  await p;
+  return us;
+}
+
+const first = await held();
+const holds: number[] = [];
+for (let i = 0; i < WAITS; i++) holds.push(await held());
+
+const reads: number[] = [];
+for (let r = 0; r < 50; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < 100; i++) nt.ioctl(sem, NTSYNC_IOC_SEM_READ, read);
+  reads.push((performance.now() - t0) * 10); // µs per call
+}
+const ioctlUs = median(reads);
+holds.sort((a, b) => a - b);
+const p99 = holds[Math.min(holds.length - 1, Math.floor(holds.length * 0.99))];
+const med = median(holds.slice());
+const fmt = (us: number) =>
+  `${us.toFixed(1)} µs (${(us / ioctlUs).toFixed(1)}x one ioctl)`;
+console.log(
+  `backend: ${nt.kind}, one ioctl (SEM_READ): ${ioctlUs.toFixed(2)} µs`,
+);
+console.log(`first ioctlAsync (pool not started): held ${fmt(first)}`);
+console.log(
+  `ioctlAsync on a warm pool, ${WAITS} waits: median ${fmt(med)}, p99 ${
+    fmt(p99)
+  }`,
+);
+nt.close(sem);
+nt.close(dev);
