@@ -1,22 +1,28 @@
 /**
  * A mutex contended by several Workers: the ntsync mutex through the
- * surface (WAIT_ANY, MUTEX_UNLOCK) against the classic futex mutex on raw
- * Atomics (bench/_raw.ts), the floor.
+ * surface (WAIT_ANY, MUTEX_UNLOCK) against two floors on raw Atomics
+ * (bench/_raw.ts): the classic futex mutex, which barges (the releaser may
+ * take it straight back), and a FIFO hand-off mutex, which hands it to the
+ * longest waiter as ntsync (and NT) must. Fair hand-off costs a wake per
+ * contended unlock: the FIFO floor is the one the engine can reach.
  *
- * Expect a gap: an ntsync unlock hands the mutex to the first queued waiter
- * (FIFO, as the kernel does), which must then wake, while a futex mutex lets
- * the releaser take it straight back (barging). Fair hand-off costs a wake
- * per contended unlock.
+ * `deno run --allow-all bench/contended_bench.ts --runs 15` prints medians
+ * of interleaved runs (bench/_runs.ts).
+ *
+ * Goal (issue 15): within 1.5x of the FIFO floor and 3x of the unfair one.
  *
  * @module
  */
 
 import { benchDevice, createMutex } from "./_device.ts";
 import { runInWorkers, startWorker } from "./_workers.ts";
+import { FifoMutex } from "./_raw.ts";
+import { runsArg, runVariants } from "./_runs.ts";
 import {
   type ContendedInit,
   K_COUNTER,
   K_DONE,
+  K_FIFO,
   K_GO,
   K_KIND,
   K_LOOPS,
@@ -30,6 +36,7 @@ const { nt, dev } = benchDevice();
 const mutex = createMutex(nt, dev);
 const shared = new SharedArrayBuffer(K_WORDS * 4);
 const w = new Int32Array(shared);
+new FifoMutex(w, K_FIFO).init();
 const url = new URL("./contended_worker.ts", import.meta.url);
 for (let i = 0; i < WORKERS; i++) {
   await startWorker(
@@ -56,18 +63,20 @@ function run(kind: number): void {
 
 const group =
   `mutex contended by ${WORKERS} Workers, ${WORKERS} x ${LOOPS} lock/unlock`;
-Deno.bench({
-  name: "futex mutex on raw Atomics (floor)",
-  group,
-  baseline: true,
-  n: 50,
-  warmup: 5,
-  fn: () => run(0),
-});
-Deno.bench({
-  name: "ntsync mutex: WAIT_ANY + MUTEX_UNLOCK",
-  group,
-  n: 50,
-  warmup: 5,
-  fn: () => run(1),
-});
+const variants = [
+  { name: "futex mutex on raw Atomics (unfair floor)", run: () => run(0) },
+  {
+    name: "FIFO hand-off mutex on raw Atomics (FIFO floor)",
+    run: () => run(2),
+  },
+  { name: "ntsync mutex: WAIT_ANY + MUTEX_UNLOCK", run: () => run(1) },
+];
+const runs = runsArg();
+if (runs !== undefined) {
+  runVariants(group, variants, runs, [0, 1]);
+  self.close();
+} else {
+  variants.forEach(({ name, run }, i) =>
+    Deno.bench({ name, group, baseline: i === 1, n: 50, warmup: 5, fn: run })
+  );
+}

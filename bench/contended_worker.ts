@@ -1,7 +1,8 @@
 /// <reference lib="deno.worker" />
 /**
  * A contending Worker: on each run, `loops` times take the shared mutex
- * (raw futex mutex, or the ntsync mutex through WAIT_ANY / MUTEX_UNLOCK),
+ * (raw futex mutex, raw FIFO hand-off mutex, or the ntsync mutex through
+ * WAIT_ANY / MUTEX_UNLOCK),
  * bump a plain counter, and let go.
  *
  * @module
@@ -15,7 +16,7 @@ import {
 } from "../mod.ts";
 import { FOREVER } from "../tests/stress/_surface.ts";
 import { WaitArgs } from "../mod.ts";
-import { FutexMutex } from "./_raw.ts";
+import { FifoMutex, FutexMutex } from "./_raw.ts";
 
 // Shared words.
 /** Bumped by the main thread to start a run. */
@@ -24,14 +25,16 @@ export const K_GO = 0;
 export const K_DONE = 1;
 /** Iterations per Worker per run. */
 export const K_LOOPS = 2;
-/** 0: raw futex mutex; 1: ntsync mutex. */
+/** 0: raw futex mutex; 1: ntsync mutex; 2: raw FIFO hand-off mutex. */
 export const K_KIND = 3;
 /** The raw futex mutex's word. */
 export const K_FUTEX = 4;
 /** The plain counter the holders bump. */
 export const K_COUNTER = 5;
+/** The raw FIFO mutex's words (FifoMutex.words()). */
+export const K_FIFO = 16;
 /** Words in the shared block. */
-export const K_WORDS = 8;
+export const K_WORDS = K_FIFO + FifoMutex.words();
 
 /** The first message to this Worker. */
 export interface ContendedInit {
@@ -52,6 +55,7 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
   const nt = attachBackend(token);
   const w = new Int32Array(shared);
   const futex = new FutexMutex(w, K_FUTEX);
+  const fifo = new FifoMutex(w, K_FIFO);
   const objs = new Int32Array([mutex]);
   const wait = WaitArgs.alloc({
     timeout: FOREVER,
@@ -65,11 +69,18 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
     Atomics.wait(w, K_GO, seen);
     seen = Atomics.load(w, K_GO);
     const loops = Atomics.load(w, K_LOOPS);
-    if (Atomics.load(w, K_KIND) === 0) {
+    const kind = Atomics.load(w, K_KIND);
+    if (kind === 0) {
       for (let i = 0; i < loops; i++) {
         futex.lock();
         w[K_COUNTER]++;
         futex.unlock();
+      }
+    } else if (kind === 2) {
+      for (let i = 0; i < loops; i++) {
+        fifo.lock();
+        w[K_COUNTER]++;
+        fifo.unlock();
       }
     } else {
       for (let i = 0; i < loops; i++) {

@@ -13,6 +13,7 @@
 
 import { openDevice } from "../core/api/mod.ts";
 import { benchDevice, releaseAndPoll } from "./_device.ts";
+import { benchRows } from "./_interleaved.ts";
 
 const { nt, dev } = benchDevice();
 const surfaceOp = releaseAndPoll(nt, dev);
@@ -22,20 +23,16 @@ const tsem = typed.createSemaphore(0, 1);
 const tobjs = [tsem];
 const tpoll = { timeout: 0 };
 
-Deno.bench({
+benchRows("typed API vs surface", [{
   name: "surface: SEM_RELEASE + WAIT_ANY poll",
-  group: "typed API vs surface",
   baseline: true,
   fn: surfaceOp,
-});
-
-Deno.bench({
+}, {
   name: "typed API: sem.release() + dev.waitAny([sem], {timeout: 0})",
-  group: "typed API vs surface",
   fn() {
     tsem.release();
     if (typed.waitAny(tobjs, tpoll).status !== "signaled") {
       throw new Error("not signaled");
     }
   },
-});
+}]);

@@ -253,7 +253,10 @@ export async function benchHandoff(
     fds.push(b);
     const stop = new Int32Array(new SharedArrayBuffer(4));
     const job: HandoffJob = { token: nt.share(), dev, a, b, stop };
-    const ready = nextMessage(worker, 20_000);
+    // A hang detector, not a budget: under `deno test` a Worker's first
+    // start type-checks its module graph, which took over 20 s on a busy
+    // 2-core machine.
+    const ready = nextMessage(worker, 60_000);
     worker.postMessage(job);
     const hello = await ready;
     if (hello.kind !== "ready") {

@@ -65,6 +65,7 @@ import {
 } from "./attachment.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { isDetached } from "../core/detached.ts";
+import { argView } from "../core/arg_views.ts";
 import { Errno, errnoName } from "../uapi/errno.ts";
 import {
   NTSYNC_EVENT_ARGS_SIZE,
@@ -521,8 +522,12 @@ export class NativeBackend implements Backend {
    * Returns the resolved array (hold it until the kernel has read it).
    */
   #prepare(user: ArrayBufferView): { fds: FdSource } | undefined {
-    this.#wait.set(bytesOf(user).subarray(0, NTSYNC_WAIT_ARGS_SIZE));
-    const dv = this.#waitView;
+    // Word by word through the view remembered for `user` (no allocation
+    // per wait, whatever kind of view it is; see core/arg_views.ts).
+    const from = argView(user)!, dv = this.#waitView;
+    for (let at = 0; at < NTSYNC_WAIT_ARGS_SIZE; at += 4) {
+      dv.setUint32(at, from.getUint32(at, LE), LE);
+    }
     const count = dv.getUint32(WAIT.count, LE);
     if (count > 0 && count <= NTSYNC_MAX_WAIT_COUNT) {
       const at = dv.getBigUint64(WAIT.objs, LE);
@@ -595,6 +600,8 @@ export class NativeBackend implements Backend {
     const cell = this.#cell;
     const known = cell.alertFor(dev);
     if (known >= 0) return known;
+    // Reaped meanwhile (its alerts closed): make no new object.
+    if (cell.revoked) return -1;
     const event = this.#privateEvent(dev);
     if (event < 0) return -1;
     if (!cell.addAlert(dev, event)) {
@@ -617,7 +624,7 @@ export class NativeBackend implements Backend {
     e: number,
   ): number {
     const result = this.#waitResult(user, r, e);
-    if (result < 0) throw new NtsyncError(e, requestLabel(req));
+    if (result < 0) throw new NtsyncError(-result, requestLabel(req));
     return result;
   }
 
@@ -625,8 +632,12 @@ export class NativeBackend implements Backend {
   #waitResult(user: ArrayBufferView, r: number, e: number): number {
     if (r === 0 || e === Errno.EOWNERDEAD) {
       const index = this.#waitView.getUint32(WAIT.index, LE);
-      new DataView(user.buffer, user.byteOffset, NTSYNC_WAIT_ARGS_SIZE)
-        .setUint32(WAIT.index, index, LE);
+      // Gone or shrunk while the wait slept: the kernel's copy-out faults.
+      const view = argView(user);
+      if (view === null || view.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
+        return -Errno.EFAULT;
+      }
+      view.setUint32(WAIT.index, index, LE);
     }
     return r === -1 ? -e : r;
   }

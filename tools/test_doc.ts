@@ -20,6 +20,7 @@ export const MODULE_ROOTS: readonly string[] = [
   "ffi",
   "conformance",
   "doctor",
+  "nt",
 ];
 
 /** Whether `path` (relative, `/`-separated) is test code rather than a module. */

@@ -459,13 +459,9 @@ export class Device implements Disposable {
     options: WaitOptions | undefined,
   ): WaitResult {
     if (this.#closed) throw closedError(op, "device");
-    if ((options as WaitAsyncOptions | undefined)?.signal !== undefined) {
-      throw new TypeError(
-        `${op}: options.signal only applies to ${op}Async (a blocking wait cannot be aborted; use a timeout or an alert)`,
-      );
-    }
     const slot = this.#sync;
-    const count = prepareWait(this, slot, op, objects, options);
+    // (A `signal` in the options is refused there: blocking.)
+    const count = prepareWait(this, slot, op, objects, options, true);
     const backend = this.backend;
     for (;;) {
       // No exception for an outcome: a poll that times out stays cheap.

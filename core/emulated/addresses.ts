@@ -13,6 +13,8 @@
 /** Where the made-up addresses start: looks like a user pointer, fits a double. */
 const BASE = 0x7e57_0000_0000;
 const GAP = 4096;
+/** Addresses remembered (a loop's wait args, waited on in turn). */
+const RECENT = 8;
 
 interface Mapping {
   readonly start: number;
@@ -24,20 +26,20 @@ export class AddressSpace {
   #next = BASE;
   #byView = new WeakMap<Int32Array | Uint32Array, number>();
   #byStart = new Map<number, Mapping>();
-  // The last address, as the two 32-bit halves the caller read it in: a
-  // double passed or kept across calls that V8 does not inline is boxed,
-  // i.e. allocated, on every wait.
-  #lastLo = -1;
-  #lastHi = -1;
-  /** Where the last address is in its view, in bytes. */
-  #lastOffset = 0;
-  /**
-   * The view behind the last address, held strongly: a loop that waits on the
-   * same array skips `WeakRef#deref` (which also pins its target until the
-   * end of the job). It keeps one array alive a little longer, never a
-   * mapping that is gone: an address maps to one view for good.
-   */
-  #lastView: Int32Array | Uint32Array | undefined;
+  // The last few addresses, as the two 32-bit halves the caller read them
+  // in (in a Float64Array: a double passed or kept in a field across calls
+  // that V8 does not inline is boxed, i.e. allocated, on every wait), where
+  // each is in its view, in bytes, and the view, held strongly: a loop that
+  // waits on the same few arrays in turn skips the map and `WeakRef#deref`
+  // (which also pins its target until the end of the job). It keeps a few
+  // arrays alive a little longer, never a mapping that is gone: an address
+  // maps to one view for good.
+  readonly #recentHalves = new Float64Array(2 * RECENT).fill(-1);
+  readonly #recentOffsets = new Float64Array(RECENT);
+  readonly #recentViews: (Int32Array | Uint32Array | undefined)[] = new Array<
+    Int32Array | Uint32Array | undefined
+  >(RECENT).fill(undefined);
+  #nextRecent = 0;
   #finalizer = new FinalizationRegistry<number>((start) => {
     this.#byStart.delete(start);
   });
@@ -68,23 +70,30 @@ export class AddressSpace {
    * caller's EFAULT.
    */
   read(lo: number, hi: number, count: number, out: Int32Array): boolean {
-    // Waits in a loop reuse one array: skip the map, and the arithmetic on
-    // a 48-bit double, for the last address.
-    let view: Int32Array | Uint32Array | undefined, offset: number;
-    if (lo === this.#lastLo && hi === this.#lastHi) {
-      view = this.#lastView!;
-      offset = this.#lastOffset;
-    } else {
+    // Waits in a loop reuse a few arrays: skip the map, and the arithmetic
+    // on a 48-bit double, for a recent address.
+    let view: Int32Array | Uint32Array | undefined, offset = 0;
+    const halves = this.#recentHalves;
+    for (let i = 0; i < RECENT; i++) {
+      if (halves[2 * i] === lo && halves[2 * i + 1] === hi) {
+        view = this.#recentViews[i];
+        offset = this.#recentOffsets[i];
+        break;
+      }
+    }
+    if (view === undefined) {
       const address = hi * 0x1_0000_0000 + lo;
       const mapping = this.#byStart.get(address) ?? this.#containing(address);
       if (mapping === undefined) return false;
       view = mapping.view.deref();
       if (view === undefined) return false;
       offset = address - mapping.start;
-      this.#lastLo = lo;
-      this.#lastHi = hi;
-      this.#lastOffset = offset;
-      this.#lastView = view;
+      const i = this.#nextRecent;
+      this.#nextRecent = i + 1 === RECENT ? 0 : i + 1;
+      halves[2 * i] = lo;
+      halves[2 * i + 1] = hi;
+      this.#recentOffsets[i] = offset;
+      this.#recentViews[i] = view;
     }
     if (offset + count * 4 > view.byteLength) return false;
     if ((offset & 3) === 0) {

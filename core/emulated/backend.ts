@@ -14,7 +14,7 @@ import type {
 import { reapOwners } from "../reap.ts";
 import { cellOf, newCell, REVOKED } from "./attachment.ts";
 import { NtsyncError } from "../errors.ts";
-import { isDetached } from "../detached.ts";
+import { argView as asView, outOfBounds } from "../arg_views.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "../../uapi/ioctl.ts";
 import { WAIT } from "../../uapi/structs.ts";
 import { AddressSpace } from "./addresses.ts";
-import { DeviceClock, wallMs } from "./clock.ts";
+import { DeviceClock, perfMs, wallMs } from "./clock.ts";
 import {
   DEFAULT_CAPACITIES,
   FD_DEVICE,
@@ -83,41 +83,6 @@ function fail(errno: number, request: number | string): never {
     errno,
     typeof request === "string" ? request : requestLabel(request),
   );
-}
-
-// Hot loops pass the same typed array again and again: remember the DataView
-// made for the last one instead of allocating one per call.
-let lastArg: ArrayBufferView | null = null;
-let lastView: DataView | null = null;
-
-/**
- * Is `view` detached, or out of bounds of a shrunk resizable buffer? Then
- * reading its length throws: one check V8 inlines, where `buffer.detached`
- * is two calls it does not (2 ns of a 40 ns wait).
- */
-function outOfBounds(view: DataView): boolean {
-  try {
-    return view.byteLength < 0;
-  } catch {
-    return true;
-  }
-}
-
-/** The caller's buffer as a DataView, or null where the kernel would fault. */
-function asView(arg: ArrayBufferView | null): DataView | null {
-  if (arg instanceof DataView) return outOfBounds(arg) ? null : arg;
-  if (arg === null || typeof arg !== "object") return null;
-  const buffer = arg.buffer as ArrayBuffer;
-  if (isDetached(buffer)) return null;
-  if (arg === lastArg) return lastView;
-  if (!ArrayBuffer.isView(arg)) return null;
-  const view = new DataView(buffer, arg.byteOffset, arg.byteLength);
-  // A view of a resizable buffer can change length: never reuse its DataView.
-  if (!buffer.resizable) {
-    lastArg = arg;
-    lastView = view;
-  }
-  return view;
 }
 
 /**
@@ -469,6 +434,7 @@ export class EmulatedBackend implements Backend {
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
     const checked = waits.check(view);
+    waits.handOff = false;
     if (checked === 0) {
       const r = waits.tryFast(fd, all, spin);
       if (r === SPUN) spin = false;
@@ -502,9 +468,23 @@ export class EmulatedBackend implements Backend {
     const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
     const kindAt = st.r(rec) + R_KIND;
     const deadlineMs = this.#waits.result.deadlineMs;
-    for (let spins = QUEUED_SPINS; spins > 0; spins--) {
-      if (Atomics.load(i32, at) !== PENDING) break;
+    if (this.#waits.handOff) {
+      // Queued behind others at once (see WaitStarter#spin): the hand-off
+      // comes a critical section or so later, usually within the spin.
+      const spinner = this.#spinner;
+      spinner.start(deadlineMs === Infinity ? Infinity : perfMs(deadlineMs));
+      for (let polls = 1; !spinner.over(polls); polls++) {
+        if (Atomics.load(i32, at) !== PENDING) {
+          spinner.caught();
+          break;
+        }
+      }
+    } else {
+      for (let spins = QUEUED_SPINS; spins > 0; spins--) {
+        if (Atomics.load(i32, at) !== PENDING) break;
+      }
     }
+    const caught = Atomics.load(i32, at) !== PENDING;
     const sleptSince = performance.now();
     let state: number;
     for (;;) {
@@ -526,9 +506,11 @@ export class EmulatedBackend implements Backend {
       Atomics.wait(i32, at, SLEEPING, left < SLICE_MS ? left : SLICE_MS);
     }
     // How long the spin fell short, for the next one (see Spinner).
-    this.#spinner.slept(
-      state >= 0 ? performance.now() - sleptSince : Infinity,
-    );
+    if (!caught) {
+      this.#spinner.slept(
+        state >= 0 ? performance.now() - sleptSince : Infinity,
+      );
+    }
     return state;
   }
 

@@ -410,6 +410,17 @@ export class SharedState {
   }
 
   /**
+   * Are waiters queued on `obj`? A look without the lock, for a spin to
+   * decide whether to poll at all: what is released there goes to them
+   * first (as `try_wake_any_*()` in drivers/misc/ntsync.c hands it over).
+   */
+  looksQueued(obj: number): boolean {
+    const at = this.sec.obj + obj * OBJ_WORDS;
+    return Atomics.load(this.i32, at + O_ANY_HEAD) !== NONE ||
+      Atomics.load(this.u32, at + O_ALLN) !== 0;
+  }
+
+  /**
    * `isSignaled` read without the lock, for a spinning waiter: a hint that
    * may already be stale, never a decision. Atomic loads, so that a polling
    * loop sees other threads' stores.

@@ -16,6 +16,7 @@ import {
   NTSYNC_WAIT_REALTIME,
 } from "../../uapi/ioctl.ts";
 import { WAIT_WORD } from "../../uapi/structs.ts";
+import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
 import { perfMs, wallMs } from "./clock.ts";
@@ -92,9 +93,14 @@ export class WaitStarter {
   readonly #args = new Uint32Array(KEPT_WORDS);
   /** The args as read from a view that cannot be aliased (see `#words`). */
   readonly #copy = new Uint32Array(ARGS_WORDS);
-  /** The last view aliased, and its alias. */
-  #lastArg: DataView | null = null;
-  #lastWords: Uint32Array | null = null;
+  /**
+   * Set by `spin`: the wait is behind queued waiters, so it skipped the
+   * spin before queueing, and its queued wait should spin for the budget
+   * before it sleeps (the hand-off usually lands within it).
+   */
+  handOff = false;
+  /** The views aliased, and their aliases (any mix of views stays warm). */
+  readonly #aliases = new IdentityCache<DataView, Uint32Array>();
 
   constructor(
     private readonly st: SharedState,
@@ -141,16 +147,17 @@ export class WaitStarter {
    * The args' ten words, each to be read once: on a little-endian host a
    * Uint32Array over the caller's own memory, kept for the next wait with
    * the same view (typed-array loads are cheaper than DataView reads, ~6 ns
-   * a wait); else a copy.
+   * a wait); else a copy. Only a buffer that cannot change length is
+   * aliased, so an alias is good for as long as its view is.
    */
   #words(arg: DataView): Uint32Array {
-    if (arg === this.#lastArg) return this.#lastWords!;
+    const known = this.#aliases.get(arg);
+    if (known !== undefined) return known;
     const buffer = arg.buffer as ArrayBuffer | SharedArrayBuffer;
     const fixed = !("resizable" in buffer ? buffer.resizable : buffer.growable);
     if (LE && fixed && (arg.byteOffset & 3) === 0) {
       const words = new Uint32Array(buffer, arg.byteOffset, ARGS_WORDS);
-      this.#lastArg = arg;
-      this.#lastWords = words;
+      this.#aliases.set(arg, words);
       return words;
     }
     const copy = this.#copy;
@@ -210,7 +217,10 @@ export class WaitStarter {
     if (!queue) {
       this.#alert = alert;
       out.deadlineMs = deadlineMs;
-      return WOULD_QUEUE;
+      // Behind queued waiters a spin first is futile (see `spin`): queue
+      // now, and let the queued wait spin (saves a lock round trip).
+      this.handOff = this.#behindQueue(all, objs, count, alert);
+      if (!this.handOff) return WOULD_QUEUE;
     }
     const rec = st.allocRecord();
     out.ticket = st.enqueue(
@@ -270,6 +280,11 @@ export class WaitStarter {
   spin(all: boolean): void {
     const count = this.#args[A_COUNT], owner = this.#args[A_OWNER] | 0;
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
+    // Behind queued waiters, nothing released comes to this wait before it
+    // queues too (a contended mutex is handed from owner to owner): then
+    // queue at once, and spin on the queued wait instead (handOff).
+    this.handOff = this.#behindQueue(all, objs, count, alert);
+    if (this.handOff) return;
     spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) {
@@ -277,6 +292,25 @@ export class WaitStarter {
         return;
       }
     }
+  }
+
+  /**
+   * Are the objects such that only a hand-off through the queue can
+   * satisfy this wait: for wait-any every object (and the alert) has
+   * waiters queued, for wait-all at least one has?
+   */
+  #behindQueue(
+    all: boolean,
+    objs: Int32Array,
+    count: number,
+    alert: number,
+  ): boolean {
+    const st = this.st;
+    if (alert >= 0 && !st.looksQueued(alert)) return false;
+    for (let i = 0; i < count; i++) {
+      if (st.looksQueued(objs[i]) === all) return all;
+    }
+    return !all && count > 0;
   }
 
   #looksReady(

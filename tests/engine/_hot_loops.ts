@@ -12,6 +12,7 @@
 import {
   getBackend,
   NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
 } from "../../mod.ts";
@@ -50,6 +51,14 @@ const forEvent = argsFor([event], Infinity);
 const pollSem = argsFor([sem], 0);
 const forMutex = argsFor([mutex], Infinity);
 const pollBoth = argsFor([sem, sem2], 0);
+/** The args above as typed arrays: how C ports and the README pass them. */
+function bytesOf(view: DataView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+}
+const releaseU32 = new Uint32Array(1);
+const releaseI32 = new Int32Array(1);
+const pollSemU8 = bytesOf(pollSem);
+const pollSem2I32 = new Int32Array(bytesOf(argsFor([sem2], 0)).buffer);
 
 /** The loops by name: each step leaves every object as it found it. */
 export const LOOPS: Record<string, () => void> = {
@@ -69,6 +78,14 @@ export const LOOPS: Record<string, () => void> = {
     ops.release(sem);
     ops.release(sem2);
     nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, pollBoth);
+  },
+  "two sems in turn, typed arrays alternating (Uint32/Int32 release, Uint8/Int32 poll)"() {
+    releaseU32[0] = 1;
+    nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, releaseU32);
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, pollSemU8);
+    releaseI32[0] = 1;
+    nt.ioctl(sem2, NTSYNC_IOC_SEM_RELEASE, releaseI32);
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, pollSem2I32);
   },
 };
 

@@ -46,7 +46,7 @@ import { withTimeout } from "./_harness.ts";
 /** Victims alive at once. */
 const ALIVE = 4;
 
-/** NTSYNC_REAP_CYCLES, else 200 (40 in the qemu VM, where Workers start slowly). */
+/** NTSYNC_REAP_CYCLES, else 200 (24 in the qemu VM, where Workers start slowly). */
 function cycles(): number {
   const raw = Deno.env.get("NTSYNC_REAP_CYCLES");
   if (raw) {
@@ -56,7 +56,7 @@ function cycles(): number {
     }
     return n;
   }
-  return Deno.env.get("NTSYNC_KERNEL_VM") ? 40 : 200;
+  return Deno.env.get("NTSYNC_KERNEL_VM") ? 24 : 200;
 }
 
 for (const backend of backendsUnderTest()) {
