@@ -234,7 +234,13 @@ export class WaitPool {
       this.#lose(slot, new Error(`ntsync wait worker exited (code ${code})`));
     });
     worker.postMessage(sab);
-    worker.unref();
+    // Ref'd until it has loaded libc and says so: a process that exited
+    // while a Worker was inside koffi's load would abort (koffi throws into
+    // the terminating thread, a fatal error in Node). Idle after that, it
+    // is unref'd like the others.
+    worker.on("message", () => {
+      if (!slot.pending && !slot.dead) worker.unref();
+    });
     this.#slots.add(slot);
     return slot;
   }

@@ -123,6 +123,7 @@ parentPort.once("message", (sab) => {
   ctl[C.TID] = S.gettid ? S.gettid() : 0;
   Atomics.store(ctl, C.READY, 1);
   Atomics.notify(ctl, C.READY);
+  parentPort.postMessage("ready");
   for (;;) {
     Atomics.wait(ctl, C.CMD, ${CMD_IDLE});
     const cmd = Atomics.load(ctl, C.CMD);
