@@ -597,6 +597,8 @@ export class NativeBackend implements Backend {
     const cell = this.#cell;
     const known = cell.alertFor(dev);
     if (known >= 0) return known;
+    // Reaped meanwhile (its alerts closed): make no new object.
+    if (cell.revoked) return -1;
     const event = this.#privateEvent(dev);
     if (event < 0) return -1;
     if (!cell.addAlert(dev, event)) {

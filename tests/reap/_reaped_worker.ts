@@ -83,6 +83,16 @@ function hold(dev: Device, job: HoldJob): Report {
   };
 }
 
+const napWord = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * 50 us asleep: a polling victim must leave the CPU to the Workers being
+ * started (2 slow vCPUs in the qemu VM).
+ */
+function nap(): void {
+  Atomics.wait(napWord, 0, 0, 0.05);
+}
+
 /** See stress/reap_cycles_test.ts. Returns the errno that stopped it. */
 function victim(dev: Device, job: VictimJob): number {
   const w = new Int32Array(job.words), me = job.index + 1;
@@ -99,13 +109,16 @@ function victim(dev: Device, job: VictimJob): number {
       const got = dev.waitAny([sem], { timeout });
       if (got.status === "timeout") {
         if (!job.poll) violation("an infinite wait timed out");
+        nap(); // still never back to the event loop, but no starving others
         continue;
       }
       Atomics.add(w, TAKEN, 1);
       let held;
-      do held = dev.waitAny([m], { timeout }); while (
-        held.status === "timeout"
-      );
+      for (;;) {
+        held = dev.waitAny([m], { timeout });
+        if (held.status !== "timeout") break;
+        nap();
+      }
       const abandoned = held.status === "abandoned";
       if (abandoned) Atomics.add(w, ABANDONED, 1);
       Atomics.add(w, ENTERED, 1);
