@@ -72,6 +72,14 @@ for (const backend of backendsUnderTest()) {
     let started = 0;
     const reapOldest = async () => {
       const { v, index } = live.shift()!;
+      // Reap it mid-loop, as meant: a victim whose job message has not run
+      // yet (slow under qemu TCG) would be terminated before it began, and
+      // never report that it stopped.
+      const begun = Date.now() + 60_000;
+      while (Atomics.load(w, STATE_AT + index) === 0) {
+        assert.ok(Date.now() < begun, `victim ${index} never began its loop`);
+        await sleep(1);
+      }
       await sleep(Math.random() * 5);
       Atomics.store(w, REAPED_AT + index, 1); // before: see the victim's check
       dev.reapAndTerminate(v.worker, v.token);
