@@ -917,7 +917,7 @@ export class SharedState {
   }
 
   /**
-   * Hand the wait its result and wake it (spec §3.2 step 4). `all`: a
+   * Hand the wait its result and wake it (docs/semantics.md#who-is-woken-in-what-order). `all`: a
    * wait-all acquired all its objects (abandoned ones flagged in #deadAt).
    * Each acquired entry keeps what reap needs to give it back.
    */
