@@ -125,48 +125,19 @@ let crashCountdown = 0;
 let crashKills = false;
 
 /**
- * Use some stack, then give it back: the RangeError of a stack overflow is
- * thrown here, before a commit, rather than inside it. Called with more
- * arguments than the commit and the release after it use stack for,
- * builtins included, where every call is a frame of its own (the
- * interpreter's: arguments are pushed); optimized code inlines the call
- * and the commit alike, at no cost.
+ * Frames of `reserveStack` that take more stack than the commit and the
+ * release after it need, builtins included (with every call a frame of its
+ * own, as in the interpreter).
  */
-function reserveStack(
-  _a: number,
-  _b: number,
-  _c: number,
-  _d: number,
-  _e: number,
-  _f: number,
-  _g: number,
-  _h: number,
-  _i: number,
-  _j: number,
-  _k: number,
-  _l: number,
-  _m: number,
-  _n: number,
-  _o: number,
-  _p: number,
-  _q: number,
-  _r: number,
-  _s: number,
-  _t: number,
-  _u: number,
-  _v: number,
-  _w: number,
-  _x: number,
-  _y: number,
-  _z: number,
-  _aa: number,
-  _ab: number,
-  _ac: number,
-  _ad: number,
-  _ae: number,
-  _af: number,
-): number {
-  return 0;
+const RESERVE_FRAMES = 16;
+
+/**
+ * Use about `frames` small frames of stack, then give it back: throws the
+ * RangeError of a stack overflow here, before the commit, rather than
+ * inside it.
+ */
+function reserveStack(frames: number): number {
+  return frames === 0 ? 0 : reserveStack(frames - 1) + 1;
 }
 
 /** Thrown by a write {@linkcode injectCrashAfter} chose. */
@@ -316,40 +287,7 @@ export class SharedState {
       // The last point where the section can still be undone: after the
       // commit, an exception (a stack overflow in the release) would report
       // a failure for an operation that took effect (an fd nobody learns).
-      reserveStack(
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-      );
+      reserveStack(RESERVE_FRAMES);
       this.#commit(false);
     }
     const released = unlock(this.i32, H_LOCK, this.#me);
