@@ -82,7 +82,16 @@ for (const backend of backendsUnderTest()) {
       }
       await sleep(Math.random() * 5);
       Atomics.store(w, REAPED_AT + index, 1); // before: see the victim's check
-      dev.reapAndTerminate(v.worker, v.token);
+      dev.reap(v.token);
+      // Reap, then terminate once its next call has failed ESRCH: a victim
+      // napping in Atomics.wait can be killed by terminate() there (V8
+      // interrupts the wait), and would never report how it stopped.
+      const stopped = Date.now() + 60_000;
+      while (Atomics.load(w, STATE_AT + index) !== 2) {
+        assert.ok(Date.now() < stopped, `victim ${index} never stopped`);
+        await sleep(1);
+      }
+      v.worker.terminate();
     };
     try {
       for (let i = 0; i < 2; i++) {
