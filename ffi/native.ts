@@ -111,6 +111,7 @@ import {
   probeLibc,
 } from "./libc.ts";
 import { waitPool } from "./wait_pool.ts";
+import { giveBack } from "./give_back.ts";
 
 export {
   NativeUnavailableError,
@@ -223,6 +224,14 @@ export class NativeBackend implements Backend {
   readonly #thread: number;
   readonly #cell: Cell;
   readonly #attached: boolean;
+  readonly #addressOf: (view: ArrayBufferView) => bigint;
+  /**
+   * An attachment's waits read their fds from here (a private copy made
+   * before the kernel call), so that what a reaped wait acquired can be
+   * given back exactly (see give_back.ts). Off the V8 heap: it never moves.
+   */
+  #grantFds?: Int32Array;
+  #grantFdsAt = 0n;
   #unknown?: Uint8Array;
 
   /**
@@ -235,7 +244,8 @@ export class NativeBackend implements Backend {
   constructor(lib: Libc, identity: NativeIdentity = firstIdentity()) {
     this.#s = lib.symbols;
     this.#errno = lib.errno;
-    this.#addresses = new AddressRegistry((v) => lib.addressOf(v));
+    this.#addressOf = (v) => lib.addressOf(v);
+    this.#addresses = new AddressRegistry(this.#addressOf);
     this.#family = identity.family;
     this.#thread = identity.thread;
     this.#cell = identity.cell;
@@ -367,6 +377,10 @@ export class NativeBackend implements Backend {
     const r = this.#s.ioctl(fd, BigInt(req), this.#wait);
     const e = r === -1 ? this.#errno[0] : 0;
     dv.setBigUint64(WAIT.timeout, timeout, LE);
+    if ((r === 0 || e === Errno.EOWNERDEAD) && this.#cell.revoked) {
+      this.#giveBack(req, this.#grantFds, e === Errno.EOWNERDEAD);
+      throw esrch(requestLabel(req));
+    }
     if (e !== Errno.ETIMEDOUT) return this.#finishNow(req, user, r, e);
     const clock = dv.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME
       ? "realtime"
@@ -537,7 +551,14 @@ export class NativeBackend implements Backend {
     if (count > 0 && count <= NTSYNC_MAX_WAIT_COUNT) {
       const at = dv.getBigUint64(WAIT.objs, LE);
       const fds = this.#addresses.resolve(at, count);
-      if (fds) return { fds: { ...fds, count } };
+      if (fds) {
+        if (this.#attached) {
+          // The kernel reads the copy: the fds it waited on are known.
+          readFds(fds, count, this.#grantCopy());
+          dv.setBigUint64(WAIT.objs, this.#grantFdsAt, LE);
+        }
+        return { fds: { ...fds, count } };
+      }
     }
     // The kernel never reads objs when count is 0 or over 64; otherwise
     // NULL makes its copy fail EFAULT at its own point in the check order.
@@ -581,12 +602,11 @@ export class NativeBackend implements Backend {
         r = this.#s.ioctl(fd, BigInt(req), this.#wait);
         e = r === -1 ? this.#errno[0] : 0;
         if (e !== Errno.EINVAL) this.#forgetAlert(fd); // it was ours
-      } else if (
-        alert >= 0 && r === 0 && cell.revoked &&
-        dv.getUint32(WAIT.index, LE) === dv.getUint32(WAIT.count, LE)
-      ) {
-        // The private alert (a WAIT_ALL of no objects also succeeds with
-        // index == count: reaped or not, it is a call reap overtook).
+      }
+      if ((r === 0 || e === Errno.EOWNERDEAD) && cell.revoked) {
+        // Reap overtook the call: woken by the private alert, or granted
+        // an object the zombie must not keep.
+        this.#giveBack(req, this.#grantFds, e === Errno.EOWNERDEAD);
         return -Errno.ESRCH;
       }
     } finally {
@@ -614,6 +634,30 @@ export class NativeBackend implements Backend {
       return -1;
     }
     return event;
+  }
+
+  /** The private fd array of an attachment's waits (made at first use). */
+  #grantCopy(): Int32Array {
+    if (this.#grantFds === undefined) {
+      const fds = new Int32Array(new ArrayBuffer(NTSYNC_MAX_WAIT_COUNT * 4));
+      this.#grantFdsAt = this.#addressOf(fds);
+      this.#grantFds = fds;
+    }
+    return this.#grantFds;
+  }
+
+  /** Undo what a wait in `#waitView` acquired on `objs` (give_back.ts). */
+  #giveBack(req: number, objs: Int32Array | undefined, dead: boolean): void {
+    const dv = this.#waitView;
+    if (objs === undefined) return; // no objects were read
+    giveBack(this.#s, this.#errno, {
+      objs,
+      count: Math.min(dv.getUint32(WAIT.count, LE), objs.length),
+      all: req === NTSYNC_IOC_WAIT_ALL,
+      index: dv.getUint32(WAIT.index, LE),
+      owner: dv.getUint32(WAIT.owner, LE),
+      abandoned: dead,
+    });
   }
 
   #forgetAlert(dev: number): void {
@@ -750,7 +794,17 @@ export class NativeBackend implements Backend {
         }
       }
       if (result === 0 || errno === Errno.EOWNERDEAD) {
-        if (index === reapIndex && this.#cell.revoked) {
+        if (this.#cell.revoked) {
+          // Reap overtook it: woken by the private alert, or granted an
+          // object the zombie must not keep (give_back.ts).
+          giveBack(s, this.#errno, {
+            objs,
+            count,
+            all: req === NTSYNC_IOC_WAIT_ALL,
+            index: appended && index === count + 1 ? count : index,
+            owner: dv.getUint32(WAIT.owner, LE),
+            abandoned: errno === Errno.EOWNERDEAD,
+          });
           throw esrch(requestLabel(req));
         }
         if (index === privIndex) throw signal!.reason;

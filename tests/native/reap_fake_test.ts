@@ -12,8 +12,13 @@ import {
   Errno,
   NTSYNC_IOC_CREATE_EVENT,
   NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_EVENT_READ,
   NTSYNC_IOC_EVENT_SET,
   NTSYNC_IOC_MUTEX_KILL,
+  NTSYNC_IOC_MUTEX_READ,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
   WaitArgs,
 } from "../../uapi/mod.ts";
@@ -112,6 +117,140 @@ Deno.test("native reap: a wait woken by the private alert reports ESRCH", () => 
   assert.equal(
     there.tryIoctl(DEV, NTSYNC_IOC_WAIT_ANY, waitOn()),
     -Errno.ESRCH,
+  );
+});
+
+/**
+ * A wait on `objs` that the "kernel" grants (index `index`, or EOWNERDEAD)
+ * just after a reap revoked its attachment; `states` answers the reads the
+ * give-back makes. Returns the calls after the wait.
+ */
+function grantedAfterReap(
+  objs: number[],
+  all: boolean,
+  index: number,
+  dead: boolean,
+  answers: { errno?: number; words?: number[] }[],
+) {
+  const { fake, nt, token, theirs, there } = setup();
+  const fds = new Int32Array(objs);
+  const args = WaitArgs.alloc({
+    timeout: 0xffff_ffff_ffff_ffffn,
+    objs: there.addressOf(fds),
+    count: fds.length,
+    owner: 5,
+  });
+  theirs.answers.push({ result: 20 }); // the private alert
+  let waited = false;
+  theirs.onIoctl = (call, buf) => {
+    if (
+      call.request === NTSYNC_IOC_WAIT_ANY ||
+      call.request === NTSYNC_IOC_WAIT_ALL
+    ) {
+      // The kernel read the private copy, with these fds in it.
+      const sent = WaitArgs.read(new DataView(call.bytes!.buffer));
+      assert.notEqual(sent.objs, there.addressOf(fds), "a private copy");
+      fake.answers.push({ result: 0 });
+      nt.reap(token);
+      new DataView(buf!.buffer, buf!.byteOffset).setUint32(
+        WAIT.index,
+        index,
+        true,
+      );
+      theirs.answers.push(dead ? { errno: Errno.EOWNERDEAD } : { result: 0 });
+      waited = true;
+      return;
+    }
+    if (!waited) return;
+    const next = answers.shift();
+    if (next?.words && buf) {
+      new Uint32Array(buf.buffer, buf.byteOffset, next.words.length).set(
+        next.words,
+      );
+    }
+    theirs.answers.push(next?.errno ? { errno: next.errno } : { result: 0 });
+  };
+  assert.equal(
+    there.tryIoctl(DEV, all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY, args),
+    -Errno.ESRCH,
+  );
+  const after = theirs.calls.findIndex((c) =>
+    c.request === NTSYNC_IOC_WAIT_ANY || c.request === NTSYNC_IOC_WAIT_ALL
+  );
+  // Reads by request only; changes with the word they pass.
+  const reads = [NTSYNC_IOC_MUTEX_READ, NTSYNC_IOC_EVENT_READ];
+  return theirs.calls.slice(after + 1).map((c) =>
+    reads.includes(c.request)
+      ? [c.fd, c.request]
+      : [c.fd, c.request, new DataView(c.bytes!.buffer).getUint32(0, true)]
+  );
+}
+
+Deno.test("native reap: what a wait the reap overtook acquired is given back, and the wait fails ESRCH", () => {
+  // A mutex it now owns (count 1): unlocked once, for its owner.
+  assert.deepEqual(
+    grantedAfterReap([30, 31], false, 1, false, [{ words: [5, 1] }]),
+    [[31, NTSYNC_IOC_MUTEX_READ], [31, NTSYNC_IOC_MUTEX_UNLOCK, 5]],
+  );
+  // An abandoned mutex it took: abandoned again.
+  assert.deepEqual(
+    grantedAfterReap([30], false, 0, true, [{ words: [5, 1] }]),
+    [[30, NTSYNC_IOC_MUTEX_READ], [30, NTSYNC_IOC_MUTEX_KILL, 5]],
+  );
+  // A mutex reap has killed meanwhile (abandoned, owner 0): left alone.
+  assert.deepEqual(
+    grantedAfterReap([30], false, 0, false, [{
+      errno: Errno.EOWNERDEAD,
+      words: [0, 0],
+    }]),
+    [[30, NTSYNC_IOC_MUTEX_READ]],
+  );
+  // A semaphore: its unit back.
+  assert.deepEqual(
+    grantedAfterReap([30], false, 0, false, [{ errno: Errno.EINVAL }, {}]),
+    [[30, NTSYNC_IOC_MUTEX_READ], [30, NTSYNC_IOC_SEM_RELEASE, 1]],
+  );
+  // Events: an auto-reset one set again, a manual-reset one left alone.
+  assert.deepEqual(
+    grantedAfterReap([30], false, 0, false, [
+      { errno: Errno.EINVAL },
+      { errno: Errno.EINVAL },
+      { words: [0, 0] },
+      {},
+    ]),
+    [
+      [30, NTSYNC_IOC_MUTEX_READ],
+      [30, NTSYNC_IOC_SEM_RELEASE, 1],
+      [30, NTSYNC_IOC_EVENT_READ],
+      [30, NTSYNC_IOC_EVENT_SET, 0],
+    ],
+  );
+  assert.deepEqual(
+    grantedAfterReap([30], false, 0, false, [
+      { errno: Errno.EINVAL },
+      { errno: Errno.EINVAL },
+      { words: [1, 1] },
+    ]),
+    [
+      [30, NTSYNC_IOC_MUTEX_READ],
+      [30, NTSYNC_IOC_SEM_RELEASE, 1],
+      [30, NTSYNC_IOC_EVENT_READ],
+    ],
+  );
+  // WAIT_ALL: every object.
+  assert.deepEqual(
+    grantedAfterReap([30, 31], true, 0, false, [
+      { words: [5, 2] },
+      {},
+      { errno: Errno.EINVAL },
+      {},
+    ]),
+    [
+      [30, NTSYNC_IOC_MUTEX_READ],
+      [30, NTSYNC_IOC_MUTEX_UNLOCK, 5],
+      [31, NTSYNC_IOC_MUTEX_READ],
+      [31, NTSYNC_IOC_SEM_RELEASE, 1],
+    ],
   );
 });
 

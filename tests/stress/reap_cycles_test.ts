@@ -70,6 +70,8 @@ for (const backend of backendsUnderTest()) {
     const releasers: Reaped[] = [];
     const live: { v: Reaped; index: number }[] = [];
     let started = 0;
+    /** Thread id → who, for the failure messages. */
+    const owners = new Map<number, string>([[dev.threadId, "the main thread"]]);
     const reapOldest = async () => {
       const { v, index } = live.shift()!;
       // Reap it mid-loop, as meant: a victim whose job message has not run
@@ -95,13 +97,13 @@ for (const backend of backendsUnderTest()) {
     };
     try {
       for (let i = 0; i < 2; i++) {
-        releasers.push(
-          await Reaped.start(dev, {
-            kind: "releaser",
-            sem: sem.fd,
-            words: buffer,
-          }),
-        );
+        const r = await Reaped.start(dev, {
+          kind: "releaser",
+          sem: sem.fd,
+          words: buffer,
+        });
+        owners.set(r.threadId, `releaser ${i}`);
+        releasers.push(r);
       }
       for (; started < n; started++) {
         const v = await Reaped.start(dev, {
@@ -112,6 +114,7 @@ for (const backend of backendsUnderTest()) {
           mutex: m.fd,
           words: buffer,
         });
+        owners.set(v.threadId, `victim ${started}`);
         live.push({ v, index: started });
         if (live.length > ALIVE) await reapOldest();
       }
@@ -142,7 +145,14 @@ for (const backend of backendsUnderTest()) {
     assert.ok(taken > 0, "victims took units");
     assert.deepEqual(sem.read(), { count: released - taken, max: 0x7fff_ffff });
     const state = m.read();
-    assert.equal(state.owner, 0, "the mutex is free or abandoned");
+    const holder = owners.get(state.owner);
+    assert.equal(
+      state.owner,
+      0,
+      `the mutex is free or abandoned, not held (count ${state.count}) by ${
+        holder ?? "no thread of this test"
+      }`,
+    );
     console.log(
       `${backend.kind}: ${started} victims reaped; ${released} released, ` +
         `${taken} taken, ${Atomics.load(w, ENTERED)} critical sections, ` +
