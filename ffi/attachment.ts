@@ -21,11 +21,16 @@
  *   takes one alert per wait), or an async wait given an `AbortSignal`
  *   (its abort event takes the slot);
  * - stop a call that has already passed its revocation check and is on its
- *   way into the kernel when reap runs: it takes effect, like a call made
- *   just before reap;
- * - take back what the kernel granted a wait before the alert woke it:
- *   such a wait returns what it acquired (it was granted before reap);
+ *   way into the kernel when reap runs: if it succeeds it takes effect, like
+ *   a call made just before reap (a failure is reported as ESRCH: it changed
+ *   nothing, and reap's own MUTEX_KILL may be why an unlock failed); a wait
+ *   is the exception, below;
  * - find mutexes made outside this backend, or through fds from 2^20 up.
+ *
+ * A wait that was asleep, or on its way in, when reap ran can still be
+ * granted an object (the kernel tries the objects before the alert reap
+ * sets): the backend gives back what it acquired and fails it ESRCH, as the
+ * engine does (give_back.ts says how).
  *
  * @module
  */

@@ -304,6 +304,10 @@ export class NativeBackend implements Backend {
     );
     if (r === -1) {
       const e = this.#errno[0];
+      // Failed while a reap of this attachment ran (its MUTEX_KILL got in
+      // before this unlock, say): the call overlapped the reap and changed
+      // nothing, so it is one of the calls the reap fails.
+      if (this.#cell.revoked) throw esrch(requestLabel(req));
       throw new NtsyncError(e, requestLabel(req));
     }
     if (req === NTSYNC_IOC_CREATE_MUTEX) trackMutex(this.#family, r);
