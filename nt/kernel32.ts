@@ -585,14 +585,16 @@ export class Kernel32 implements Disposable {
       THREAD_ALL_ACCESS,
     );
     const worker = spawnThread(new URL("./_thread_entry.js", import.meta.url));
-    const done = Promise.withResolvers<void>();
+    // (Not Promise.withResolvers: Node 20, which the package supports, lacks it.)
+    let exited!: () => void;
+    const done = new Promise<void>((resolve) => exited = resolve);
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
       this.#reap(token);
       worker.terminate();
-      done.resolve();
+      exited();
     };
     worker.onMessage((message) => {
       const data = message as { error?: string };
@@ -608,7 +610,7 @@ export class Kernel32 implements Disposable {
       worker,
       token,
       row: info.row,
-      exited: done.promise,
+      exited: done,
       finish,
     });
     const start: ThreadStart = {

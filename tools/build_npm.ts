@@ -36,6 +36,9 @@ export function npmSubpaths(
 /** Modules loaded by URL (Worker entry points), not reached by imports. */
 export const URL_LOADED_MODULES: readonly string[] = [
   "conformance/thread_worker.ts",
+  // Plain JavaScript (see its header): copied with its `.ts` imports
+  // rewritten, as tsc rewrites them in the TypeScript modules.
+  "nt/_thread_entry.js",
 ];
 
 /** The TypeScript compiler used, from the npm registry. */
@@ -103,6 +106,7 @@ function tsconfig(subpaths: Record<string, string>): unknown {
       types: ["node"],
       typeRoots: [`${TOOLS}/node_modules/@types`],
       allowImportingTsExtensions: true,
+      allowJs: true,
       rewriteRelativeImportExtensions: true,
       declaration: true,
       strict: true,

@@ -139,3 +139,41 @@ if (kind === "emulated") {
     }
   });
 }
+
+test(`the NT layer: threads on Workers, an abandoned mutex, an APC (${kind}, ${runtime})`, async () => {
+  const nt = await import("@ntsync/ntsync/nt");
+  const threads = new URL("./nt_threads.mjs", import.meta.url);
+  const k32 = nt.Kernel32.open(kind);
+  try {
+    const mutex = k32.CreateMutexW(null, false, null);
+    const held = k32.CreateEventW(null, true, false, null);
+    const t1 = k32.CreateThread(threads, "hold_and_die", { mutex, held });
+    assert.notEqual(t1, 0, `CreateThread: error ${k32.GetLastError()}`);
+    assert.equal(k32.WaitForSingleObject(t1, 60_000), nt.WAIT_OBJECT_0);
+    const code = new Uint32Array(1);
+    assert.ok(k32.GetExitCodeThread(t1, code));
+    assert.equal(code[0], 0x1234);
+    assert.equal(k32.WaitForSingleObject(held, 0), nt.WAIT_OBJECT_0);
+    // Its owner exited holding it: abandoned, and now ours.
+    assert.equal(k32.WaitForSingleObject(mutex, 0), nt.WAIT_ABANDONED_0);
+    assert.ok(k32.ReleaseMutex(mutex));
+    assert.equal(k32.ReleaseMutex(mutex), false);
+    assert.equal(k32.GetLastError(), nt.ERROR_NOT_OWNER);
+
+    const ready = k32.CreateEventW(null, true, false, null);
+    const ran = k32.CreateEventW(null, true, false, null);
+    const t2 = k32.CreateThread(threads, "sleeper", { ready });
+    assert.equal(k32.WaitForSingleObject(ready, 60_000), nt.WAIT_OBJECT_0);
+    assert.notEqual(k32.QueueUserAPC(threads, "mark", t2, ran), 0);
+    assert.equal(k32.WaitForSingleObject(t2, 60_000), nt.WAIT_OBJECT_0);
+    assert.ok(k32.GetExitCodeThread(t2, code));
+    assert.equal(code[0], 0, "its SleepEx returned WAIT_IO_COMPLETION");
+    assert.equal(k32.WaitForSingleObject(ran, 0), nt.WAIT_OBJECT_0);
+    for (const h of [mutex, held, t1, ready, ran, t2]) {
+      assert.ok(k32.CloseHandle(h));
+    }
+    await k32.joinThreads();
+  } finally {
+    k32.close();
+  }
+});
