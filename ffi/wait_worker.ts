@@ -110,6 +110,9 @@ function workerConfig(): WaitWorkerConfig {
 /**
  * The worker's program, as ES module source: {@linkcode waitWorkerMain}'s
  * own text, called with this runtime's {@linkcode workerConfig} as JSON.
+ * The function's text must stay self-contained after every compiler it goes
+ * through (Deno's, tsc's for npm, Bun's): `deno task test:npm` runs the
+ * pool on Node and Bun from the built package.
  *
  * @example
  * ```ts
@@ -119,7 +122,9 @@ function workerConfig(): WaitWorkerConfig {
  * ```
  */
 export function workerSource(): string {
+  // The one line around the function: its call, with its configuration and
+  // an `import()` of the worker module's own (see wait_worker_main.ts).
   return `await (${waitWorkerMain.toString()})(${
     JSON.stringify(workerConfig())
-  });\n`;
+  }, (url) => import(url));\n`;
 }

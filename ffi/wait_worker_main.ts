@@ -6,7 +6,9 @@
  * in this module's scope: `wait_worker.ts` sends `waitWorkerMain.toString()`
  * to the Worker as a `data:` URL module. So the function is self-contained:
  * it imports nothing and reads no name of this module or any other; all it
- * needs comes in its one argument (plain JSON) or from globals every runtime
+ * needs comes in its arguments (plain JSON, and `import()` itself: tsc's
+ * `rewriteRelativeImportExtensions` wraps an `import(variable)` written in
+ * here in a helper of the module's scope) or from globals every runtime
  * has. A Worker loaded from a `data:` URL cannot resolve a relative import
  * (and on Deno would need read permission to load a file), and the npm
  * build's `tsc` output (target ES2022) keeps the function as plain
@@ -96,7 +98,8 @@ interface WorkerPort {
 }
 
 /**
- * The worker: load libc, then take the slot and run one job at a time until
+ * The worker: load libc (on Node and Bun through `importModule`, the
+ * worker module's own `import()`), then take the slot and run one job at a time until
  * told to exit. Self-contained (see the module doc): it must not call any
  * function or read any constant defined outside its own body.
  *
@@ -109,7 +112,10 @@ interface WorkerPort {
  * assert.equal(typeof standalone, "function");
  * ```
  */
-export async function waitWorkerMain(k: WaitWorkerConfig): Promise<void> {
+export async function waitWorkerMain(
+  k: WaitWorkerConfig,
+  importModule: (url: string) => Promise<{ libc(): unknown }>,
+): Promise<void> {
   const g = globalThis as unknown as {
     Deno?: DenoWorkerFfi;
     process: { getBuiltinModule(name: string): { parentPort: WorkerPort } };
@@ -127,7 +133,7 @@ export async function waitWorkerMain(k: WaitWorkerConfig): Promise<void> {
     );
     addressOf = (v) => BigInt(D.UnsafePointer.value(D.UnsafePointer.of(v)));
   } else {
-    const L = (await import(k.libc.url)).libc() as {
+    const L = (await importModule(k.libc.url)).libc() as {
       symbols: WorkerSymbols;
       errno: Int32Array;
       addressOf(view: ArrayBufferView): bigint;
