@@ -44,7 +44,10 @@ function an(kind: ObjectKind): string {
  *   () => checkAdoptable(dev, slot, scratch, "event", sem.fd, NTSYNC_IOC_EVENT_READ),
  *   /is not an event/,
  * );
- * assert.equal(other.backend, dev.backend); // one emulated backend per thread
+ * assert.throws(
+ *   () => checkAdoptable(other, slot, scratch, "semaphore", sem.fd, NTSYNC_IOC_SEM_READ),
+ *   /of another device/,
+ * );
  * ```
  *
  * @throws {TypeError} when `fd` is not a `kind` object of this device.
