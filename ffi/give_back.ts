@@ -7,7 +7,7 @@
  * zombie is then granted a semaphore unit, an auto-reset event or a mutex
  * it will never release (its next call fails ESRCH). The native backend
  * undoes such a grant as the engine's reap undoes a claimed wait (see
- * docs/semantics.md#thread-death): a semaphore gets its unit back (unless
+ * docs/semantics.md#threads-workers-and-reap): a semaphore gets its unit back (unless
  * released to its maximum since), an auto-reset event is set again, and a
  * mutex is unlocked once, or killed (abandoned again) when the wait found it
  * abandoned. A manual-reset event was never taken.

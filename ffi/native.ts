@@ -1,5 +1,9 @@
 /**
- * The native backend: the real `/dev/ntsync` through libc.
+ * The native backend: the real `/dev/ntsync` through libc, behind the ioctl
+ * surface. This file holds the calls themselves (open, close, the object
+ * requests, unknown requests, the clock) and the attachments' `share` and
+ * `reap`; the waits live in `native_wait.ts`, the argument checks in
+ * `native_args.ts`, and opening or attaching a backend in `native_open.ts`.
  *
  * ## Memory safety: what reaches the kernel
  *
@@ -65,85 +69,56 @@ import {
   untrackMutex,
 } from "./attachment.ts";
 import { NtsyncError } from "../core/errors.ts";
-import { isDetached } from "../core/detached.ts";
-import { argView } from "../core/arg_views.ts";
 import { checkArg } from "../core/arg_check.ts";
-import { Errno, errnoName } from "../uapi/errno.ts";
+import { Errno } from "../uapi/errno.ts";
 import {
-  NTSYNC_EVENT_ARGS_SIZE,
-  NTSYNC_IOC_CREATE_EVENT,
   NTSYNC_IOC_CREATE_MUTEX,
-  NTSYNC_IOC_CREATE_SEM,
-  NTSYNC_IOC_EVENT_PULSE,
-  NTSYNC_IOC_EVENT_READ,
-  NTSYNC_IOC_EVENT_RESET,
   NTSYNC_IOC_EVENT_SET,
   NTSYNC_IOC_MUTEX_KILL,
-  NTSYNC_IOC_MUTEX_READ,
-  NTSYNC_IOC_MUTEX_UNLOCK,
-  NTSYNC_IOC_SEM_READ,
-  NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
-  NTSYNC_MAX_WAIT_COUNT,
-  NTSYNC_MUTEX_ARGS_SIZE,
-  NTSYNC_SEM_ARGS_SIZE,
   NTSYNC_WAIT_ARGS_SIZE,
-  NTSYNC_WAIT_REALTIME,
   requestLabel,
 } from "../uapi/ioctl.ts";
-import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
-import { WAIT } from "../uapi/structs.ts";
-import { osName, processId } from "../host/runtime.ts";
-import { AddressRegistry, type FdArray, readFds } from "./addresses.ts";
-import { NativeUnavailableError } from "./errors.ts";
+import { processId } from "../host/runtime.ts";
+import { AddressRegistry } from "./addresses.ts";
 import {
-  adoptLibc,
   CLOCK_MONOTONIC,
   CLOCK_REALTIME,
   cString,
-  F_DUPFD_CLOEXEC,
   type Libc,
-  libc,
   type LibcSymbols,
   O_CLOEXEC,
   O_RDONLY,
-  probeLibc,
 } from "./libc.ts";
-import { waitPool } from "./wait_pool.ts";
-import { giveBack } from "./give_back.ts";
+import {
+  bytesOf,
+  esrch,
+  FIXED_SIZE,
+  isFd,
+  NTSYNC_DEVICE_PATH,
+  requestValue,
+  viewLength,
+} from "./native_args.ts";
+import { NativeWaits } from "./native_wait.ts";
 
 export {
   NativeUnavailableError,
   type NativeUnavailableReason,
 } from "./errors.ts";
+export { NTSYNC_DEVICE_PATH } from "./native_args.ts";
+export {
+  attachNativeBackend,
+  openFailure,
+  openNativeBackend,
+} from "./native_open.ts";
 
-/** The device node. */
-export const NTSYNC_DEVICE_PATH = "/dev/ntsync";
 const DEVICE = cString(NTSYNC_DEVICE_PATH);
-
-/** Struct size of every ntsync request other than the waits. */
-const FIXED_SIZE: ReadonlyMap<number, number> = new Map([
-  [NTSYNC_IOC_CREATE_SEM, NTSYNC_SEM_ARGS_SIZE],
-  [NTSYNC_IOC_SEM_RELEASE, 4],
-  [NTSYNC_IOC_CREATE_MUTEX, NTSYNC_MUTEX_ARGS_SIZE],
-  [NTSYNC_IOC_MUTEX_UNLOCK, NTSYNC_MUTEX_ARGS_SIZE],
-  [NTSYNC_IOC_MUTEX_KILL, 4],
-  [NTSYNC_IOC_CREATE_EVENT, NTSYNC_EVENT_ARGS_SIZE],
-  [NTSYNC_IOC_EVENT_SET, 4],
-  [NTSYNC_IOC_EVENT_RESET, 4],
-  [NTSYNC_IOC_EVENT_PULSE, 4],
-  [NTSYNC_IOC_SEM_READ, NTSYNC_SEM_ARGS_SIZE],
-  [NTSYNC_IOC_MUTEX_READ, NTSYNC_MUTEX_ARGS_SIZE],
-  [NTSYNC_IOC_EVENT_READ, NTSYNC_EVENT_ARGS_SIZE],
-]);
 
 /** Bytes of private memory an unknown request's argument is copied into. */
 const UNKNOWN_ARG_BYTES = 16384;
 /** `fcntl(2)` command that only asks whether an fd is open. */
 const F_GETFD = 1;
-/** Timeouts at or above 2^63 never expire (ntsync_schedule()). */
-const NEVER = 1n << 63n;
 /** How long reap waits for the reaped thread's waits to leave before closing its alerts. */
 const QUIET_MS = 100;
 
@@ -166,43 +141,6 @@ function firstIdentity(): NativeIdentity {
   return { family, thread, cell: Cell.create(thread), attached: false };
 }
 
-function esrch(operation: string): NtsyncError {
-  return new NtsyncError(Errno.ESRCH, operation);
-}
-
-function isFd(fd: unknown): fd is number {
-  return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 &&
-    fd <= 0x7fff_ffff;
-}
-
-/** The request as the kernel sees it (`unsigned int`), or undefined. */
-function requestValue(request: unknown): number | undefined {
-  if (
-    typeof request !== "number" || !Number.isInteger(request) ||
-    request < -0x8000_0000 || request > 0xffff_ffff
-  ) return undefined;
-  return request >>> 0;
-}
-
-/**
- * The view's length, or -1 when it is not a view, its buffer is detached,
- * or it is a DataView a resize left out of bounds (whose `byteLength`
- * throws).
- */
-function viewLength(arg: unknown): number {
-  if (!ArrayBuffer.isView(arg)) return -1;
-  if (isDetached(arg.buffer)) return -1;
-  try {
-    return arg.byteLength;
-  } catch {
-    return -1;
-  }
-}
-
-function bytesOf(view: ArrayBufferView): Uint8Array {
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
 /**
  * `/dev/ntsync` itself, behind the ioctl surface. Get it with
  * `getBackend("native")`; in a Worker, `attachBackend(token)` gives the
@@ -214,24 +152,14 @@ export class NativeBackend implements Backend {
   readonly #s: LibcSymbols;
   readonly #errno: Libc["errno"];
   readonly #addresses: AddressRegistry;
-  /** Private copy of a wait's arguments (what the kernel reads). */
-  readonly #wait = new Uint8Array(NTSYNC_WAIT_ARGS_SIZE);
-  readonly #waitView = new DataView(this.#wait.buffer);
+  /** WAIT_ANY and WAIT_ALL (native_wait.ts). */
+  readonly #waits: NativeWaits;
   readonly #ts = new BigInt64Array(2);
   readonly #out4 = new Uint8Array(8);
   readonly #kill = new Uint32Array(1);
   readonly #family: Int32Array;
   readonly #thread: number;
   readonly #cell: Cell;
-  readonly #attached: boolean;
-  readonly #addressOf: (view: ArrayBufferView) => bigint;
-  /**
-   * An attachment's waits read their fds from here (a private copy made
-   * before the kernel call), so that what a reaped wait acquired can be
-   * given back exactly (see give_back.ts). Off the V8 heap: it never moves.
-   */
-  #grantFds?: Int32Array;
-  #grantFdsAt = 0n;
   #unknown?: Uint8Array;
 
   /**
@@ -244,12 +172,20 @@ export class NativeBackend implements Backend {
   constructor(lib: Libc, identity: NativeIdentity = firstIdentity()) {
     this.#s = lib.symbols;
     this.#errno = lib.errno;
-    this.#addressOf = (v) => lib.addressOf(v);
-    this.#addresses = new AddressRegistry(this.#addressOf);
+    const addressOf = (v: ArrayBufferView) => lib.addressOf(v);
+    this.#addresses = new AddressRegistry(addressOf);
     this.#family = identity.family;
     this.#thread = identity.thread;
     this.#cell = identity.cell;
-    this.#attached = identity.attached;
+    this.#waits = new NativeWaits({
+      symbols: lib.symbols,
+      errno: lib.errno,
+      addresses: this.#addresses,
+      addressOf,
+      cell: identity.cell,
+      attached: identity.attached,
+      now: (clock) => this.now(clock),
+    });
   }
 
   /**
@@ -326,7 +262,7 @@ export class NativeBackend implements Backend {
       isFd(fd) && viewLength(arg) >= NTSYNC_WAIT_ARGS_SIZE
     ) {
       if (this.#cell.revoked) return -Errno.ESRCH;
-      return this.#waitHere(fd, request, arg!);
+      return this.#waits.waitHere(fd, request, arg!);
     }
     try {
       return this.ioctl(fd, request, arg);
@@ -373,26 +309,7 @@ export class NativeBackend implements Backend {
     if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
       return this.#call(fd, req, null);
     }
-    const user = arg!;
-    const held = this.#prepare(user);
-    const dv = this.#waitView;
-    const timeout = dv.getBigUint64(WAIT.timeout, LE);
-    dv.setBigUint64(WAIT.timeout, 0n, LE);
-    const r = this.#s.ioctl(fd, BigInt(req), this.#wait);
-    const e = r === -1 ? this.#errno[0] : 0;
-    dv.setBigUint64(WAIT.timeout, timeout, LE);
-    if ((r === 0 || e === Errno.EOWNERDEAD) && this.#cell.revoked) {
-      this.#giveBack(req, this.#grantFds, e === Errno.EOWNERDEAD);
-      throw esrch(requestLabel(req));
-    }
-    if (e !== Errno.ETIMEDOUT) return this.#finishNow(req, user, r, e);
-    const clock = dv.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME
-      ? "realtime"
-      : "monotonic";
-    if (timeout < NEVER && timeout <= this.now(clock)) {
-      throw new NtsyncError(Errno.ETIMEDOUT, requestLabel(req));
-    }
-    return await this.#waitOnWorker(fd, req, user, held?.fds, signal, true);
+    return await this.#waits.waitAsync(fd, req, arg!, signal);
   }
 
   /**
@@ -539,429 +456,13 @@ export class NativeBackend implements Backend {
     return r;
   }
 
-  /**
-   * Copy the caller's wait args into private memory; keep `objs` only if it
-   * resolves to a live fd array with room for `count` entries, else NULL.
-   * Returns the resolved array (hold it until the kernel has read it).
-   */
-  #prepare(user: ArrayBufferView): { fds: FdSource } | undefined {
-    // Word by word through the view remembered for `user` (no allocation
-    // per wait, whatever kind of view it is; see core/arg_views.ts).
-    const from = argView(user)!, dv = this.#waitView;
-    for (let at = 0; at < NTSYNC_WAIT_ARGS_SIZE; at += 4) {
-      dv.setUint32(at, from.getUint32(at, LE), LE);
-    }
-    const count = dv.getUint32(WAIT.count, LE);
-    if (count > 0 && count <= NTSYNC_MAX_WAIT_COUNT) {
-      const at = dv.getBigUint64(WAIT.objs, LE);
-      const fds = this.#addresses.resolve(at, count);
-      if (fds) {
-        if (this.#attached) {
-          // The kernel reads the copy: the fds it waited on are known.
-          readFds(fds, count, this.#grantCopy());
-          dv.setBigUint64(WAIT.objs, this.#grantFdsAt, LE);
-        }
-        return { fds: { ...fds, count } };
-      }
-    }
-    // The kernel never reads objs when count is 0 or over 64; otherwise
-    // NULL makes its copy fail EFAULT at its own point in the check order.
-    dv.setBigUint64(WAIT.objs, 0n, LE);
-    return undefined;
-  }
-
   /** A wait on this thread: it blocks, as ioctl(2) does. */
   #waitNow(fd: number, req: number, arg: ArrayBufferView | null): number {
     if (viewLength(arg) < NTSYNC_WAIT_ARGS_SIZE) {
       return this.#call(fd, req, null);
     }
-    const r = this.#waitHere(fd, req, arg!);
+    const r = this.#waits.waitHere(fd, req, arg!);
     if (r < 0) throw new NtsyncError(-r, requestLabel(req));
     return r;
   }
-
-  /** As #waitNow, for `user` long enough to hold the args: result or -errno. */
-  #waitHere(fd: number, req: number, user: ArrayBufferView): number {
-    const held = this.#prepare(user);
-    const dv = this.#waitView;
-    // A reapable attachment's wait carries its private alert when the slot
-    // is free: reap sets it, and the wait comes back with index == count.
-    const alert = this.#attached && dv.getUint32(WAIT.alert, LE) === 0
-      ? this.#privateAlert(fd)
-      : -1;
-    if (alert >= 0) dv.setUint32(WAIT.alert, alert, LE);
-    const cell = this.#cell;
-    cell.enter();
-    let r: number, e: number;
-    try {
-      // Looked at again after the alert was published: reap either saw the
-      // alert (and sets it) or revoked before this look.
-      if (cell.revoked) return -Errno.ESRCH;
-      r = this.#s.ioctl(fd, BigInt(req), this.#wait);
-      e = r === -1 ? this.#errno[0] : 0;
-      if (alert >= 0 && e === Errno.EINVAL) {
-        // Maybe the alert is of another instance (this fd number was closed
-        // and reused): the kernel's own verdict comes without it.
-        dv.setUint32(WAIT.alert, 0, LE);
-        r = this.#s.ioctl(fd, BigInt(req), this.#wait);
-        e = r === -1 ? this.#errno[0] : 0;
-        if (e !== Errno.EINVAL) this.#forgetAlert(fd); // it was ours
-      }
-      if ((r === 0 || e === Errno.EOWNERDEAD) && cell.revoked) {
-        // Reap overtook the call: woken by the private alert, or granted
-        // an object the zombie must not keep.
-        this.#giveBack(req, this.#grantFds, e === Errno.EOWNERDEAD);
-        return -Errno.ESRCH;
-      }
-    } finally {
-      cell.leave();
-    }
-    void held; // the fd array stays reachable until the kernel has read it
-    return this.#waitResult(user, r, e);
-  }
-
-  /**
-   * This attachment's private alert on device `dev`'s instance (made at
-   * first use), or -1 when it cannot have one (not a device fd, or
-   * MAX_ALERTS devices already).
-   */
-  #privateAlert(dev: number): number {
-    const cell = this.#cell;
-    const known = cell.alertFor(dev);
-    if (known >= 0) return known;
-    // Reaped meanwhile (its alerts closed): make no new object.
-    if (cell.revoked) return -1;
-    const event = this.#privateEvent(dev);
-    if (event < 0) return -1;
-    if (!cell.addAlert(dev, event)) {
-      this.#s.close(event);
-      return -1;
-    }
-    return event;
-  }
-
-  /** The private fd array of an attachment's waits (made at first use). */
-  #grantCopy(): Int32Array {
-    if (this.#grantFds === undefined) {
-      const fds = new Int32Array(new ArrayBuffer(NTSYNC_MAX_WAIT_COUNT * 4));
-      this.#grantFdsAt = this.#addressOf(fds);
-      this.#grantFds = fds;
-    }
-    return this.#grantFds;
-  }
-
-  /** Undo what a wait in `#waitView` acquired on `objs` (give_back.ts). */
-  #giveBack(req: number, objs: Int32Array | undefined, dead: boolean): void {
-    const dv = this.#waitView;
-    if (objs === undefined) return; // no objects were read
-    giveBack(this.#s, this.#errno, {
-      objs,
-      count: Math.min(dv.getUint32(WAIT.count, LE), objs.length),
-      all: req === NTSYNC_IOC_WAIT_ALL,
-      index: dv.getUint32(WAIT.index, LE),
-      owner: dv.getUint32(WAIT.owner, LE),
-      abandoned: dead,
-    });
-  }
-
-  #forgetAlert(dev: number): void {
-    const event = this.#cell.dropAlert(dev);
-    if (event >= 0) this.#s.close(event);
-  }
-
-  /** The kernel's wait result: `index` written on success and EOWNERDEAD. */
-  #finishNow(
-    req: number,
-    user: ArrayBufferView,
-    r: number,
-    e: number,
-  ): number {
-    const result = this.#waitResult(user, r, e);
-    if (result < 0) throw new NtsyncError(-result, requestLabel(req));
-    return result;
-  }
-
-  /** As #finishNow, but the result or -errno. */
-  #waitResult(user: ArrayBufferView, r: number, e: number): number {
-    if (r === 0 || e === Errno.EOWNERDEAD) {
-      const index = this.#waitView.getUint32(WAIT.index, LE);
-      // Gone or shrunk while the wait slept: the kernel's copy-out faults.
-      const view = argView(user);
-      if (view === null || view.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
-        return -Errno.EFAULT;
-      }
-      view.setUint32(WAIT.index, index, LE);
-    }
-    return r === -1 ? -e : r;
-  }
-
-  /** `fcntl(fd, F_DUPFD_CLOEXEC)`, or what to use when it fails. */
-  #dup(fd: number, dups: number[]): number {
-    if (fd < 0) return fd;
-    const d = this.#s.fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (d === -1) {
-      // Closed meanwhile (by another thread): an fd that is not open gives
-      // the kernel's EINVAL too. Out of fds: use the number as it is.
-      return this.#errno[0] === Errno.EBADF ? -1 : fd;
-    }
-    dups.push(d);
-    return d;
-  }
-
-  async #waitOnWorker(
-    fd: number,
-    req: number,
-    user: ArrayBufferView,
-    fds: FdSource | undefined,
-    signal: AbortSignal | undefined,
-    mayAlert: boolean,
-  ): Promise<number> {
-    const s = this.#s;
-    const args = this.#wait.slice();
-    const dv = new DataView(args.buffer);
-    const count = dv.getUint32(WAIT.count, LE);
-    const alert = dv.getUint32(WAIT.alert, LE);
-    const objs = new Int32Array(NTSYNC_MAX_WAIT_COUNT);
-    if (fds) readFds(fds, count, objs);
-
-    const dups: number[] = [];
-    let priv = -1, privIndex = -1, appended = false, sliced = false;
-    let kcount = count, reapIndex = -1;
-    try {
-      const dev = this.#dup(fd, dups);
-      for (let i = 0; i < count; i++) objs[i] = this.#dup(objs[i], dups);
-      if (alert !== 0) dv.setUint32(WAIT.alert, this.#dup(alert, dups), LE);
-      else if (!signal && mayAlert && this.#attached) {
-        // Its own duplicate: reap may close the attachment's alert meanwhile.
-        const mine = this.#privateAlert(fd);
-        if (mine >= 0) {
-          dv.setUint32(WAIT.alert, this.#dup(mine, dups), LE);
-          reapIndex = count;
-        }
-      }
-      if (this.#cell.revoked) throw esrch(requestLabel(req));
-      if (signal) {
-        const free = alert === 0 ||
-          (req === NTSYNC_IOC_WAIT_ANY && count < NTSYNC_MAX_WAIT_COUNT);
-        if (free) priv = this.#privateEvent(fd);
-        if (priv < 0) sliced = true;
-        else if (alert === 0) {
-          dv.setUint32(WAIT.alert, priv, LE);
-          privIndex = count;
-        } else {
-          objs[count] = priv;
-          kcount = count + 1;
-          privIndex = count;
-          appended = true;
-          dv.setUint32(WAIT.count, kcount, LE);
-        }
-      }
-      const running = waitPool().run({
-        fd: dev,
-        request: req,
-        args,
-        objs: kcount > 0 ? objs.subarray(0, kcount) : null,
-        sliced,
-      });
-      const onAbort = () => {
-        if (priv >= 0) s.ioctl(priv, BigInt(NTSYNC_IOC_EVENT_SET), this.#out4);
-        running.abort();
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      let outcome;
-      try {
-        outcome = await running.done;
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-      }
-      if (outcome.skipped) throw signal!.reason;
-      const { result, errno } = outcome;
-      let index = outcome.index;
-      if (reapIndex >= 0 && errno === Errno.EINVAL) {
-        // Maybe the alert is of another instance: again, without it.
-        try {
-          const again = await this.#waitOnWorker(
-            fd,
-            req,
-            user,
-            fds,
-            signal,
-            false,
-          );
-          this.#forgetAlert(fd); // it was ours
-          return again;
-        } catch (err) {
-          const ours = !(err instanceof NtsyncError) ||
-            err.errno !== Errno.EINVAL;
-          if (ours) this.#forgetAlert(fd);
-          throw err;
-        }
-      }
-      if (result === 0 || errno === Errno.EOWNERDEAD) {
-        if (this.#cell.revoked) {
-          // Reap overtook it: woken by the private alert, or granted an
-          // object the zombie must not keep (give_back.ts).
-          giveBack(s, this.#errno, {
-            objs,
-            count,
-            all: req === NTSYNC_IOC_WAIT_ALL,
-            index: appended && index === count + 1 ? count : index,
-            owner: dv.getUint32(WAIT.owner, LE),
-            abandoned: errno === Errno.EOWNERDEAD,
-          });
-          throw esrch(requestLabel(req));
-        }
-        if (index === privIndex) throw signal!.reason;
-        if (appended && index === count + 1) index = count;
-        if (viewLength(user) < NTSYNC_WAIT_ARGS_SIZE) {
-          // Acquired, but the caller's memory is gone: the kernel's failed
-          // copy of `index` (the objects stay acquired).
-          throw new NtsyncError(Errno.EFAULT, requestLabel(req));
-        }
-        new DataView(user.buffer, user.byteOffset, NTSYNC_WAIT_ARGS_SIZE)
-          .setUint32(WAIT.index, index, LE);
-        if (result === 0) return 0;
-      }
-      if (errno === Errno.ETIMEDOUT && signal?.aborted) throw signal.reason;
-      throw new NtsyncError(errno, requestLabel(req));
-    } finally {
-      for (const d of dups) s.close(d);
-      if (priv >= 0) s.close(priv);
-    }
-  }
-
-  /** A manual-reset, unsignaled event on `dev`'s instance, or -1. */
-  #privateEvent(dev: number): number {
-    const args = new Uint8Array(NTSYNC_EVENT_ARGS_SIZE);
-    new DataView(args.buffer).setUint32(0, 1, LE); // manual
-    return this.#s.ioctl(dev, BigInt(NTSYNC_IOC_CREATE_EVENT), args);
-  }
-}
-
-/** A resolved fd array and how many entries the wait reads. */
-type FdSource = { view: FdArray; offset: number; count: number };
-
-let backend: NativeBackend | undefined;
-/** This thread's attachments, by their token's cell. */
-const attached = new WeakMap<SharedArrayBuffer, NativeBackend>();
-
-/** This thread's native backend, libc loaded. */
-function threadBackend(): NativeBackend {
-  return backend ??= new NativeBackend(libc());
-}
-
-/**
- * The error for `open("/dev/ntsync")` failing with errno `e`: ENOENT, ENXIO
- * and ENODEV are `"no-device"`, EACCES and EPERM `"permission"`, anything
- * else `"other"`.
- */
-export function openFailure(e: number): NativeUnavailableError {
-  const name = errnoName(e);
-  const what = `ntsync: cannot open ${NTSYNC_DEVICE_PATH} (${name})`;
-  if (e === 2 || e === 6 || e === Errno.ENODEV) {
-    return new NativeUnavailableError(
-      "no-device",
-      `${what}: this kernel has no ntsync driver loaded (CONFIG_NTSYNC, ` +
-        `Linux 6.14+; try \`modprobe ntsync\`); use getBackend("emulated")`,
-      e,
-    );
-  }
-  if (e === 13 || e === Errno.EPERM) {
-    return new NativeUnavailableError(
-      "permission",
-      `${what}: this user may not open the device node (it is 0666 since ` +
-        `Linux 6.14, root-only before; check its mode and owner)`,
-      e,
-    );
-  }
-  return new NativeUnavailableError("other", what, e);
-}
-
-/**
- * Open the native backend after checking that `/dev/ntsync` opens and
- * answers an ntsync request (a probe instance and semaphore are created
- * and closed again: nothing is left behind).
- *
- * @throws {NativeUnavailableError} saying why the device cannot be used:
- * `reason` is `"no-device"`, `"permission"`, `"no-ffi"`, `"no-libc"` or
- * `"other"`, with `errno` when a call failed.
- */
-export function openNativeBackend(): Backend {
-  if (osName() !== "linux") {
-    throw new NativeUnavailableError(
-      "no-device",
-      `ntsync: ${NTSYNC_DEVICE_PATH} is a Linux driver; this is ${osName()}`,
-    );
-  }
-  const { lib, fresh } = probeLibc();
-  const s = lib.symbols;
-  const dev = s.open(DEVICE, O_RDONLY | O_CLOEXEC);
-  let failure: NativeUnavailableError | undefined;
-  if (dev === -1) failure = openFailure(lib.errno[0]);
-  else {
-    const sem = s.ioctl(
-      dev,
-      BigInt(NTSYNC_IOC_CREATE_SEM),
-      new Uint8Array(NTSYNC_SEM_ARGS_SIZE),
-    );
-    const e = sem === -1 ? lib.errno[0] : 0;
-    if (sem >= 0) s.close(sem);
-    s.close(dev);
-    if (sem === -1) {
-      failure = new NativeUnavailableError(
-        "other",
-        `ntsync: ${NTSYNC_DEVICE_PATH} opens but does not answer ` +
-          `NTSYNC_IOC_CREATE_SEM (${errnoName(e)}): not the ntsync driver?`,
-        e,
-      );
-    }
-  }
-  if (failure) {
-    if (fresh) lib.unload();
-    throw failure;
-  }
-  adoptLibc(lib);
-  return threadBackend();
-}
-
-/**
- * In a Worker: the native backend another thread of this process shared.
- *
- * @throws {TypeError} for a token that is not a native `share()` token of
- * this process; {@linkcode NativeUnavailableError} when libc cannot be
- * loaded in this thread.
- */
-export function attachNativeBackend(token: ShareToken): Backend {
-  if (token === null || typeof token !== "object" || token.kind !== "native") {
-    throw new TypeError(
-      "attachBackend: not a token from a native backend's share()",
-    );
-  }
-  if (token.pid !== processId()) {
-    throw new TypeError(
-      `attachBackend: this native token is from process ${
-        String(token.pid)
-      }; fds are per process`,
-    );
-  }
-  const family = familyOf(token.family);
-  const thread = token.thread;
-  const cell = typeof thread === "number" ? Cell.of(token.cell, thread) : null;
-  if (family === null || cell === null) {
-    throw new TypeError(
-      "attachBackend: not a token from a native backend's share()",
-    );
-  }
-  const key = token.cell as SharedArrayBuffer;
-  let nt = attached.get(key);
-  if (nt === undefined) {
-    nt = new NativeBackend(libc(), {
-      family,
-      thread: thread as number,
-      cell,
-      attached: true,
-    });
-    attached.set(key, nt);
-  }
-  return nt;
 }

@@ -8,10 +8,11 @@
  * reads both from that shared memory, so the pointers stay valid whatever
  * the main thread's garbage collector does, and writes `index` there.
  *
- * The worker is started from a `data:` URL built here. On Deno it needs no
- * read or import permission then: its symbol table is a subset of
- * `LIBC_SYMBOLS`, serialized, so there is still one table. On Node and Bun
- * it imports `libc.ts` (koffi, bun:ffi) by absolute URL.
+ * The worker runs {@linkcode waitWorkerMain} (`wait_worker_main.ts`), started
+ * from a `data:` URL of its text built here. On Deno it needs no read or
+ * import permission then: its symbol table is a subset of `LIBC_SYMBOLS`,
+ * passed as JSON, so there is still one table. On Node and Bun it imports
+ * `libc.ts` (koffi, bun:ffi) by absolute URL.
  *
  * @module
  */
@@ -25,6 +26,7 @@ import {
 } from "./libc.ts";
 import { Errno } from "../uapi/errno.ts";
 import { NTSYNC_WAIT_REALTIME } from "../uapi/ioctl.ts";
+import { type WaitWorkerConfig, waitWorkerMain } from "./wait_worker_main.ts";
 
 /** Index of each control word in the slot's `Int32Array`. */
 export const C = {
@@ -72,94 +74,57 @@ export const SLICE_NS = 50_000_000n;
 /** This module's extension (`.ts` from source, `.js` in the npm build). */
 const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
 
-/**
- * The worker's first lines, per runtime: they bind `S` (the libc symbols),
- * `errno` and `addressOf`. On Deno the table is inlined (a `data:` worker
- * needs no read or import permission then); elsewhere the worker imports
- * this module's own `libc` loader by its absolute URL.
- */
-function prologue(): string {
+/** The constants and libc source {@linkcode waitWorkerMain} is given. */
+function workerConfig(): WaitWorkerConfig {
+  let lib: WaitWorkerConfig["libc"];
   if (runtimeName() === "deno") {
+    // Inlined (a `data:` worker needs no read or import permission then):
+    // a subset of the one table, so there is still one.
     const { ioctl, clock_gettime, __errno_location, gettid } = LIBC_SYMBOLS;
-    const symbols = JSON.stringify({
-      ioctl,
-      clock_gettime,
-      __errno_location,
-      gettid,
-    });
-    return `
-const S = Deno.dlopen(${JSON.stringify(LIBC_NAME)}, ${symbols}).symbols;
-const errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(S.__errno_location(), 4));
-const addressOf = (v) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(v)));
-`;
+    lib = {
+      dlopen: LIBC_NAME,
+      symbols: { ioctl, clock_gettime, __errno_location, gettid },
+    };
+  } else {
+    lib = { url: new URL(`./libc${EXT}`, import.meta.url).href };
   }
-  const url = new URL(`./libc${EXT}`, import.meta.url).href;
-  return `
-const L = (await import(${JSON.stringify(url)})).libc();
-const S = L.symbols;
-const errno = L.errno;
-const addressOf = (v) => L.addressOf(v);
-`;
+  return {
+    C,
+    CMD_IDLE,
+    CMD_RUN,
+    CMD_EXIT,
+    PHASE_ENTERING,
+    PHASE_DONE,
+    ARGS_OFFSET,
+    OBJS_OFFSET,
+    OBJS_CAPACITY,
+    SLICE_NS: String(SLICE_NS),
+    WAIT_REALTIME: NTSYNC_WAIT_REALTIME,
+    CLOCK_MONOTONIC,
+    CLOCK_REALTIME,
+    ETIMEDOUT: Errno.ETIMEDOUT,
+    libc: lib,
+  };
 }
 
-/** The worker's program, as ES module source. */
+/**
+ * The worker's program, as ES module source: {@linkcode waitWorkerMain}'s
+ * own text, called with this runtime's {@linkcode workerConfig} as JSON.
+ * The function's text must stay self-contained after every compiler it goes
+ * through (Deno's, tsc's for npm, Bun's): `deno task test:npm` runs the
+ * pool on Node and Bun from the built package.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { workerSource } from "./wait_worker.ts";
+ * assert.match(workerSource(), /^await \(async function waitWorkerMain\(/);
+ * ```
+ */
 export function workerSource(): string {
-  return `
-const { parentPort } = process.getBuiltinModule("node:worker_threads");
-const C = ${JSON.stringify(C)};
-${prologue()}
-const ts = new BigInt64Array(2);
-function now(clock) {
-  S.clock_gettime(clock, ts);
-  return ts[0] * 1000000000n + ts[1];
-}
-parentPort.once("message", (sab) => {
-  const ctl = new Int32Array(sab, 0, 16);
-  const args = new Uint8Array(sab, ${ARGS_OFFSET}, 40);
-  const dv = new DataView(sab, ${ARGS_OFFSET}, 40);
-  const objs = addressOf(new Uint8Array(sab, ${OBJS_OFFSET}, ${
-    OBJS_CAPACITY * 4
-  }));
-  ctl[C.TID] = S.gettid ? S.gettid() : 0;
-  Atomics.store(ctl, C.READY, 1);
-  Atomics.notify(ctl, C.READY);
-  parentPort.postMessage("ready");
-  for (;;) {
-    Atomics.wait(ctl, C.CMD, ${CMD_IDLE});
-    const cmd = Atomics.load(ctl, C.CMD);
-    if (cmd === ${CMD_EXIT}) break;
-    if (cmd !== ${CMD_RUN}) continue;
-    if (ctl[C.HAS_OBJS]) dv.setBigUint64(8, objs, true);
-    const fd = ctl[C.FD], request = BigInt(ctl[C.REQUEST] >>> 0);
-    let r, e;
-    if (!ctl[C.SLICE]) {
-      Atomics.store(ctl, C.PHASE, ${PHASE_ENTERING});
-      Atomics.notify(ctl, C.PHASE);
-      r = S.ioctl(fd, request, args);
-      e = r === -1 ? errno[0] : 0;
-    } else {
-      const until = dv.getBigUint64(0, true);
-      const finite = until < (1n << 63n);
-      const clock = dv.getUint32(24, true) & ${NTSYNC_WAIT_REALTIME} ? ${CLOCK_REALTIME} : ${CLOCK_MONOTONIC};
-      for (;;) {
-        const end = now(clock) + ${SLICE_NS}n;
-        const last = finite && until <= end;
-        dv.setBigUint64(0, last ? until : end, true);
-        Atomics.store(ctl, C.PHASE, ${PHASE_ENTERING});
-        Atomics.notify(ctl, C.PHASE);
-        r = S.ioctl(fd, request, args);
-        e = r === -1 ? errno[0] : 0;
-        if (r !== -1 || e !== ${Errno.ETIMEDOUT} || last) break;
-        if (Atomics.load(ctl, C.ABORT)) break;
-      }
-    }
-    ctl[C.RESULT] = r;
-    ctl[C.ERRNO] = e;
-    Atomics.store(ctl, C.CMD, ${CMD_IDLE});
-    Atomics.store(ctl, C.PHASE, ${PHASE_DONE});
-    Atomics.notify(ctl, C.PHASE);
-  }
-  // Nothing is left to run: the worker ends.
-});
-`;
+  // The one line around the function: its call, with its configuration and
+  // an `import()` of the worker module's own (see wait_worker_main.ts).
+  return `await (${waitWorkerMain.toString()})(${
+    JSON.stringify(workerConfig())
+  }, (url) => import(url));\n`;
 }

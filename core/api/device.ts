@@ -1,5 +1,9 @@
 /**
- * The device: one ntsync instance, the objects made on it, and its waits.
+ * The device: one ntsync instance, the handle every call starts from. The
+ * class is the public face; each job behind it has a file of its own:
+ * checking create arguments (`device_create.ts`), adopting an fd
+ * (`device_adopt.ts`), waiting (`device_wait.ts` over `wait_*.ts`), and the
+ * plain data it takes and gives (`device_types.ts`).
  *
  * @module
  */
@@ -9,11 +13,8 @@ import type {
   BackendChoice,
   ClockName,
   ReapOptions,
-  ShareToken,
 } from "../backend.ts";
-import { NtsyncError } from "../errors.ts";
 import { attachBackend, getBackend } from "../../select/registry.ts";
-import { Errno } from "../../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_EVENT,
   NTSYNC_IOC_CREATE_MUTEX,
@@ -24,81 +25,27 @@ import {
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
 } from "../../uapi/ioctl.ts";
-import { WAIT_WORD } from "../../uapi/structs.ts";
 import { Event } from "./event.ts";
 import { Mutex } from "./mutex.ts";
 import { CONSTRUCT, type ObjectKind, type SyncObject } from "./object.ts";
 import { Semaphore } from "./semaphore.ts";
+import { closedError, describe } from "./validate.ts";
 import {
-  checkOptionNames,
-  checkU32,
-  closedError,
-  describe,
-  type OptionNames,
-  U32_MAX,
-} from "./validate.ts";
-import {
-  decodeWait,
-  decodeWaitReturn,
-  prepareWait,
   type WaitAsyncOptions,
   type WaitOptions,
   type WaitResult,
   WaitSlot,
 } from "./wait.ts";
+import type { DeviceToken, EventOptions } from "./device_types.ts";
+import {
+  checkMutexArgs,
+  checkSemaphoreArgs,
+  eventArgs,
+} from "./device_create.ts";
+import { checkAdoptable } from "./device_adopt.ts";
+import { waitAsync, waitBlocking } from "./device_wait.ts";
 
-/**
- * Options of {@linkcode Device.createEvent}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { openDevice } from "./device.ts";
- * using dev = openDevice("emulated");
- * using gate = dev.createEvent({ manual: true, signaled: false });
- * assert.deepEqual(gate.read(), { manual: true, signaled: false });
- * ```
- */
-export interface EventOptions {
-  /** Manual-reset (stays signaled until `reset()`) instead of auto-reset. Default false. */
-  manual?: boolean;
-  /** Start signaled. Default false. */
-  signaled?: boolean;
-}
-
-/**
- * What {@linkcode Device.share} returns: structured-cloneable, for
- * `postMessage` to a Worker and {@linkcode attachDevice} there.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { attachDevice, openDevice } from "./device.ts";
- * using dev = openDevice("emulated");
- * using sem = dev.createSemaphore(0, 1);
- * const message = structuredClone({ device: dev.share(), sem: sem.fd }); // as postMessage copies it
- * using there = attachDevice(message.device); // in the Worker
- * assert.equal(there.semaphore(message.sem).release(), 0);
- * assert.equal(sem.read().count, 1);
- * ```
- */
-export interface DeviceToken {
-  /** The backend's share token. */
-  readonly backend: ShareToken;
-  /** The device fd. */
-  readonly fd: number;
-}
-
-/** "a semaphore", "a mutex", "an event". */
-function an(kind: ObjectKind): string {
-  return kind === "event" ? "an event" : `a ${kind}`;
-}
-
-/** Async waits keep at most this many idle slots for reuse. */
-const POOL_LIMIT = 8;
-
-/** What `createEvent` accepts. */
-const EVENT_OPTIONS: OptionNames = { manual: true, signaled: true };
+export type { DeviceToken, EventOptions } from "./device_types.ts";
 
 /** Device's constructor: open a new instance (the last thing it does). */
 const OPEN = -1;
@@ -200,13 +147,7 @@ export class Device implements Disposable {
   createSemaphore(initial: number, max: number): Semaphore {
     const op = "createSemaphore";
     this.#check(op);
-    checkU32(op, "initial", initial, 0);
-    checkU32(op, "max", max, 0);
-    if (initial > max) {
-      throw new RangeError(
-        `${op}: initial (${initial}) must not exceed max (${max})`,
-      );
-    }
+    checkSemaphoreArgs(initial, max);
     return new Semaphore(
       CONSTRUCT,
       this,
@@ -237,15 +178,7 @@ export class Device implements Disposable {
   createMutex(owner = 0, count: number = owner === 0 ? 0 : 1): Mutex {
     const op = "createMutex";
     this.#check(op);
-    checkU32(op, "owner", owner, 0);
-    checkU32(op, "count", count, 0);
-    if ((owner === 0) !== (count === 0)) {
-      throw new RangeError(
-        owner === 0
-          ? `${op}: count must be 0 for an unowned mutex (owner 0), got ${count}`
-          : `${op}: count must be at least 1 for a mutex owned by ${owner}, got 0`,
-      );
-    }
+    checkMutexArgs(owner, count);
     return new Mutex(
       CONSTRUCT,
       this,
@@ -279,27 +212,11 @@ export class Device implements Disposable {
   createEvent(options: EventOptions = {}): Event {
     const op = "createEvent";
     this.#check(op);
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `${op}: options must be an object, got ${describe(options)}`,
-      );
-    }
-    checkOptionNames(op, options, EVENT_OPTIONS);
-    const { manual = false, signaled = false } = options;
-    if (typeof manual !== "boolean") {
-      throw new TypeError(
-        `${op}: options.manual must be a boolean, got ${describe(manual)}`,
-      );
-    }
-    if (typeof signaled !== "boolean") {
-      throw new TypeError(
-        `${op}: options.signaled must be a boolean, got ${describe(signaled)}`,
-      );
-    }
+    const [manual, signaled] = eventArgs(options);
     return new Event(
       CONSTRUCT,
       this,
-      () => this.#createObject(NTSYNC_IOC_CREATE_EVENT, +manual, +signaled),
+      () => this.#createObject(NTSYNC_IOC_CREATE_EVENT, manual, signaled),
       true,
       this.#live,
     );
@@ -357,56 +274,10 @@ export class Device implements Disposable {
     return new Event(CONSTRUCT, this, fd, false, this.#live);
   }
 
-  /**
-   * Check that `fd` is a `kind` object of this instance, without changing
-   * any state: its READ ioctl fails EINVAL for another type (ENOTTY,
-   * EBADF for what is not an object), and a wait-all on no objects with
-   * `fd` as alert is EINVAL for another instance's object and otherwise
-   * succeeds at once without touching the alert (docs/semantics.md#alerts).
-   */
+  /** Check that `fd` is a `kind` object of this instance (device_adopt.ts). */
   #adoptCheck(kind: ObjectKind, fd: number, readRequest: number): void {
     this.#check(kind);
-    if (typeof fd !== "number" || (fd >>> 0) !== fd || fd > 0x7FFF_FFFF) {
-      throw new TypeError(
-        `${kind}: fd must be a non-negative integer fd, got ${describe(fd)}`,
-      );
-    }
-    try {
-      this.backend.ioctl(fd, readRequest, this.#create);
-    } catch (err) {
-      // A reaped thread's calls all fail ESRCH: that says nothing of `fd`.
-      if (!(err instanceof NtsyncError) || err.errno === Errno.ESRCH) throw err;
-      // MUTEX_READ reports an abandoned mutex as EOWNERDEAD: still a mutex.
-      if (kind !== "mutex" || err.errno !== Errno.EOWNERDEAD) {
-        throw new TypeError(
-          `${kind}: fd ${fd} is not ${an(kind)} (${err.code})`,
-          {
-            cause: err,
-          },
-        );
-      }
-    }
-    const slot = this.#sync;
-    const words = slot.words;
-    words[WAIT_WORD.timeout] = 0; // poll (the probe never blocks anyway)
-    words[WAIT_WORD.timeout + 1] = 0;
-    words[WAIT_WORD.count] = 0;
-    words[WAIT_WORD.flags] = 0;
-    words[WAIT_WORD.owner] = U32_MAX; // any nonzero id: nothing is acquired
-    words[WAIT_WORD.alert] = fd;
-    words[WAIT_WORD.pad] = 0;
-    slot.alert = undefined;
-    try {
-      this.backend.ioctl(this.fd, NTSYNC_IOC_WAIT_ALL, slot.args);
-    } catch (err) {
-      if (err instanceof NtsyncError && err.errno === Errno.EINVAL) {
-        throw new TypeError(
-          `${kind}: fd ${fd} is ${an(kind)} of another device`,
-          { cause: err },
-        );
-      }
-      throw err;
-    }
+    checkAdoptable(this, this.#sync, this.#create, kind, fd, readRequest);
   }
 
   #check(op: string): void {
@@ -464,25 +335,7 @@ export class Device implements Disposable {
     options: WaitOptions | undefined,
   ): WaitResult {
     if (this.#closed) throw closedError(op, "device");
-    const slot = this.#sync;
-    // (A `signal` in the options is refused there: blocking.)
-    const count = prepareWait(this, slot, op, objects, options, true);
-    const backend = this.backend;
-    for (;;) {
-      // No exception for an outcome: a poll that times out stays cheap.
-      const r = backend.tryIoctl(this.fd, request, slot.args);
-      const result = decodeWaitReturn(
-        slot,
-        op,
-        objects,
-        count,
-        all,
-        r,
-        request,
-      );
-      if (result !== undefined) return result;
-      // EINTR: again, with the same absolute timeout.
-    }
+    return waitBlocking(this, this.#sync, op, request, all, objects, options);
   }
 
   /**
@@ -542,50 +395,15 @@ export class Device implements Disposable {
     );
   }
 
-  async #waitAsync(
+  #waitAsync(
     op: string,
     request: number,
     all: boolean,
     objects: readonly SyncObject[],
     options: WaitAsyncOptions | undefined,
   ): Promise<WaitResult> {
-    this.#check(op);
-    const signal = options?.signal;
-    if (signal !== undefined) {
-      if (!(signal instanceof AbortSignal)) {
-        throw new TypeError(
-          `${op}: options.signal must be an AbortSignal, got ${
-            describe(signal)
-          }`,
-        );
-      }
-      signal.throwIfAborted();
-    }
-    // Each pending async wait needs its own memory: the backend may read it
-    // after this function has returned to the event loop.
-    const slot = this.#pool.pop() ?? new WaitSlot(this.backend);
-    try {
-      const count = prepareWait(this, slot, op, objects, options);
-      const ioctlOptions = signal ? { signal } : undefined;
-      for (;;) {
-        let result: WaitResult | undefined;
-        try {
-          await this.backend.ioctlAsync(
-            this.fd,
-            request,
-            slot.args,
-            ioctlOptions,
-          );
-          result = decodeWait(slot, op, objects, count, all, undefined);
-        } catch (err) {
-          result = decodeWait(slot, op, objects, count, all, err);
-        }
-        if (result !== undefined) return result;
-      }
-    } finally {
-      slot.alert = undefined;
-      if (this.#pool.length < POOL_LIMIT) this.#pool.push(slot);
-    }
+    if (this.#closed) return Promise.reject(closedError(op, "device"));
+    return waitAsync(this, this.#pool, op, request, all, objects, options);
   }
 
   /**
