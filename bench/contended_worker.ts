@@ -14,7 +14,7 @@ import {
   NTSYNC_IOC_WAIT_ANY,
   type ShareToken,
 } from "../mod.ts";
-import { FOREVER } from "../tests/stress/_surface.ts";
+import { FOREVER } from "../conformance/ops.ts";
 import { WaitArgs } from "../mod.ts";
 import { FifoMutex, FutexMutex } from "./_raw.ts";
 

@@ -16,7 +16,7 @@ import {
   NTSYNC_IOC_WAIT_ANY,
   WaitArgs,
 } from "../mod.ts";
-import { FOREVER } from "../tests/stress/_surface.ts";
+import { FOREVER } from "../conformance/ops.ts";
 import {
   FifoMutex,
   FifoSemaphore,

@@ -27,7 +27,7 @@ import {
   waitObjs,
   wordIoctl,
 } from "./model/helpers.ts";
-import { FOREVER } from "./stress/_surface.ts";
+import { FOREVER } from "../conformance/ops.ts";
 
 for (const nt of backendsUnderTest()) {
   // The emulated engine hands out the lowest free fd; a real process may

@@ -11,7 +11,7 @@
 
 import { getBackend, NTSYNC_IOC_WAIT_ANY, WAIT, WaitArgs } from "../../mod.ts";
 import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
-import { createEvent } from "../stress/_surface.ts";
+import { createEvent } from "../../conformance/ops.ts";
 
 const gc = (globalThis as unknown as { gc: () => void }).gc;
 const iterations = Number(Deno.args[0]);

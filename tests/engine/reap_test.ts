@@ -21,7 +21,8 @@ import {
   NTSYNC_IOC_WAIT_ANY,
 } from "../../mod.ts";
 import { WAIT } from "../../uapi/structs.ts";
-import { event, mutex, sem, semState, waitArgs } from "./_util.ts";
+import { event, mutex, sem, semState } from "./_util.ts";
+import { FOREVER, waitArgs } from "../../conformance/ops.ts";
 
 /** Poll `cond` until it holds; Worker start-up is slow on a loaded machine. */
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
@@ -101,13 +102,13 @@ Deno.test("reap: a claimed wait its waiter has not returned from gives back what
   const owner = 555;
 
   // Wait-any on the semaphore, claimed by a release, then reaped.
-  const a = waitArgs(there, [s], { ms: Infinity, owner });
+  const a = waitArgs(there, [s], { timeout: FOREVER, owner });
   const onSem = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, a.args);
   // Wait-all on the mutex and the auto-reset event.
-  const b = waitArgs(there, [m, auto], { ms: Infinity, owner });
+  const b = waitArgs(there, [m, auto], { timeout: FOREVER, owner });
   const onAll = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ALL, b.args);
   // Wait-any on the manual event.
-  const c = waitArgs(there, [manual], { ms: Infinity, owner });
+  const c = waitArgs(there, [manual], { timeout: FOREVER, owner });
   const onManual = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, c.args);
   assert.equal(nt.census().waits, 3);
 
@@ -140,13 +141,13 @@ Deno.test("reap: a given-back unit goes to the next waiter in line", async () =>
   const m = mutex(nt, dev, 0, 0);
   const token = nt.share();
   const there = EmulatedBackend.attach(token);
-  const a = waitArgs(there, [s, m], { ms: Infinity, owner: 9 });
+  const a = waitArgs(there, [s, m], { timeout: FOREVER, owner: 9 });
   const dead = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, a.args);
   // The mutex was free: acquired at once, index 1. Wait again, on s only.
   assert.equal(await dead, 0);
-  const a2 = waitArgs(there, [s], { ms: Infinity, owner: 9 });
+  const a2 = waitArgs(there, [s], { timeout: FOREVER, owner: 9 });
   const zombie = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, a2.args);
-  const b = waitArgs(nt, [s, m], { ms: Infinity, owner: 10 });
+  const b = waitArgs(nt, [s, m], { timeout: FOREVER, owner: 10 });
   const heir = nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, b.args);
   nt.ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1])); // to the zombie
   assert.equal(nt.reap(token, { owners: [9] }), 1);
@@ -177,7 +178,7 @@ Deno.test("reap: a zombie's lock-free event calls change nothing after reap", ()
   nt.ioctl(ev, NTSYNC_IOC_EVENT_SET, set);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_EVENT_RESET, set), -3);
   assert.deepEqual(eventState(nt, ev), [1, 1]);
-  const w = waitArgs(there, [ev], { ms: 0 });
+  const w = waitArgs(there, [ev]);
   assert.equal(there.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), -3);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_MUTEX_UNLOCK, set), -3);
   nt.close(ev);

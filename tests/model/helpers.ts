@@ -1,39 +1,34 @@
 /**
- * Selftest-style helpers over any {@linkcode Backend} (the helpers of
- * tools/testing/selftests/drivers/ntsync/ntsync.c):
- * each issues one ioctl and returns its result as data (`ret` 0 or the
- * errno name) with the words it wrote, so assertions read like the C selftests.
+ * The selftest helpers of conformance/calls.ts, answered as tuples
+ * (`[ret, count, max]`, `ret` 0 or the errno name) so the model's tests and
+ * the fuzzers compare a whole call's outcome in one `deepEqual`. Nothing is
+ * re-implemented here: every call is calls.ts's.
  *
  * @module
  */
 
 import type { Backend } from "../../core/backend.ts";
-import { NtsyncError } from "../../core/errors.ts";
-import {
-  NTSYNC_IOC_CREATE_EVENT,
-  NTSYNC_IOC_CREATE_MUTEX,
-  NTSYNC_IOC_CREATE_SEM,
-  NTSYNC_IOC_EVENT_READ,
-  NTSYNC_IOC_MUTEX_READ,
-  NTSYNC_IOC_MUTEX_UNLOCK,
-  NTSYNC_IOC_SEM_READ,
-  NTSYNC_IOC_SEM_RELEASE,
-  NTSYNC_IOC_WAIT_ALL,
-  NTSYNC_IOC_WAIT_ANY,
-} from "../../uapi/ioctl.ts";
-import { EventArgs, MutexArgs, SemArgs, WaitArgs } from "../../uapi/structs.ts";
+import { errnoName } from "../../uapi/errno.ts";
+import { NTSYNC_IOC_WAIT_ALL, NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
+import type { CallResult } from "../../conformance/check.ts";
+import * as calls from "../../conformance/calls.ts";
+import { cCall } from "../../conformance/session.ts";
 
 /** 0 on success, else the errno name (`"EINVAL"`, ...). */
 export type Ret = 0 | string;
 
+function retOf(r: CallResult): Ret {
+  return r.errno === 0 ? 0 : errnoName(r.errno);
+}
+
 /** Run `f`, turning an `NtsyncError` into its code. */
 export function attempt(f: () => number): { ret: Ret; value: number } {
-  try {
-    return { ret: 0, value: f() };
-  } catch (err) {
-    if (err instanceof NtsyncError) return { ret: err.code, value: -1 };
-    throw err;
-  }
+  const r = cCall(f);
+  return { ret: retOf(r), value: r.errno === 0 ? r.ret : -1 };
+}
+
+function fdOrName(r: CallResult): number | string {
+  return r.errno === 0 ? r.ret : errnoName(r.errno);
 }
 
 /** CREATE_SEM; the fd, or the errno name. */
@@ -43,10 +38,7 @@ export function createSem(
   count: number,
   max: number,
 ): number | string {
-  const r = attempt(() =>
-    nt.ioctl(dev, NTSYNC_IOC_CREATE_SEM, SemArgs.alloc({ count, max }))
-  );
-  return r.ret === 0 ? r.value : r.ret;
+  return fdOrName(calls.createSem(calls.callerOf(nt), dev, count, max));
 }
 
 /** CREATE_MUTEX; the fd, or the errno name. */
@@ -56,10 +48,7 @@ export function createMutex(
   owner: number,
   count: number,
 ): number | string {
-  const r = attempt(() =>
-    nt.ioctl(dev, NTSYNC_IOC_CREATE_MUTEX, MutexArgs.alloc({ owner, count }))
-  );
-  return r.ret === 0 ? r.value : r.ret;
+  return fdOrName(calls.createMutex(calls.callerOf(nt), dev, owner, count));
 }
 
 /** CREATE_EVENT; the fd, or the errno name. */
@@ -69,14 +58,7 @@ export function createEvent(
   manual: number,
   signaled: number,
 ): number | string {
-  const r = attempt(() =>
-    nt.ioctl(
-      dev,
-      NTSYNC_IOC_CREATE_EVENT,
-      EventArgs.alloc({ manual, signaled }),
-    )
-  );
-  return r.ret === 0 ? r.value : r.ret;
+  return fdOrName(calls.createEvent(calls.callerOf(nt), dev, manual, signaled));
 }
 
 /** A fd a test expects to be valid (throws with the errno name if not). */
@@ -87,26 +69,20 @@ export function fdOf(result: number | string): number {
 
 /** SEM_READ into a 0xCC-filled struct: `[ret, count, max]`. */
 export function readSem(nt: Backend, fd: number): [Ret, number, number] {
-  const v = new DataView(new Uint8Array(8).fill(0xcc).buffer);
-  const { ret } = attempt(() => nt.ioctl(fd, NTSYNC_IOC_SEM_READ, v));
-  const s = SemArgs.read(v);
-  return [ret, s.count, s.max];
+  const r = calls.readSemState(calls.callerOf(nt), fd);
+  return [retOf(r), r.count, r.max];
 }
 
 /** MUTEX_READ into a 0xCC-filled struct: `[ret, count, owner]` (the selftest's order). */
 export function readMutex(nt: Backend, fd: number): [Ret, number, number] {
-  const v = new DataView(new Uint8Array(8).fill(0xcc).buffer);
-  const { ret } = attempt(() => nt.ioctl(fd, NTSYNC_IOC_MUTEX_READ, v));
-  const m = MutexArgs.read(v);
-  return [ret, m.count, m.owner];
+  const r = calls.readMutexState(calls.callerOf(nt), fd);
+  return [retOf(r), r.count, r.owner];
 }
 
 /** EVENT_READ into a 0xCC-filled struct: `[ret, signaled, manual]`. */
 export function readEvent(nt: Backend, fd: number): [Ret, number, number] {
-  const v = new DataView(new Uint8Array(8).fill(0xcc).buffer);
-  const { ret } = attempt(() => nt.ioctl(fd, NTSYNC_IOC_EVENT_READ, v));
-  const e = EventArgs.read(v);
-  return [ret, e.signaled, e.manual];
+  const r = calls.readEventState(calls.callerOf(nt), fd);
+  return [retOf(r), r.signaled, r.manual];
 }
 
 /** A one-`__u32` in/out ioctl: `[ret, word after]`. */
@@ -117,13 +93,13 @@ export function wordIoctl(
   word = 0xdeadbeef,
 ): [Ret, number] {
   const v = new Uint32Array([word]);
-  const { ret } = attempt(() => nt.ioctl(fd, request, v));
-  return [ret, v[0]];
+  return [retOf(calls.callerOf(nt).ioctl(fd, request, v)), v[0]];
 }
 
 /** SEM_RELEASE n: `[ret, previous count (or the input if not written)]`. */
 export function releaseSem(nt: Backend, fd: number, n: number): [Ret, number] {
-  return wordIoctl(nt, fd, NTSYNC_IOC_SEM_RELEASE, n);
+  const r = calls.releaseSem(calls.callerOf(nt), fd, n);
+  return [retOf(r), r.count];
 }
 
 /** MUTEX_UNLOCK: `[ret, count written]` (0xdeadbeef if untouched). */
@@ -132,9 +108,8 @@ export function unlockMutex(
   fd: number,
   owner: number,
 ): [Ret, number] {
-  const v = MutexArgs.alloc({ owner, count: 0xdeadbeef });
-  const { ret } = attempt(() => nt.ioctl(fd, NTSYNC_IOC_MUTEX_UNLOCK, v));
-  return [ret, MutexArgs.read(v).count];
+  const r = calls.unlockMutex(calls.callerOf(nt), fd, owner);
+  return [retOf(r), r.count];
 }
 
 /** Options of {@linkcode waitObjs}. */
@@ -160,18 +135,11 @@ export function waitObjs(
   owner: number,
   options: WaitOptions = {},
 ): [Ret, number] {
-  const fds = new Int32Array(objs);
-  const v = WaitArgs.alloc({
-    timeout: options.timeout ?? nt.now("monotonic"),
-    objs: objs.length ? nt.addressOf(fds) : 0n,
-    count: options.count ?? objs.length,
-    index: 0xdeadbeef,
-    flags: options.flags ?? 0,
-    owner,
-    alert: options.alert ?? 0,
-    pad: options.pad ?? 0,
-  });
-  const request = all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
-  const { ret } = attempt(() => nt.ioctl(dev, request, v));
-  return [ret, WaitArgs.read(v).index];
+  const r = calls.waitRaw(
+    calls.callerOf(nt),
+    dev,
+    all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY,
+    { ...options, objs: objs.length ? objs : null, owner },
+  );
+  return [retOf(r), r.index];
 }

@@ -15,7 +15,12 @@ import {
   type ShareToken,
   WaitArgs,
 } from "../../mod.ts";
-import { FOREVER, Ops, Waiter, type WaitOutcome } from "./_surface.ts";
+import {
+  FOREVER,
+  Ops,
+  Waiter,
+  type WaitOutcome,
+} from "../../conformance/ops.ts";
 
 /** The first message to this Worker. */
 export interface TerminateInit {
