@@ -28,6 +28,7 @@ import {
   WaitArgs,
 } from "../../uapi/mod.ts";
 import { errnoOf, errnoOfAsync } from "./_errors.ts";
+import { queuedWaits, untilQueued } from "../_blocked.ts";
 import * as ops from "../../conformance/ops.ts";
 import { deadline, type WaitFields } from "../../conformance/ops.ts";
 
@@ -568,10 +569,13 @@ deviceTest(
           check();
         });
       worker.onmessage = (e) => messages.push(e.data);
+      const before = queuedWaits(nt());
       worker.postMessage({ token: nt().share(), dev, sem: s });
       await got(1);
       assert.equal(messages[0], "waiting");
-      await sleep(100);
+      // The release must meet the Worker's wait queued, so that it is the
+      // shared fd's wait the release wakes.
+      await untilQueued(nt(), before);
       nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
       await got(2);
       assert.deepEqual(messages[1], {
