@@ -11,10 +11,8 @@ import assert from "node:assert/strict";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
 import { NtsyncError } from "../../core/errors.ts";
 import {
-  NTSYNC_IOC_EVENT_READ,
   NTSYNC_IOC_EVENT_RESET,
   NTSYNC_IOC_EVENT_SET,
-  NTSYNC_IOC_MUTEX_READ,
   NTSYNC_IOC_MUTEX_UNLOCK,
   NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ALL,
@@ -22,7 +20,12 @@ import {
 } from "../../mod.ts";
 import { WAIT } from "../../uapi/structs.ts";
 import { event, mutex, sem, semState } from "./_util.ts";
-import { FOREVER, waitArgs } from "../../conformance/ops.ts";
+import {
+  FOREVER,
+  readEvent,
+  readMutex,
+  waitArgs,
+} from "../../conformance/ops.ts";
 
 /** Poll `cond` until it holds; Worker start-up is slow on a loaded machine. */
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
@@ -35,23 +38,6 @@ async function until(cond: () => boolean, ms = 30_000): Promise<void> {
 
 async function rejectsEsrch(p: Promise<unknown>): Promise<void> {
   await assert.rejects(p, (e) => e instanceof NtsyncError && e.errno === 3);
-}
-
-function eventState(nt: EmulatedBackend, fd: number): number[] {
-  const out = new Uint32Array(2);
-  nt.ioctl(fd, NTSYNC_IOC_EVENT_READ, out);
-  return [...out];
-}
-
-function mutexState(nt: EmulatedBackend, fd: number): number[] {
-  const out = new Uint32Array(2);
-  try {
-    nt.ioctl(fd, NTSYNC_IOC_MUTEX_READ, out);
-  } catch (e) {
-    if (!(e instanceof NtsyncError && e.code === "EOWNERDEAD")) throw e;
-    return [...out, 1];
-  }
-  return [...out, 0];
 }
 
 Deno.test("reap: a terminated Worker's wait leaves the queues and frees its record", async () => {
@@ -117,15 +103,19 @@ Deno.test("reap: a claimed wait its waiter has not returned from gives back what
   nt.ioctl(manual, NTSYNC_IOC_EVENT_SET, new Uint32Array(1));
   // All three claimed for `there`: one unit, the mutex and the event taken.
   assert.deepEqual(semState(nt, s), { count: 1, max: 3 });
-  assert.deepEqual(mutexState(nt, m), [owner, 1, 0]);
-  assert.deepEqual(eventState(nt, auto), [0, 0]);
+  assert.deepEqual(readMutex(nt, m), {
+    owner: owner,
+    count: 1,
+    abandoned: false,
+  });
+  assert.deepEqual(readEvent(nt, auto), { manual: false, signaled: false });
 
   assert.equal(nt.reap(token), 3);
   // Given back: as if never claimed.
   assert.deepEqual(semState(nt, s), { count: 2, max: 3 });
-  assert.deepEqual(mutexState(nt, m), [0, 0, 0]);
-  assert.deepEqual(eventState(nt, auto), [0, 1]);
-  assert.deepEqual(eventState(nt, manual), [1, 1]);
+  assert.deepEqual(readMutex(nt, m), { owner: 0, count: 0, abandoned: false });
+  assert.deepEqual(readEvent(nt, auto), { manual: false, signaled: true });
+  assert.deepEqual(readEvent(nt, manual), { manual: true, signaled: true });
   await rejectsEsrch(onSem);
   await rejectsEsrch(onAll);
   await rejectsEsrch(onManual);
@@ -156,7 +146,7 @@ Deno.test("reap: a given-back unit goes to the next waiter in line", async () =>
   assert.equal(await heir, 0);
   assert.equal(new DataView(b.args.buffer).getUint32(WAIT.index, true), 0);
   assert.deepEqual(semState(nt, s), { count: 0, max: 1 });
-  assert.deepEqual(mutexState(nt, m), [0, 0, 1]);
+  assert.deepEqual(readMutex(nt, m), { owner: 0, count: 0, abandoned: true });
   for (const fd of [s, m, dev]) nt.close(fd);
 });
 
@@ -174,10 +164,10 @@ Deno.test("reap: a zombie's lock-free event calls change nothing after reap", ()
   }
   nt.reap(token);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_EVENT_SET, set), -3);
-  assert.deepEqual(eventState(nt, ev), [1, 0]);
+  assert.deepEqual(readEvent(nt, ev), { manual: true, signaled: false });
   nt.ioctl(ev, NTSYNC_IOC_EVENT_SET, set);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_EVENT_RESET, set), -3);
-  assert.deepEqual(eventState(nt, ev), [1, 1]);
+  assert.deepEqual(readEvent(nt, ev), { manual: true, signaled: true });
   const w = waitArgs(there, [ev]);
   assert.equal(there.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), -3);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_MUTEX_UNLOCK, set), -3);
