@@ -18,6 +18,7 @@ import {
 import {
   FOREVER,
   Ops,
+  waitArgs,
   Waiter,
   type WaitOutcome,
 } from "../../conformance/ops.ts";
@@ -57,11 +58,8 @@ self.onmessage = async (e: MessageEvent<TerminateInit>) => {
   }
   let outcome: WaitOutcome | null;
   if (init.async) {
-    const objs = new Int32Array(init.objs);
-    const args = WaitArgs.alloc({
+    const { args } = waitArgs(nt, init.objs, {
       timeout: FOREVER,
-      objs: nt.addressOf(objs),
-      count: objs.length,
       owner: init.owner,
       alert: init.alert,
     });
