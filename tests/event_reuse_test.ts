@@ -26,7 +26,7 @@ import {
   readSem,
   waitObjs,
   wordIoctl,
-} from "./model/helpers.ts";
+} from "./_tuples.ts";
 import { FOREVER, waitArgs } from "../conformance/ops.ts";
 import { queuedWaits, untilQueued } from "./_blocked.ts";
 

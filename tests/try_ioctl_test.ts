@@ -30,7 +30,7 @@ import {
   fdOf,
   readEvent,
   readSem,
-} from "./model/helpers.ts";
+} from "./_tuples.ts";
 
 type Call = (
   fd: number,

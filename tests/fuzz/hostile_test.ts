@@ -16,7 +16,7 @@ import {
 } from "../../uapi/ioctl.ts";
 import { WaitArgs } from "../../uapi/structs.ts";
 import { NtsyncError } from "../../core/errors.ts";
-import { createSem, fdOf, readSem } from "../model/helpers.ts";
+import { createSem, fdOf, readSem } from "../_tuples.ts";
 import { catalogue, SETUP, SETUP_RESULTS } from "./catalogue.ts";
 import { describeMismatch, runSequence } from "./runner.ts";
 import { MODEL, subjectOf } from "./subjects.ts";

@@ -23,7 +23,7 @@ import {
 import { WaitArgs } from "../../uapi/structs.ts";
 import { ModelBackend } from "../model/model.ts";
 import { waitArgs } from "../../conformance/ops.ts";
-import { attempt, createSem, fdOf, readSem } from "../model/helpers.ts";
+import { attempt, createSem, fdOf, readSem } from "../_tuples.ts";
 
 type Scenario = (nt: Backend, dev: number) => string[];
 

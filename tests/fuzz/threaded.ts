@@ -24,7 +24,7 @@ import {
 } from "../../uapi/ioctl.ts";
 import { ModelBackend } from "../model/model.ts";
 import { WaitQueues } from "../model/queues.ts";
-import { attempt } from "../model/helpers.ts";
+import { attempt } from "../_tuples.ts";
 import { queuedWaits, untilQueued } from "../_blocked.ts";
 import type { ObjKind, ObjRequest } from "./ops.ts";
 import { OBJ_REQUESTS } from "./runner.ts";

@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { Backend } from "../../core/backend.ts";
-import { errnoName } from "../../uapi/errno.ts";
-import { NTSYNC_IOC_WAIT_ALL, NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
-import type { CallResult } from "../../conformance/check.ts";
-import * as calls from "../../conformance/calls.ts";
-import { cCall } from "../../conformance/session.ts";
+import type { Backend } from "../core/backend.ts";
+import { errnoName } from "../uapi/errno.ts";
+import { NTSYNC_IOC_WAIT_ALL, NTSYNC_IOC_WAIT_ANY } from "../uapi/ioctl.ts";
+import type { CallResult } from "../conformance/check.ts";
+import * as calls from "../conformance/calls.ts";
+import { cCall } from "../conformance/session.ts";
 
 /** 0 on success, else the errno name (`"EINVAL"`, ...). */
 export type Ret = 0 | string;
