@@ -6,13 +6,10 @@
  */
 
 import { EmulatedBackend } from "../core/emulated/backend.ts";
-import {
-  NTSYNC_IOC_SEM_RELEASE,
-  NTSYNC_IOC_WAIT_ANY,
-  WaitArgs,
-} from "../mod.ts";
-import { createSem, FOREVER } from "../tests/stress/_surface.ts";
+import { NTSYNC_IOC_SEM_RELEASE, NTSYNC_IOC_WAIT_ANY } from "../mod.ts";
+import { createSem, waitArgs } from "../conformance/ops.ts";
 
+// The surface helpers are conformance/ops.ts's (published code, not tests/).
 export {
   createEvent,
   createMutex,
@@ -20,35 +17,14 @@ export {
   FOREVER,
   Ops,
   readSem,
+  waitArgs,
   Waiter,
-} from "../tests/stress/_surface.ts";
+} from "../conformance/ops.ts";
 
 /** A device of the bench's own (no other file's objects or waits on it). */
 export function benchDevice(): { nt: EmulatedBackend; dev: number } {
   const nt = EmulatedBackend.create();
   return { nt, dev: nt.open() };
-}
-
-/**
- * `ntsync_wait_args` for `fds`, with its fd array (keep both alive: the
- * args hold only the array's address). `timeout` 0n polls.
- */
-export function waitArgs(
-  nt: EmulatedBackend,
-  fds: readonly number[],
-  owner = 1,
-  timeout: bigint = FOREVER,
-  alert = 0,
-): { args: DataView; objs: Int32Array } {
-  const objs = new Int32Array(fds);
-  const args = WaitArgs.alloc({
-    timeout,
-    objs: nt.addressOf(objs),
-    count: fds.length,
-    owner,
-    alert,
-  });
-  return { args, objs };
 }
 
 /**
@@ -58,7 +34,7 @@ export function waitArgs(
 export function releaseAndPoll(nt: EmulatedBackend, dev: number): () => void {
   const sem = createSem(nt, dev, 0, 1);
   const one = new DataView(new Uint32Array([1, 0]).buffer);
-  const poll = waitArgs(nt, [sem], 1, 0n); // holds its fd array alive
+  const poll = waitArgs(nt, [sem], { owner: 1, timeout: 0n }); // holds its fd array alive
   return () => {
     one.setUint32(0, 1, true);
     nt.ioctl(sem, NTSYNC_IOC_SEM_RELEASE, one);

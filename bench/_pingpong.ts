@@ -17,7 +17,7 @@ import {
   type ShareToken,
   WaitArgs,
 } from "../mod.ts";
-import { FOREVER } from "../tests/stress/_surface.ts";
+import { FOREVER } from "../conformance/ops.ts";
 import { busyWait, RawEvent } from "./_raw.ts";
 import { runInWorkers } from "./_workers.ts";
 

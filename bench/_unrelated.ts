@@ -8,7 +8,7 @@
 
 import type { EmulatedBackend } from "../core/emulated/backend.ts";
 import { NTSYNC_IOC_WAIT_ANY } from "../mod.ts";
-import { createSem, waitArgs } from "./_device.ts";
+import { createSem, FOREVER, waitArgs } from "./_device.ts";
 
 /** Keeps the waits' argument memory alive (the engine holds only addresses). */
 const keep: unknown[] = [];
@@ -26,7 +26,7 @@ export function queueUnrelated(
   const sems = Array.from({ length: objects }, () => createSem(nt, dev, 0, 1));
   const before = nt.census().waits;
   for (let i = 0; i < count; i++) {
-    const w = waitArgs(nt, [sems[i % objects]]);
+    const w = waitArgs(nt, [sems[i % objects]], { owner: 1, timeout: FOREVER });
     keep.push(w);
     // Never satisfied: the promise stays pending until the process ends.
     nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, w.args).catch((err) =>

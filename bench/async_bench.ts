@@ -13,7 +13,13 @@ import {
   NTSYNC_IOC_WAIT_ANY,
 } from "../mod.ts";
 import { openDevice } from "../core/api/mod.ts";
-import { benchDevice, createMutex, createSem, waitArgs } from "./_device.ts";
+import {
+  benchDevice,
+  createMutex,
+  createSem,
+  FOREVER,
+  waitArgs,
+} from "./_device.ts";
 
 const OWNER = 1;
 
@@ -50,7 +56,7 @@ Deno.bench({
 
 const { nt, dev } = benchDevice();
 const smutex = createMutex(nt, dev);
-const smutexWait = waitArgs(nt, [smutex], OWNER);
+const smutexWait = waitArgs(nt, [smutex], { owner: OWNER, timeout: FOREVER });
 const unlockArgs = new DataView(new ArrayBuffer(8));
 Deno.bench({
   name: "surface: await ioctlAsync(WAIT_ANY) + MUTEX_UNLOCK",
@@ -89,7 +95,7 @@ Deno.bench({
 });
 
 const ssem = createSem(nt, dev, 1, 1);
-const ssemWait = waitArgs(nt, [ssem]);
+const ssemWait = waitArgs(nt, [ssem], { owner: 1, timeout: FOREVER });
 const releaseArgs = new DataView(new ArrayBuffer(4));
 Deno.bench({
   name: "surface: await ioctlAsync(WAIT_ANY) + SEM_RELEASE",

@@ -18,9 +18,8 @@ import {
   NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ANY,
   SemArgs,
-  WaitArgs,
 } from "../mod.ts";
-import { createSem, FOREVER } from "./_device.ts";
+import { createSem, FOREVER, waitArgs } from "./_device.ts";
 import { median } from "./_interleaved.ts";
 
 const WAITS = Number(Deno.args[0] ?? 200);
@@ -29,13 +28,9 @@ const nt = getBackend(
 );
 const dev = nt.open();
 const sem = createSem(nt, dev, 0, 1);
-const objs = new Int32Array([sem]);
-const args = WaitArgs.alloc({
-  timeout: FOREVER,
-  objs: nt.addressOf(objs),
-  count: 1,
-  owner: 1,
-});
+// Keeps its fd array alive with it: the args hold only the array's address.
+const wait = waitArgs(nt, [sem], { timeout: FOREVER, owner: 1 });
+const args = wait.args;
 const one = new Uint32Array([1]);
 const read = SemArgs.alloc();
 

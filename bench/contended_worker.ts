@@ -14,8 +14,7 @@ import {
   NTSYNC_IOC_WAIT_ANY,
   type ShareToken,
 } from "../mod.ts";
-import { FOREVER } from "../tests/stress/_surface.ts";
-import { WaitArgs } from "../mod.ts";
+import { FOREVER, waitArgs } from "../conformance/ops.ts";
 import { FifoMutex, FutexMutex } from "./_raw.ts";
 
 // Shared words.
@@ -56,13 +55,7 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
   const w = new Int32Array(shared);
   const futex = new FutexMutex(w, K_FUTEX);
   const fifo = new FifoMutex(w, K_FIFO);
-  const objs = new Int32Array([mutex]);
-  const wait = WaitArgs.alloc({
-    timeout: FOREVER,
-    objs: nt.addressOf(objs),
-    count: 1,
-    owner,
-  });
+  const { args: wait } = waitArgs(nt, [mutex], { timeout: FOREVER, owner });
   const unlock = new DataView(new ArrayBuffer(8));
   self.postMessage("ready");
   for (let seen = 0;;) {

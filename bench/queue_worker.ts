@@ -14,9 +14,8 @@ import {
   NTSYNC_IOC_MUTEX_UNLOCK,
   NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ANY,
-  WaitArgs,
 } from "../mod.ts";
-import { FOREVER } from "../tests/stress/_surface.ts";
+import { FOREVER, waitArgs } from "../conformance/ops.ts";
 import {
   FifoMutex,
   FifoSemaphore,
@@ -69,14 +68,12 @@ function engine(init: QueueInit): Sync {
   const nt = attachBackend(init.token);
   const keep: Int32Array[] = [];
   const waitOn = (fd: number) => {
-    const objs = new Int32Array([fd]);
-    keep.push(objs);
-    return WaitArgs.alloc({
+    const { args, objs } = waitArgs(nt, [fd], {
       timeout: FOREVER,
-      objs: nt.addressOf(objs),
-      count: 1,
       owner: init.owner,
     });
+    keep.push(objs);
+    return args;
   };
   const onFree = waitOn(init.free), onItems = waitOn(init.items);
   const onMutex = waitOn(init.mutex);

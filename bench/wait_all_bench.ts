@@ -14,7 +14,13 @@ import {
   NTSYNC_IOC_WAIT_ANY,
 } from "../mod.ts";
 import type { EmulatedBackend } from "../core/emulated/backend.ts";
-import { benchDevice, createEvent, createSem, waitArgs } from "./_device.ts";
+import {
+  benchDevice,
+  createEvent,
+  createSem,
+  FOREVER,
+  waitArgs,
+} from "./_device.ts";
 import { queueUnrelated } from "./_unrelated.ts";
 import {
   PingPong,
@@ -34,7 +40,7 @@ import { startWorker } from "./_workers.ts";
     { length: 64 },
     () => createEvent(nt, dev, true, true),
   );
-  const any1 = waitArgs(nt, events.slice(0, 1), 1, 0n);
+  const any1 = waitArgs(nt, events.slice(0, 1), { owner: 1, timeout: 0n });
   Deno.bench({
     name: "WAIT_ANY poll, 1 object",
     group: "WAIT_ALL poll",
@@ -44,7 +50,7 @@ import { startWorker } from "./_workers.ts";
     },
   });
   for (const count of [1, 8, 64]) {
-    const all = waitArgs(nt, events.slice(0, count), 1, 0n);
+    const all = waitArgs(nt, events.slice(0, count), { owner: 1, timeout: 0n });
     Deno.bench({
       name: `WAIT_ALL poll, ${count} objects`,
       group: "WAIT_ALL poll",
@@ -68,7 +74,10 @@ function wakeBench(name: string, unrelatedObjects: number, baseline: boolean) {
     queueUnrelated(nt, dev, UNRELATED, unrelatedObjects);
   }
   const x = createSem(nt, dev, 0, WAKES);
-  const waits = Array.from({ length: WAKES }, () => waitArgs(nt, [x]));
+  const waits = Array.from(
+    { length: WAKES },
+    () => waitArgs(nt, [x], { owner: 1, timeout: FOREVER }),
+  );
   const one = new DataView(new ArrayBuffer(4));
   Deno.bench({
     name,
@@ -102,7 +111,7 @@ function roundBench(name: string, unrelatedObjects: number, baseline: boolean) {
     queueUnrelated(nt, dev, UNRELATED, unrelatedObjects);
   }
   const x = createSem(nt, dev, 0, 1);
-  const wait = waitArgs(nt, [x]);
+  const wait = waitArgs(nt, [x], { owner: 1, timeout: FOREVER });
   const one = new DataView(new ArrayBuffer(4));
   Deno.bench({
     name,

@@ -6,6 +6,10 @@
  * creation calls. Each returns what the C helper returns: `ret`, `errno`
  * and the output fields, so failures can be checked output and all.
  *
+ * Each takes a {@linkcode Caller}: a check's `Session`, or
+ * {@linkcode callerOf} a bare backend in a test. The argument structs come
+ * from {@link ./ops.ts}, the throwing forms of the same calls.
+ *
  * @module
  */
 
@@ -29,31 +33,43 @@ import {
   SemArgs,
   WaitArgs,
 } from "../uapi/mod.ts";
+import type { Backend } from "../core/backend.ts";
 import { type CallResult, expectEq, expectOk } from "./check.ts";
-import type { Session } from "./session.ts";
+import { FOREVER, poisoned, waitArgs } from "./ops.ts";
+import { cCall } from "./session.ts";
 
 /** `UINT64_MAX`: an infinite wait timeout. */
-export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+export const U64_MAX: bigint = FOREVER;
 
-/** The byte pattern the `read_*_state` helpers fill their struct with. */
-const POISON = 0xcc;
+/**
+ * What the helpers call through: a backend and a C-style `ioctl` (`ret`,
+ * `errno`). A check's `Session` is one.
+ */
+export interface Caller {
+  /** The backend the calls go to. */
+  readonly nt: Backend;
+  /** C `ioctl()`: `{ret, errno}`, never a throw for an errno. */
+  ioctl(fd: number, request: number, arg: ArrayBufferView | null): CallResult;
+}
+
+/** A {@linkcode Caller} over a bare backend (no fd tracking). */
+export function callerOf(nt: Backend): Caller {
+  return {
+    nt,
+    ioctl: (fd, request, arg) => cCall(() => nt.ioctl(fd, request, arg)),
+  };
+}
 
 /** A `CallResult` with one output value. */
 export type WithValue<K extends string> =
   & CallResult
   & { readonly [P in K]: number };
 
-function poisoned(size: number): DataView {
-  const view = new DataView(new ArrayBuffer(size));
-  new Uint8Array(view.buffer).fill(POISON);
-  return view;
-}
-
 // ---- creation --------------------------------------------------------------
 
 /** `ioctl(fd, NTSYNC_IOC_CREATE_SEM, &{count, max})`. */
 export function createSem(
-  s: Session,
+  s: Caller,
   fd: number,
   count: number,
   max: number,
@@ -63,7 +79,7 @@ export function createSem(
 
 /** `ioctl(fd, NTSYNC_IOC_CREATE_MUTEX, &{owner, count})`. */
 export function createMutex(
-  s: Session,
+  s: Caller,
   fd: number,
   owner: number,
   count: number,
@@ -77,7 +93,7 @@ export function createMutex(
 
 /** `ioctl(fd, NTSYNC_IOC_CREATE_EVENT, &{manual, signaled})`. */
 export function createEvent(
-  s: Session,
+  s: Caller,
   fd: number,
   manual: number | boolean,
   signaled: number | boolean,
@@ -93,7 +109,7 @@ export function createEvent(
 
 /** `read_sem_state`: SEM_READ into a 0xCC-filled struct. */
 export function readSemState(
-  s: Session,
+  s: Caller,
   sem: number,
 ): WithValue<"count" | "max"> {
   const args = poisoned(SemArgs.size);
@@ -103,7 +119,7 @@ export function readSemState(
 
 /** `check_sem_state(sem, count, max)`. */
 export function checkSemState(
-  s: Session,
+  s: Caller,
   sem: number,
   count: number,
   max: number,
@@ -117,7 +133,7 @@ export function checkSemState(
 
 /** `release_sem(sem, &count)`: SEM_RELEASE with an in/out `u32`. */
 export function releaseSem(
-  s: Session,
+  s: Caller,
   sem: number,
   count: number,
 ): WithValue<"count"> {
@@ -130,7 +146,7 @@ export function releaseSem(
 
 /** `read_mutex_state`: MUTEX_READ into a 0xCC-filled struct. */
 export function readMutexState(
-  s: Session,
+  s: Caller,
   mutex: number,
 ): WithValue<"count" | "owner"> {
   const args = poisoned(MutexArgs.size);
@@ -140,7 +156,7 @@ export function readMutexState(
 
 /** `check_mutex_state(mutex, count, owner)`. */
 export function checkMutexState(
-  s: Session,
+  s: Caller,
   mutex: number,
   count: number,
   owner: number,
@@ -154,7 +170,7 @@ export function checkMutexState(
 
 /** `unlock_mutex(mutex, owner, &count)`: args `{owner, 0xdeadbeef}`. */
 export function unlockMutex(
-  s: Session,
+  s: Caller,
   mutex: number,
   owner: number,
 ): WithValue<"count"> {
@@ -165,7 +181,7 @@ export function unlockMutex(
 
 /** `ioctl(mutex, NTSYNC_IOC_MUTEX_KILL, &owner)`. */
 export function killMutex(
-  s: Session,
+  s: Caller,
   mutex: number,
   owner: number,
 ): CallResult {
@@ -176,7 +192,7 @@ export function killMutex(
 
 /** `read_event_state`: EVENT_READ into a 0xCC-filled struct. */
 export function readEventState(
-  s: Session,
+  s: Caller,
   event: number,
 ): WithValue<"signaled" | "manual"> {
   const args = poisoned(EventArgs.size);
@@ -186,7 +202,7 @@ export function readEventState(
 
 /** `check_event_state(event, signaled, manual)`. */
 export function checkEventState(
-  s: Session,
+  s: Caller,
   event: number,
   signaled: number,
   manual: number,
@@ -199,7 +215,7 @@ export function checkEventState(
 }
 
 function eventOp(
-  s: Session,
+  s: Caller,
   event: number,
   request: number,
 ): WithValue<"signaled"> {
@@ -209,17 +225,17 @@ function eventOp(
 }
 
 /** `ioctl(event, NTSYNC_IOC_EVENT_SET, &signaled)` (preset 0xdeadbeef). */
-export function setEvent(s: Session, event: number): WithValue<"signaled"> {
+export function setEvent(s: Caller, event: number): WithValue<"signaled"> {
   return eventOp(s, event, NTSYNC_IOC_EVENT_SET);
 }
 
 /** `ioctl(event, NTSYNC_IOC_EVENT_RESET, &signaled)` (preset 0xdeadbeef). */
-export function resetEvent(s: Session, event: number): WithValue<"signaled"> {
+export function resetEvent(s: Caller, event: number): WithValue<"signaled"> {
   return eventOp(s, event, NTSYNC_IOC_EVENT_RESET);
 }
 
 /** `ioctl(event, NTSYNC_IOC_EVENT_PULSE, &signaled)` (preset 0xdeadbeef). */
-export function pulseEvent(s: Session, event: number): WithValue<"signaled"> {
+export function pulseEvent(s: Caller, event: number): WithValue<"signaled"> {
   return eventOp(s, event, NTSYNC_IOC_EVENT_PULSE);
 }
 
@@ -234,7 +250,7 @@ function toView(objs: Objs): Int32Array | null {
 }
 
 /** `get_abs_timeout(ms)`: MONOTONIC now + ms, in ns. */
-export function getAbsTimeout(s: Session, ms: number): bigint {
+export function getAbsTimeout(s: Caller, ms: number): bigint {
   return s.nt.now("monotonic") + BigInt(ms) * 1_000_000n;
 }
 
@@ -243,7 +259,7 @@ export function getAbsTimeout(s: Session, ms: number): bigint {
  * index preset 0xdeadbeef; returns ret/errno and the output index.
  */
 export function waitObjs(
-  s: Session,
+  s: Caller,
   fd: number,
   request: number,
   count: number,
@@ -251,22 +267,12 @@ export function waitObjs(
   owner: number,
   alert: number,
 ): WithValue<"index"> {
-  const view = toView(objs);
-  const args = WaitArgs.alloc({
-    timeout: s.nt.now("monotonic"),
-    count: count >>> 0,
-    objs: view === null ? 0n : s.nt.addressOf(view),
-    owner: owner >>> 0,
-    index: 0xdeadbeef,
-    alert: alert >>> 0,
-  });
-  const r = s.ioctl(fd, request, args);
-  return { ...r, index: WaitArgs.read(args).index };
+  return waitRaw(s, fd, request, { count, objs, owner, alert });
 }
 
 /** `wait_any(fd, count, objs, owner, &index)`. */
 export function waitAny(
-  s: Session,
+  s: Caller,
   fd: number,
   count: number,
   objs: Objs,
@@ -277,7 +283,7 @@ export function waitAny(
 
 /** `wait_all(fd, count, objs, owner, &index)`. */
 export function waitAll(
-  s: Session,
+  s: Caller,
   fd: number,
   count: number,
   objs: Objs,
@@ -288,7 +294,7 @@ export function waitAll(
 
 /** `wait_any_alert(fd, count, objs, owner, alert, &index)`. */
 export function waitAnyAlert(
-  s: Session,
+  s: Caller,
   fd: number,
   count: number,
   objs: Objs,
@@ -300,7 +306,7 @@ export function waitAnyAlert(
 
 /** `wait_all_alert(fd, count, objs, owner, alert, &index)`. */
 export function waitAllAlert(
-  s: Session,
+  s: Caller,
   fd: number,
   count: number,
   objs: Objs,
@@ -334,13 +340,13 @@ export interface RawWait {
 
 /** Encode a {@linkcode RawWait}: the args, and the fd view to keep alive for the call. */
 export function encodeWait(
-  s: Session,
+  s: Caller,
   w: RawWait,
 ): { args: DataView; view: Int32Array | null } {
   const view = toView(w.objs ?? null);
-  const args = WaitArgs.alloc({
-    timeout: w.timeout ?? s.nt.now("monotonic"),
-    objs: w.objsAddress ?? (view === null ? 0n : s.nt.addressOf(view)),
+  const { args } = waitArgs(s.nt, view ?? [], {
+    timeout: w.timeout,
+    objsAddress: w.objsAddress ?? (view === null ? 0n : undefined),
     count: (w.count ?? view?.length ?? 0) >>> 0,
     index: (w.index ?? 0xdeadbeef) >>> 0,
     flags: (w.flags ?? 0) >>> 0,
@@ -353,7 +359,7 @@ export function encodeWait(
 
 /** A wait with every field chosen by the caller; ret/errno and the index. */
 export function waitRaw(
-  s: Session,
+  s: Caller,
   fd: number,
   request: number,
   w: RawWait,

@@ -11,6 +11,7 @@
 
 import { getBackend } from "../select/registry.ts";
 import type { Backend, BackendKind } from "../core/backend.ts";
+import type { ConformanceTest } from "../conformance/session.ts";
 
 function requested(): BackendKind[] | undefined {
   const raw = Deno.env.get("NTSYNC_TEST_BACKENDS");
@@ -34,4 +35,16 @@ export function backendsUnderTest(): Backend[] {
     // no usable /dev/ntsync here: the emulated engine alone
   }
   return list;
+}
+
+/**
+ * Register conformance check `check` as one Deno test per backend
+ * (`emulated: semaphore_state`, `native: wake_all`, ...). Called from the
+ * `_test.ts` beside the module that defines the check, so a failure points
+ * at the file that says what it tests.
+ */
+export function testOnEveryBackend(check: ConformanceTest): void {
+  for (const backend of backendsUnderTest()) {
+    Deno.test(`${backend.kind}: ${check.name}`, () => check.run(backend));
+  }
 }

@@ -25,7 +25,7 @@ import {
   createSem,
   readEvent,
   readSem,
-} from "./stress/_surface.ts";
+} from "../conformance/ops.ts";
 
 const NOT_VIEWS: [string, unknown][] = [
   ["{}", {}],

@@ -19,7 +19,7 @@ import {
 } from "../uapi/ioctl.ts";
 import { WaitArgs } from "../uapi/structs.ts";
 import { Errno } from "../uapi/errno.ts";
-import { createSem, readSem } from "./stress/_surface.ts";
+import { createSem, readSem } from "../conformance/ops.ts";
 import { errnoOf } from "./native/_errors.ts";
 import type { Backend } from "../core/backend.ts";
 

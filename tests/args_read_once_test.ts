@@ -18,7 +18,7 @@ import { backendsUnderTest } from "./_backends.ts";
 import { NTSYNC_IOC_WAIT_ANY, NTSYNC_WAIT_ARGS_SIZE } from "../uapi/ioctl.ts";
 import { WAIT, WaitArgs } from "../uapi/structs.ts";
 import { Errno } from "../uapi/errno.ts";
-import { createEvent, fdOf } from "./model/helpers.ts";
+import { createEvent, fdOf } from "./_tuples.ts";
 import { errnoOf } from "./native/_errors.ts";
 
 const WAITS = 20;

@@ -26,8 +26,9 @@ import {
   readSem,
   waitObjs,
   wordIoctl,
-} from "./model/helpers.ts";
-import { FOREVER } from "./stress/_surface.ts";
+} from "./_tuples.ts";
+import { FOREVER, waitArgs } from "../conformance/ops.ts";
+import { queuedWaits, untilQueued } from "./_blocked.ts";
 
 for (const nt of backendsUnderTest()) {
   // The emulated engine hands out the lowest free fd; a real process may
@@ -89,17 +90,16 @@ for (const nt of backendsUnderTest()) {
     try {
       assert.deepEqual(wordIoctl(nt, fd, NTSYNC_IOC_EVENT_SET), [0, 0]);
       assert.deepEqual(waitObjs(nt, dev, false, [fd], 1), [0, 0]);
-      const objs = new Int32Array([fd]);
-      const args = WaitArgs.alloc({
+      const { args, objs } = waitArgs(nt, [fd], {
         timeout: FOREVER,
-        objs: nt.addressOf(objs),
-        count: 1,
         index: 0xdead_beef,
         owner: 1,
       });
+      const before = queuedWaits(nt);
       const waiting = nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args);
-      // Let the wait queue (the native backend hands it to a worker thread).
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The set must meet a queued waiter, not one still on its way (which
+      // would find the event signaled and pass without testing the wake).
+      await untilQueued(nt, before);
       assert.deepEqual(wordIoctl(nt, fd, NTSYNC_IOC_EVENT_SET), [0, 0]);
       assert.equal(await waiting, 0);
       assert.equal(WaitArgs.read(args).index, 0);

@@ -22,6 +22,7 @@ import {
   NTSYNC_IOC_WAIT_ANY,
 } from "../uapi/ioctl.ts";
 import { MutexArgs, WaitArgs } from "../uapi/structs.ts";
+import { waitArgs } from "../conformance/ops.ts";
 import {
   createEvent,
   createMutex,
@@ -29,7 +30,7 @@ import {
   fdOf,
   readEvent,
   readSem,
-} from "./model/helpers.ts";
+} from "./_tuples.ts";
 
 type Call = (
   fd: number,
@@ -48,14 +49,9 @@ type Case = (
   own: (fd: number | string) => number,
 ) => unknown[];
 
-function waitArgs(nt: Backend, objs: Int32Array, owner = 1): DataView {
-  return WaitArgs.alloc({
-    timeout: 0n, // a poll
-    objs: nt.addressOf(objs),
-    count: objs.length,
-    index: 0xdead_beef,
-    owner,
-  });
+/** A poll's args for `objs` (index preset, to see whether it is written). */
+function pollArgs(nt: Backend, objs: Int32Array, owner = 1): DataView {
+  return waitArgs(nt, objs, { timeout: 0n, index: 0xdead_beef, owner }).args;
 }
 
 const CASES: Record<string, Case> = {
@@ -104,20 +100,20 @@ const CASES: Record<string, Case> = {
   "a poll that times out leaves index alone": (nt, dev, call, own) => {
     const sem = own(createSem(nt, dev, 0, 1));
     const objs = new Int32Array([sem]);
-    const args = waitArgs(nt, objs);
+    const args = pollArgs(nt, objs);
     return [call(dev, NTSYNC_IOC_WAIT_ANY, args), WaitArgs.read(args).index];
   },
   "a poll on an event that times out": (nt, dev, call, own) => {
     const ev = own(createEvent(nt, dev, 0, 0));
     const objs = new Int32Array([ev]);
-    const args = waitArgs(nt, objs);
+    const args = pollArgs(nt, objs);
     return [call(dev, NTSYNC_IOC_WAIT_ANY, args), WaitArgs.read(args).index];
   },
   "a wait that acquires writes index": (nt, dev, call, own) => {
     const a = own(createSem(nt, dev, 0, 1));
     const b = own(createEvent(nt, dev, 0, 1));
     const objs = new Int32Array([a, b]);
-    const args = waitArgs(nt, objs);
+    const args = pollArgs(nt, objs);
     return [
       call(dev, NTSYNC_IOC_WAIT_ANY, args),
       WaitArgs.read(args).index,
@@ -128,13 +124,13 @@ const CASES: Record<string, Case> = {
     const m = own(createMutex(nt, dev, 5, 1));
     nt.ioctl(m, NTSYNC_IOC_MUTEX_KILL, MutexArgs.alloc({ owner: 5 }));
     const objs = new Int32Array([m]);
-    const args = waitArgs(nt, objs, 6);
+    const args = pollArgs(nt, objs, 6);
     return [call(dev, NTSYNC_IOC_WAIT_ALL, args), WaitArgs.read(args).index];
   },
   "EINVAL for a wait-all naming an object twice": (nt, dev, call, own) => {
     const sem = own(createSem(nt, dev, 1, 1));
     const objs = new Int32Array([sem, sem]);
-    const args = waitArgs(nt, objs);
+    const args = pollArgs(nt, objs);
     return [call(dev, NTSYNC_IOC_WAIT_ALL, args), readSem(nt, sem)];
   },
   "EFAULT for a wait without arguments": (_nt, dev, call) => [

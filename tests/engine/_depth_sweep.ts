@@ -36,7 +36,8 @@ import {
   SemArgs,
 } from "../../mod.ts";
 import { auditDevice } from "./_audit.ts";
-import { event, mutex, sem, waitArgs } from "./_util.ts";
+import { event, mutex, sem } from "./_util.ts";
+import { deadline, FOREVER, waitArgs } from "../../conformance/ops.ts";
 
 /** One sweep's device, objects, and queued waits for the calls to wake. */
 interface Fixture {
@@ -80,7 +81,7 @@ function setUp(nt: EmulatedBackend): Fixture {
 
 /** Queue an async wait (its queueing is synchronous) for calls to claim. */
 function queue(f: Fixture, request: number, fds: number[], owner = 9): void {
-  const { args } = waitArgs(f.nt, fds, { ms: Infinity, owner });
+  const { args } = waitArgs(f.nt, fds, { timeout: FOREVER, owner });
   f.pending.push(
     f.nt.ioctlAsync(f.dev, request, args, { signal: f.ac.signal }).catch((
       err,
@@ -182,12 +183,12 @@ const CALLS: Record<string, Call> = {
     f.nt.tryIoctl(
       f.dev,
       NTSYNC_IOC_WAIT_ALL,
-      waitArgs(f.nt, [f.s, f.m, f.e], { ms: 1 }).args,
+      waitArgs(f.nt, [f.s, f.m, f.e], { timeout: deadline(f.nt, 1) }).args,
     ),
   "open": (f) => f.nt.open(),
   "close (an object waits hold)": (f) => f.nt.close(f.s),
   "ioctlAsync WAIT_ALL (queues)": (f) => {
-    const { args } = waitArgs(f.nt, [f.s, f.e], { ms: Infinity });
+    const { args } = waitArgs(f.nt, [f.s, f.e], { timeout: FOREVER });
     const p = f.nt.ioctlAsync(f.dev, NTSYNC_IOC_WAIT_ALL, args, {
       signal: f.ac.signal,
     }).catch((err) => err);

@@ -20,9 +20,10 @@ import {
   createEvent,
   createMutex,
   createSem,
+  deadline,
   Ops,
-} from "../stress/_surface.ts";
-import { waitArgs } from "./_util.ts";
+  waitArgs,
+} from "../../conformance/ops.ts";
 
 const nt = getBackend("emulated");
 const dev = nt.open();
@@ -37,7 +38,10 @@ const keep: Int32Array[] = [];
 
 /** Wait args for `fds` by OWNER: `ms` 0 polls, Infinity never times out. */
 function argsFor(fds: number[], ms: number): DataView {
-  const { args, objs } = waitArgs(nt, fds, { owner: OWNER, ms });
+  const { args, objs } = waitArgs(nt, fds, {
+    owner: OWNER,
+    timeout: deadline(nt, ms),
+  });
   keep.push(objs);
   return args;
 }

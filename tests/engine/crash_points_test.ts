@@ -35,8 +35,14 @@ import {
   SemArgs,
 } from "../../mod.ts";
 import { auditDevice } from "./_audit.ts";
-import { event, mutex, sem, waitArgs } from "./_util.ts";
-import { readEvent, readMutex, readSem } from "../stress/_surface.ts";
+import { event, mutex, sem } from "./_util.ts";
+import {
+  FOREVER,
+  readEvent,
+  readMutex,
+  readSem,
+  waitArgs,
+} from "../../conformance/ops.ts";
 
 interface Fixture {
   readonly a: EmulatedBackend;
@@ -75,7 +81,7 @@ function setUp(): Fixture {
       [NTSYNC_IOC_WAIT_ALL, [m, me], 8],
     ] as const
   ) {
-    const { args } = waitArgs(a, [...fds], { ms: Infinity, owner });
+    const { args } = waitArgs(a, [...fds], { timeout: FOREVER, owner });
     f.pending.push(
       a.ioctlAsync(dev, request, args, { signal: ac.signal }).catch((x) => x),
     );
@@ -126,13 +132,13 @@ const OPS: Record<string, (f: Fixture) => unknown> = {
     f.b.tryIoctl(
       f.dev,
       NTSYNC_IOC_WAIT_ALL,
-      waitArgs(f.b, [f.m, f.me], { owner: 7, ms: 0 }).args,
+      waitArgs(f.b, [f.m, f.me], { owner: 7 }).args,
     ),
   "WAIT_ALL queues (async)": (f) =>
     f.b.ioctlAsync(
       f.dev,
       NTSYNC_IOC_WAIT_ALL,
-      waitArgs(f.b, [f.s, f.m, f.e], { ms: Infinity }).args,
+      waitArgs(f.b, [f.s, f.m, f.e], { timeout: FOREVER }).args,
       { signal: f.ac.signal },
     ),
   "open": (f) => f.b.open(),

@@ -11,17 +11,21 @@ import assert from "node:assert/strict";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
 import { NtsyncError } from "../../core/errors.ts";
 import {
-  NTSYNC_IOC_EVENT_READ,
   NTSYNC_IOC_EVENT_RESET,
   NTSYNC_IOC_EVENT_SET,
-  NTSYNC_IOC_MUTEX_READ,
   NTSYNC_IOC_MUTEX_UNLOCK,
   NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
 } from "../../mod.ts";
 import { WAIT } from "../../uapi/structs.ts";
-import { event, mutex, sem, semState, waitArgs } from "./_util.ts";
+import { event, mutex, sem, semState } from "./_util.ts";
+import {
+  FOREVER,
+  readEvent,
+  readMutex,
+  waitArgs,
+} from "../../conformance/ops.ts";
 
 /** Poll `cond` until it holds; Worker start-up is slow on a loaded machine. */
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
@@ -34,23 +38,6 @@ async function until(cond: () => boolean, ms = 30_000): Promise<void> {
 
 async function rejectsEsrch(p: Promise<unknown>): Promise<void> {
   await assert.rejects(p, (e) => e instanceof NtsyncError && e.errno === 3);
-}
-
-function eventState(nt: EmulatedBackend, fd: number): number[] {
-  const out = new Uint32Array(2);
-  nt.ioctl(fd, NTSYNC_IOC_EVENT_READ, out);
-  return [...out];
-}
-
-function mutexState(nt: EmulatedBackend, fd: number): number[] {
-  const out = new Uint32Array(2);
-  try {
-    nt.ioctl(fd, NTSYNC_IOC_MUTEX_READ, out);
-  } catch (e) {
-    if (!(e instanceof NtsyncError && e.code === "EOWNERDEAD")) throw e;
-    return [...out, 1];
-  }
-  return [...out, 0];
 }
 
 Deno.test("reap: a terminated Worker's wait leaves the queues and frees its record", async () => {
@@ -101,13 +88,13 @@ Deno.test("reap: a claimed wait its waiter has not returned from gives back what
   const owner = 555;
 
   // Wait-any on the semaphore, claimed by a release, then reaped.
-  const a = waitArgs(there, [s], { ms: Infinity, owner });
+  const a = waitArgs(there, [s], { timeout: FOREVER, owner });
   const onSem = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, a.args);
   // Wait-all on the mutex and the auto-reset event.
-  const b = waitArgs(there, [m, auto], { ms: Infinity, owner });
+  const b = waitArgs(there, [m, auto], { timeout: FOREVER, owner });
   const onAll = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ALL, b.args);
   // Wait-any on the manual event.
-  const c = waitArgs(there, [manual], { ms: Infinity, owner });
+  const c = waitArgs(there, [manual], { timeout: FOREVER, owner });
   const onManual = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, c.args);
   assert.equal(nt.census().waits, 3);
 
@@ -116,15 +103,19 @@ Deno.test("reap: a claimed wait its waiter has not returned from gives back what
   nt.ioctl(manual, NTSYNC_IOC_EVENT_SET, new Uint32Array(1));
   // All three claimed for `there`: one unit, the mutex and the event taken.
   assert.deepEqual(semState(nt, s), { count: 1, max: 3 });
-  assert.deepEqual(mutexState(nt, m), [owner, 1, 0]);
-  assert.deepEqual(eventState(nt, auto), [0, 0]);
+  assert.deepEqual(readMutex(nt, m), {
+    owner: owner,
+    count: 1,
+    abandoned: false,
+  });
+  assert.deepEqual(readEvent(nt, auto), { manual: false, signaled: false });
 
   assert.equal(nt.reap(token), 3);
   // Given back: as if never claimed.
   assert.deepEqual(semState(nt, s), { count: 2, max: 3 });
-  assert.deepEqual(mutexState(nt, m), [0, 0, 0]);
-  assert.deepEqual(eventState(nt, auto), [0, 1]);
-  assert.deepEqual(eventState(nt, manual), [1, 1]);
+  assert.deepEqual(readMutex(nt, m), { owner: 0, count: 0, abandoned: false });
+  assert.deepEqual(readEvent(nt, auto), { manual: false, signaled: true });
+  assert.deepEqual(readEvent(nt, manual), { manual: true, signaled: true });
   await rejectsEsrch(onSem);
   await rejectsEsrch(onAll);
   await rejectsEsrch(onManual);
@@ -140,13 +131,13 @@ Deno.test("reap: a given-back unit goes to the next waiter in line", async () =>
   const m = mutex(nt, dev, 0, 0);
   const token = nt.share();
   const there = EmulatedBackend.attach(token);
-  const a = waitArgs(there, [s, m], { ms: Infinity, owner: 9 });
+  const a = waitArgs(there, [s, m], { timeout: FOREVER, owner: 9 });
   const dead = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, a.args);
   // The mutex was free: acquired at once, index 1. Wait again, on s only.
   assert.equal(await dead, 0);
-  const a2 = waitArgs(there, [s], { ms: Infinity, owner: 9 });
+  const a2 = waitArgs(there, [s], { timeout: FOREVER, owner: 9 });
   const zombie = there.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, a2.args);
-  const b = waitArgs(nt, [s, m], { ms: Infinity, owner: 10 });
+  const b = waitArgs(nt, [s, m], { timeout: FOREVER, owner: 10 });
   const heir = nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, b.args);
   nt.ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1])); // to the zombie
   assert.equal(nt.reap(token, { owners: [9] }), 1);
@@ -155,7 +146,7 @@ Deno.test("reap: a given-back unit goes to the next waiter in line", async () =>
   assert.equal(await heir, 0);
   assert.equal(new DataView(b.args.buffer).getUint32(WAIT.index, true), 0);
   assert.deepEqual(semState(nt, s), { count: 0, max: 1 });
-  assert.deepEqual(mutexState(nt, m), [0, 0, 1]);
+  assert.deepEqual(readMutex(nt, m), { owner: 0, count: 0, abandoned: true });
   for (const fd of [s, m, dev]) nt.close(fd);
 });
 
@@ -173,11 +164,11 @@ Deno.test("reap: a zombie's lock-free event calls change nothing after reap", ()
   }
   nt.reap(token);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_EVENT_SET, set), -3);
-  assert.deepEqual(eventState(nt, ev), [1, 0]);
+  assert.deepEqual(readEvent(nt, ev), { manual: true, signaled: false });
   nt.ioctl(ev, NTSYNC_IOC_EVENT_SET, set);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_EVENT_RESET, set), -3);
-  assert.deepEqual(eventState(nt, ev), [1, 1]);
-  const w = waitArgs(there, [ev], { ms: 0 });
+  assert.deepEqual(readEvent(nt, ev), { manual: true, signaled: true });
+  const w = waitArgs(there, [ev]);
   assert.equal(there.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), -3);
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_MUTEX_UNLOCK, set), -3);
   nt.close(ev);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
 import { NTSYNC_IOC_WAIT_ALL, NTSYNC_IOC_WAIT_ANY } from "../../mod.ts";
-import { event, sem, semState, throwsErrno, waitArgs } from "./_util.ts";
+import { event, sem, semState, throwsErrno } from "./_util.ts";
+import { deadline, FOREVER, waitArgs } from "../../conformance/ops.ts";
 
 Deno.test("engine: fds are the lowest free ones, from 3", () => {
   const nt = EmulatedBackend.create();
@@ -44,7 +45,7 @@ Deno.test("engine: with every wait slot taken, only a wait that must sleep is EN
   const empty = sem(nt, dev, 0, 10), full = sem(nt, dev, 1, 1);
   const ac = new AbortController();
   const pending = Array.from({ length: 4 }, () => {
-    const { args } = waitArgs(nt, [empty], { ms: Infinity });
+    const { args } = waitArgs(nt, [empty], { timeout: FOREVER });
     return nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args, { signal: ac.signal })
       .catch((e) => e);
   });
@@ -68,7 +69,11 @@ Deno.test("engine: with every wait slot taken, only a wait that must sleep is EN
   // Only a wait that would have to sleep needs a record.
   throwsErrno(
     () =>
-      nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, waitArgs(nt, [full], { ms: 50 }).args),
+      nt.ioctl(
+        dev,
+        NTSYNC_IOC_WAIT_ANY,
+        waitArgs(nt, [full], { timeout: deadline(nt, 50) }).args,
+      ),
     "ENOMEM",
   );
   ac.abort(new Error("done"));

@@ -13,7 +13,7 @@ import fc from "npm:fast-check@3.23.2";
 import { backendsUnderTest } from "../_backends.ts";
 import { NTSYNC_IOC_WAIT_ANY } from "../../uapi/ioctl.ts";
 import { WaitArgs } from "../../uapi/structs.ts";
-import { attempt, createSem, fdOf } from "../model/helpers.ts";
+import { attempt, createSem, fdOf } from "../_tuples.ts";
 import { sequence } from "./arbitraries.ts";
 import { catalogue, SETUP } from "./catalogue.ts";
 import { describeMismatch, runSequence } from "./runner.ts";

@@ -9,13 +9,14 @@
 
 import assert from "node:assert/strict";
 import { backendsUnderTest } from "../_backends.ts";
+import { queuedWaits, untilQueued } from "../_blocked.ts";
 import {
   NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ANY,
 } from "../../uapi/ioctl.ts";
 import { WaitArgs } from "../../uapi/structs.ts";
 import { NtsyncError } from "../../core/errors.ts";
-import { createSem, fdOf, readSem } from "../model/helpers.ts";
+import { createSem, fdOf, readSem } from "../_tuples.ts";
 import { catalogue, SETUP, SETUP_RESULTS } from "./catalogue.ts";
 import { describeMismatch, runSequence } from "./runner.ts";
 import { MODEL, subjectOf } from "./subjects.ts";
@@ -83,11 +84,18 @@ for (const backend of backendsUnderTest()) {
         });
         const started = performance.now();
         let outcome: string | undefined;
+        const before = queuedWaits(backend);
         const pending = backend.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args)
           .then(
             (r) => outcome = String(r),
             (e) => outcome = e instanceof NtsyncError ? e.code : String(e),
           );
+        // Watch it from the moment it is queued (a wait that never got
+        // there would pass blind), unless it has already ended: a timeout
+        // read as past ends it at once, with ETIMEDOUT.
+        await untilQueued(backend, before, {
+          unless: () => outcome !== undefined,
+        });
         await new Promise((resolve) => setTimeout(resolve, 30));
         const what = `timeout ${timeout} flags ${flags}`;
         assert.equal(

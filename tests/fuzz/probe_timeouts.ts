@@ -13,7 +13,7 @@ import {
   NTSYNC_IOC_WAIT_ANY,
 } from "../../uapi/ioctl.ts";
 import { WaitArgs } from "../../uapi/structs.ts";
-import { createSem, fdOf } from "../model/helpers.ts";
+import { createSem, fdOf } from "../_tuples.ts";
 
 const kind = (Deno.args[0] ?? "native") as "native" | "emulated";
 const nt = getBackend(kind);

@@ -22,7 +22,8 @@ import {
 } from "../../uapi/ioctl.ts";
 import { WaitArgs } from "../../uapi/structs.ts";
 import { ModelBackend } from "../model/model.ts";
-import { attempt, createSem, fdOf, readSem } from "../model/helpers.ts";
+import { waitArgs } from "../../conformance/ops.ts";
+import { attempt, createSem, fdOf, readSem } from "../_tuples.ts";
 
 type Scenario = (nt: Backend, dev: number) => string[];
 
@@ -30,14 +31,14 @@ function ret(f: () => number): string {
   return String(attempt(f).ret);
 }
 
-function waitArgs(nt: Backend, address: bigint, count: number): DataView {
-  return WaitArgs.alloc({
-    timeout: nt.now(),
-    objs: address,
+/** A poll's args for `count` fds at a raw `address` (index preset). */
+function pollAt(nt: Backend, address: bigint, count: number): DataView {
+  return waitArgs(nt, [], {
+    objsAddress: address,
     count,
     index: 0xdead_beef,
     owner: 1,
-  });
+  }).args;
 }
 
 const SCENARIOS: Record<string, [Scenario, string[]]> = {
@@ -55,10 +56,10 @@ const SCENARIOS: Record<string, [Scenario, string[]]> = {
     const sem = fdOf(createSem(nt, dev, 2, 2));
     const objs = new Int32Array([sem]);
     const address = nt.addressOf(objs);
-    const args = waitArgs(nt, address, 1);
+    const args = pollAt(nt, address, 1);
     const first = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args));
     objs.buffer.transfer();
-    const again = waitArgs(nt, address, 1);
+    const again = pollAt(nt, address, 1);
     const second = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, again));
     return [
       first,
@@ -90,18 +91,18 @@ const SCENARIOS: Record<string, [Scenario, string[]]> = {
     objs.set([s1, s2]);
     const address = nt.addressOf(objs);
     const r = [
-      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, waitArgs(nt, address, 2))),
+      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, pollAt(nt, address, 2))),
     ];
     rab.resize(4);
     r.push(
-      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, waitArgs(nt, address, 2))),
+      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, pollAt(nt, address, 2))),
     );
     r.push(
-      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, waitArgs(nt, address, 1))),
+      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, pollAt(nt, address, 1))),
     );
     rab.resize(8); // the new entry reads as fd 0: not an ntsync object
     r.push(
-      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, waitArgs(nt, address, 2))),
+      ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ALL, pollAt(nt, address, 2))),
     );
     r.push(readSem(nt, s1).join(), readSem(nt, s2).join());
     return r;
@@ -114,10 +115,10 @@ const SCENARIOS: Record<string, [Scenario, string[]]> = {
     const tail = objs.subarray(2);
     const r = [
       ret(() =>
-        nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, waitArgs(nt, nt.addressOf(tail), 2))
+        nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, pollAt(nt, nt.addressOf(tail), 2))
       ),
     ];
-    const args = waitArgs(nt, nt.addressOf(tail), 1);
+    const args = pollAt(nt, nt.addressOf(tail), 1);
     r.push(ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args)));
     r.push(`index ${WaitArgs.read(args).index}`, readSem(nt, full).join());
     return r;
@@ -126,7 +127,7 @@ const SCENARIOS: Record<string, [Scenario, string[]]> = {
   "a wait's argument view detached after a successful wait": [(nt, dev) => {
     const sem = fdOf(createSem(nt, dev, 2, 2));
     const objs = new Int32Array([sem]);
-    const args = waitArgs(nt, nt.addressOf(objs), 1);
+    const args = pollAt(nt, nt.addressOf(objs), 1);
     const first = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args));
     (args.buffer as ArrayBuffer).transfer();
     const second = ret(() => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args));

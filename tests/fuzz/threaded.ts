@@ -24,7 +24,8 @@ import {
 } from "../../uapi/ioctl.ts";
 import { ModelBackend } from "../model/model.ts";
 import { WaitQueues } from "../model/queues.ts";
-import { attempt } from "../model/helpers.ts";
+import { attempt } from "../_tuples.ts";
+import { queuedWaits, untilQueued } from "../_blocked.ts";
 import type { ObjKind, ObjRequest } from "./ops.ts";
 import { OBJ_REQUESTS } from "./runner.ts";
 import type { WaitRequest } from "./thread_worker.ts";
@@ -271,6 +272,11 @@ class Inbox {
 
   #failed?: string;
 
+  /** Whether a message of `type` has arrived (and is not yet taken). */
+  has(type: string): boolean {
+    return this.#messages.some((m) => m.type === type);
+  }
+
   /** The next message of `type`, or `undefined` after `ms`. */
   async next(
     type: string,
@@ -296,7 +302,11 @@ class Inbox {
 
 /** Timing of a threaded run. */
 export interface ThreadTiming {
-  /** How long after `started` a waiter is taken to be queued. */
+  /**
+   * The base of the long timeouts (a long waiter's is 20 times this plus
+   * 10 s); where the queue cannot be seen, the pause that stands in for
+   * seeing a waiter queued is tests/_blocked.ts's.
+   */
   readonly settleMs: number;
   /** The timeout of a `short` waiter. */
   readonly shortMs: number;
@@ -372,13 +382,21 @@ export async function runThreaded(
         alert: shutdown,
         timeoutMs: w.short ? timing.shortMs : long,
       };
+      const before = queuedWaits(nt);
       inboxes[i].worker.postMessage(request);
       if (!await inboxes[i].next("started", long)) {
         throw new Error("worker did not start");
       }
       // A short waiter must be over before anything else happens; a long one
-      // must be queued before the next one starts.
-      await inboxes[i].next("done", w.short ? long : timing.settleMs)
+      // must be queued (or over, if it acquired at once) before the next one
+      // starts, as the model queues them in order.
+      if (!w.short) {
+        await untilQueued(nt, before, {
+          unless: () => inboxes[i].has("done"),
+          ms: long,
+        });
+      }
+      await inboxes[i].next("done", w.short ? long : 0)
         .then((m) => m && (waits[i] = `${m.ret} ${m.index}`));
     }
     const ops = scenario.ops.map((op) => mainOp(nt, fds, op));

@@ -23,7 +23,7 @@ import {
   unlockMutex,
   waitObjs,
   wordIoctl,
-} from "./helpers.ts";
+} from "../_tuples.ts";
 import {
   NTSYNC_IOC_CREATE_SEM,
   NTSYNC_IOC_EVENT_PULSE,

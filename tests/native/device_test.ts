@@ -12,13 +12,9 @@ import { attachBackend } from "../../select/registry.ts";
 import type { Backend } from "../../core/backend.ts";
 import {
   Errno,
-  EventArgs,
   MutexArgs,
-  NTSYNC_IOC_CREATE_EVENT,
-  NTSYNC_IOC_CREATE_MUTEX,
   NTSYNC_IOC_CREATE_SEM,
   NTSYNC_IOC_EVENT_PULSE,
-  NTSYNC_IOC_EVENT_READ,
   NTSYNC_IOC_EVENT_RESET,
   NTSYNC_IOC_EVENT_SET,
   NTSYNC_IOC_MUTEX_KILL,
@@ -32,6 +28,9 @@ import {
   WaitArgs,
 } from "../../uapi/mod.ts";
 import { errnoOf, errnoOfAsync } from "./_errors.ts";
+import { queuedWaits, untilQueued } from "../_blocked.ts";
+import * as ops from "../../conformance/ops.ts";
+import { deadline, type WaitFields } from "../../conformance/ops.ts";
 
 function envWantsNative(): boolean {
   try {
@@ -78,11 +77,7 @@ function deviceTest(
 }
 
 function sem(dev: number, fds: number[], count: number, max: number): number {
-  const fd = nt().ioctl(
-    dev,
-    NTSYNC_IOC_CREATE_SEM,
-    SemArgs.alloc({ count, max }),
-  );
+  const fd = ops.createSem(nt(), dev, count, max);
   fds.push(fd);
   return fd;
 }
@@ -93,11 +88,7 @@ function mutex(
   owner: number,
   count: number,
 ): number {
-  const fd = nt().ioctl(
-    dev,
-    NTSYNC_IOC_CREATE_MUTEX,
-    MutexArgs.alloc({ owner, count }),
-  );
+  const fd = ops.createMutex(nt(), dev, owner, count);
   fds.push(fd);
   return fd;
 }
@@ -108,42 +99,28 @@ function event(
   manual: number,
   signaled: number,
 ): number {
-  const fd = nt().ioctl(
-    dev,
-    NTSYNC_IOC_CREATE_EVENT,
-    EventArgs.alloc({ manual, signaled }),
-  );
+  const fd = ops.createEvent(nt(), dev, manual !== 0, signaled !== 0);
   fds.push(fd);
   return fd;
 }
 
-function semState(fd: number) {
-  const v = SemArgs.alloc();
-  nt().ioctl(fd, NTSYNC_IOC_SEM_READ, v);
-  return SemArgs.read(v);
+function semState(fd: number): { count: number; max: number } {
+  return ops.readSem(nt(), fd);
 }
 
-function eventState(fd: number) {
-  const v = EventArgs.alloc();
-  nt().ioctl(fd, NTSYNC_IOC_EVENT_READ, v);
-  return EventArgs.read(v);
+/** EVENT_READ as the struct's numbers (0 or 1). */
+function eventState(fd: number): { manual: number; signaled: number } {
+  const { manual, signaled } = ops.readEvent(nt(), fd);
+  return { manual: +manual, signaled: +signaled };
 }
 
-/** Wait args for `objs` (registered), absolute timeout `ms` from now. */
-function waitArgs(
-  objs: Int32Array,
-  ms: number,
-  extra: Partial<ReturnType<typeof WaitArgs.read>> = {},
-) {
-  return WaitArgs.alloc({
-    timeout: ms === Infinity
-      ? 0xffff_ffff_ffff_ffffn
-      : nt().now() + BigInt(ms) * 1_000_000n,
-    objs: nt().addressOf(objs),
-    count: objs.length,
+/** Wait args for `objs` (registered), absolute timeout `ms` from now, owner 1. */
+function waitArgs(objs: Int32Array, ms: number, extra: WaitFields = {}) {
+  return ops.waitArgs(nt(), objs, {
+    timeout: deadline(nt(), ms),
     owner: 1,
     ...extra,
-  });
+  }).args;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -592,10 +569,13 @@ deviceTest(
           check();
         });
       worker.onmessage = (e) => messages.push(e.data);
+      const before = queuedWaits(nt());
       worker.postMessage({ token: nt().share(), dev, sem: s });
       await got(1);
       assert.equal(messages[0], "waiting");
-      await sleep(100);
+      // The release must meet the Worker's wait queued, so that it is the
+      // shared fd's wait the release wakes.
+      await untilQueued(nt(), before);
       nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
       await got(2);
       assert.deepEqual(messages[1], {

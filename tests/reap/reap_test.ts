@@ -10,13 +10,12 @@ import { openDevice } from "../../core/api/device.ts";
 import type { Backend } from "../../core/backend.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { backendsUnderTest } from "../_backends.ts";
+import { queuedWaits, untilQueued } from "../_blocked.ts";
 import { LOOP_RELEASED, LOOP_ROUNDS } from "./_jobs.ts";
 import { Reaped, sleep } from "./_peer.ts";
 
 /** How long a Worker gets to report after a reap (qemu TCG is slow). */
 const REPORT_MS = 60_000;
-/** Time for a Worker to block in its wait before it is reaped. */
-const SETTLE_MS = 200;
 
 function forEachBackend(
   name: string,
@@ -38,6 +37,7 @@ for (const async of [false, true]) {
         using dev = openDevice(backend);
         using sem = dev.createSemaphore(0, 2);
         using ev = dev.createEvent();
+        const before = queuedWaits(backend);
         const w = await Reaped.start(dev, {
           kind: "block",
           all,
@@ -49,7 +49,9 @@ for (const async of [false, true]) {
           assert.deepEqual(await w.within(REPORT_MS, "waiting"), {
             kind: "waiting",
           });
-          await sleep(SETTLE_MS); // (reaped before it waits: ESRCH all the same)
+          // Reap it blocked, as the name says (reaped before it waits, it
+          // would get ESRCH all the same, and the test would pass blind).
+          await untilQueued(backend, before);
           dev.reap(w.token);
           assert.deepEqual(
             await w.within(REPORT_MS, "the reaped wait"),
@@ -127,8 +129,11 @@ forEachBackend(
         count: 1,
         abandoned: false,
       });
+      const before = queuedWaits(backend);
       const heir = dev.waitAnyAsync([mine]);
-      await sleep(SETTLE_MS);
+      // The reap must meet the heir queued, or it would find the mutex
+      // already abandoned and pass without testing the hand-over.
+      await untilQueued(backend, before);
       dev.reap(w.token, { owners: [4242] });
       assert.deepEqual(await heir, { status: "abandoned", index: 0 });
       assert.deepEqual(mine.read(), {

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
-import { readEvent, readMutex, readSem } from "./_surface.ts";
+import { readEvent, readMutex, readSem } from "../../conformance/ops.ts";
 
 /**
  * Loops per Worker: 10,000 as the kernel's stress_wait, or

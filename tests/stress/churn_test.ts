@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createEvent, Ops } from "./_surface.ts";
+import { createEvent, Ops } from "../../conformance/ops.ts";
 import {
   assertSettled,
   freshDevice,

@@ -8,7 +8,7 @@
  */
 
 import { attachBackend, type ShareToken } from "../../mod.ts";
-import { Ops, Waiter } from "./_surface.ts";
+import { Ops, Waiter } from "../../conformance/ops.ts";
 
 /** The first message to this Worker. */
 export interface EchoInit {

@@ -26,7 +26,7 @@ import {
   readEvent,
   readSem,
   Waiter,
-} from "./_surface.ts";
+} from "../../conformance/ops.ts";
 import {
   assertSettled,
   freshDevice,

@@ -9,7 +9,7 @@
  */
 
 import { attachBackend, type ShareToken } from "../../mod.ts";
-import { Ops, Waiter } from "./_surface.ts";
+import { Ops, Waiter } from "../../conformance/ops.ts";
 
 /** Word of the shared counters holding every Worker's wakes (notified on change). */
 export const TOTAL = 0;

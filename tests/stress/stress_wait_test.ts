@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createEvent, createMutex, Ops } from "./_surface.ts";
+import { createEvent, createMutex, Ops } from "../../conformance/ops.ts";
 import {
   assertSettled,
   freshDevice,

@@ -24,7 +24,7 @@ import {
   readMutex,
   readSem,
   Waiter,
-} from "./_surface.ts";
+} from "../../conformance/ops.ts";
 import {
   assertSettled,
   freshDevice,

@@ -15,7 +15,13 @@ import {
   type ShareToken,
   WaitArgs,
 } from "../../mod.ts";
-import { FOREVER, Ops, Waiter, type WaitOutcome } from "./_surface.ts";
+import {
+  FOREVER,
+  Ops,
+  waitArgs,
+  Waiter,
+  type WaitOutcome,
+} from "../../conformance/ops.ts";
 
 /** The first message to this Worker. */
 export interface TerminateInit {
@@ -52,11 +58,8 @@ self.onmessage = async (e: MessageEvent<TerminateInit>) => {
   }
   let outcome: WaitOutcome | null;
   if (init.async) {
-    const objs = new Int32Array(init.objs);
-    const args = WaitArgs.alloc({
+    const { args } = waitArgs(nt, init.objs, {
       timeout: FOREVER,
-      objs: nt.addressOf(objs),
-      count: objs.length,
       owner: init.owner,
       alert: init.alert,
     });

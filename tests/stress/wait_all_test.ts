@@ -20,7 +20,12 @@
  */
 
 import assert from "node:assert/strict";
-import { createEvent, createMutex, createSem, Ops } from "./_surface.ts";
+import {
+  createEvent,
+  createMutex,
+  createSem,
+  Ops,
+} from "../../conformance/ops.ts";
 import {
   assertSettled,
   freshDevice,

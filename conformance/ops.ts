@@ -1,9 +1,14 @@
 /**
- * The ioctl surface as the stress tests and their Workers use it: object
- * creation, state reads, and a reusable wait with its argument struct
- * allocated once (a stress loop must not measure the allocator).
+ * The ioctl surface as checks, tests and benches drive it when a failure
+ * should throw: object creation, state reads, the one builder of
+ * `ntsync_wait_args`, and loop-friendly operations whose argument structs
+ * are allocated once (a stress loop or a bench must not measure the
+ * allocator). {@link ./calls.ts} builds the C-style forms (ret and errno as
+ * data) on the same argument builders.
  *
- * Everything goes through `Backend.ioctl`, as external code would.
+ * Everything goes through `Backend.ioctl`, as external code would. This is
+ * the one helper library for the surface: tests and benches import it (a
+ * bench imports nothing from `tests/`).
  *
  * @module
  */
@@ -30,10 +35,88 @@ import {
   SemArgs,
   WAIT,
   WaitArgs,
-} from "../../mod.ts";
+} from "../mod.ts";
 
-/** `timeout` value that never expires. */
+/** `timeout` value that never expires (`UINT64_MAX`). */
 export const FOREVER = 0xffff_ffff_ffff_ffffn;
+
+/** The byte the selftests' `read_*_state` helpers fill their struct with. */
+export const POISON = 0xcc;
+
+/** A `size`-byte argument struct filled with {@linkcode POISON}. */
+export function poisoned(size: number): DataView {
+  const view = new DataView(new ArrayBuffer(size));
+  new Uint8Array(view.buffer).fill(POISON);
+  return view;
+}
+
+/**
+ * The absolute monotonic timeout `ms` from now (negative: already past;
+ * `Infinity`: {@linkcode FOREVER}).
+ */
+export function deadline(nt: Backend, ms: number): bigint {
+  if (ms === Infinity) return FOREVER;
+  return nt.now("monotonic") + BigInt(Math.round(ms * 1e6));
+}
+
+/** The fields of `ntsync_wait_args` a caller may choose; see {@linkcode waitArgs}. */
+export interface WaitFields {
+  /** Absolute timeout; default MONOTONIC now (a poll). */
+  readonly timeout?: bigint;
+  /** A raw `objs` value (0n for NULL, or a bad address) instead of the array's. */
+  readonly objsAddress?: bigint;
+  /** `count`; default the number of fds. */
+  readonly count?: number;
+  /** `index` preset; default 0. */
+  readonly index?: number;
+  /** `flags`; default 0. */
+  readonly flags?: number;
+  /** `owner`; default 123 (the selftests' owner). */
+  readonly owner?: number;
+  /** `alert`; default 0 (none). */
+  readonly alert?: number;
+  /** `pad`; default 0. */
+  readonly pad?: number;
+}
+
+/**
+ * `ntsync_wait_args` for `fds`, and the fd array its `objs` points at (keep
+ * both alive: the args hold only the array's address). An `Int32Array` is
+ * used as given, so a caller can point several waits at one array.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getBackend, NTSYNC_IOC_WAIT_ANY, WaitArgs } from "../mod.ts";
+ * import { createSem, FOREVER, waitArgs } from "./ops.ts";
+ * const nt = getBackend("emulated");
+ * const dev = nt.open();
+ * const sem = createSem(nt, dev, 1, 1);
+ * const { args } = waitArgs(nt, [sem], { timeout: FOREVER, owner: 1 });
+ * nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args);
+ * assert.equal(WaitArgs.read(args).index, 0);
+ * nt.close(sem);
+ * nt.close(dev);
+ * ```
+ */
+export function waitArgs(
+  nt: Backend,
+  fds: readonly number[] | Int32Array,
+  fields: WaitFields = {},
+): { args: DataView; objs: Int32Array } {
+  const objs = fds instanceof Int32Array ? fds : new Int32Array(fds);
+  const args = WaitArgs.alloc({
+    timeout: fields.timeout ?? nt.now("monotonic"),
+    objs: fields.objsAddress ?? nt.addressOf(objs),
+    count: fields.count ?? objs.length,
+    index: fields.index ?? 0,
+    flags: fields.flags ?? 0,
+    owner: fields.owner ?? 123,
+    alert: fields.alert ?? 0,
+    pad: fields.pad ?? 0,
+  });
+  return { args, objs };
+}
 
 /** Create a semaphore `{count, max}`; its fd. */
 export function createSem(
@@ -198,14 +281,13 @@ export class Waiter {
     this.#nt = nt;
     this.#dev = dev;
     this.#request = options.all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
-    this.#objs = new Int32Array(fds);
-    this.#args = WaitArgs.alloc({
+    const wait = waitArgs(nt, fds, {
       timeout: FOREVER,
-      objs: nt.addressOf(this.#objs),
-      count: fds.length,
       owner: options.owner ?? 1,
       alert: options.alert ?? 0,
     });
+    this.#args = wait.args;
+    this.#objs = wait.objs;
   }
 
   /**
