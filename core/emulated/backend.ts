@@ -387,8 +387,8 @@ export class EmulatedBackend implements Backend {
     view: DataView,
     signal: AbortSignal | undefined,
   ): Promise<number> {
-    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
-    const kindAt = st.r(rec) + R_KIND;
+    const st = this.#st, i32 = st.i32, at = st.recordAt(rec) + R_STATE;
+    const kindAt = st.recordAt(rec) + R_KIND;
     let aborted = false;
     // The listener only flags and wakes: the withdrawal is the waiting
     // loop's, so that nothing in a listener can fail (a listener's error
@@ -627,8 +627,8 @@ export class EmulatedBackend implements Backend {
    * (REAPED); its state.
    */
   #block(rec: number, ticket: number): number {
-    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
-    const kindAt = st.r(rec) + R_KIND;
+    const st = this.#st, i32 = st.i32, at = st.recordAt(rec) + R_STATE;
+    const kindAt = st.recordAt(rec) + R_KIND;
     const deadlineMs = this.#waits.result.deadlineMs;
     if (this.#waits.handOff) {
       // Queued behind others at once (see WaitStarter#spin): the hand-off
@@ -742,7 +742,7 @@ export class EmulatedBackend implements Backend {
       return result.dead ? -Errno.EOWNERDEAD : 0;
     }
     const st = this.#st;
-    const dead = st.u32[st.r(rec) + R_DEAD] !== 0;
+    const dead = st.u32[st.recordAt(rec) + R_DEAD] !== 0;
     if (state === REAPED || !st.freeRecord(rec, ticket)) return -Errno.ESRCH;
     if (state === WITHDRAWN) {
       return this.#revoked() ? -Errno.ESRCH : -Errno.ETIMEDOUT;

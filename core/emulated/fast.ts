@@ -5,9 +5,9 @@
  * compare-and-swap on the event's own cache line per side, as a raw
  * `Atomics` event does, instead of moving the device lock's line as well.
  *
- * An event keeps its state in one word, O_EVENT: signaled bit, pinned bit,
+ * An event keeps its state in one word, EVENT_STATE: signaled bit, pinned bit,
  * version (layout.ts). The device lock's holder pins every event it touches
- * before it looks at it (SharedState#o) and gives it a new version when it
+ * before it looks at it (SharedState#pinObject) and gives it a new version when it
  * lets go; freeing the object and reusing its slot do too. So while the
  * word keeps its version and is not pinned, nothing but the signaled bit
  * has changed: the fd still names the object (closing it touches the
@@ -54,12 +54,12 @@ import {
 import {
   EV_PINNED,
   EV_SIGNALED,
+  EVENT_MANUAL,
+  EVENT_STATE,
   FD_DEVICE,
   FD_OBJECT,
-  O_A,
-  O_ALLN,
+  O_ALL_HINT,
   O_ANY_HEAD,
-  O_EVENT,
   O_INST,
   O_TYPE,
   T_EVENT,
@@ -330,20 +330,21 @@ export class EventFastPath {
   #check(fd: number): number {
     const st = this.#st, u32 = st.u32;
     if (st.fdKind(fd) !== FD_OBJECT) return -1;
-    const obj = st.fdRef(fd), at = st.o(obj);
+    const obj = st.fdRef(fd), at = st.objectAt(obj);
     // Semaphores and mutexes come here too: send them on at once, from a
     // plain read (a stale "event" is caught by the atomic checks below).
     if (u32[at + O_TYPE] !== T_EVENT) return -1;
-    const word = Atomics.load(st.i32, at + O_EVENT);
+    const word = Atomics.load(st.i32, at + EVENT_STATE);
     if (
       (word & EV_PINNED) !== 0 || Atomics.load(u32, at + O_TYPE) !== T_EVENT ||
-      st.i32[at + O_ANY_HEAD] !== NONE || u32[at + O_ALLN] !== 0 ||
+      st.i32[at + O_ANY_HEAD] !== NONE || u32[at + O_ALL_HINT] !== 0 ||
       st.fdKind(fd) !== FD_OBJECT || st.fdRef(fd) !== obj
     ) return -1;
-    this.#at[fd] = at + O_EVENT;
+    this.#at[fd] = at + EVENT_STATE;
     this.#word[fd] = word;
-    this.#info[fd] = (u32[at + O_A] !== 0 ? 0x8000_0000 : 0) | u32[at + O_INST];
-    return at + O_EVENT;
+    this.#info[fd] = (u32[at + EVENT_MANUAL] !== 0 ? 0x8000_0000 : 0) |
+      u32[at + O_INST];
+    return at + EVENT_STATE;
   }
 
   #grow(fd: number): void {

@@ -145,14 +145,25 @@ export const O_TYPE = 0;
 export const O_INST = 1;
 /** References: fds plus waits in progress. */
 export const O_REFS = 2;
-/** sem count / mutex owner / event manual. */
-export const O_A = 3;
-/** sem max / mutex count (events: see O_EVENT). */
-export const O_B = 4;
-/** Mutex abandoned (owner died). */
-export const O_DEAD = 5;
-/** Wait-all entries queued on this object. */
-export const O_ALLN = 6;
+// The kind's own fields share words 3..5, as the kernel's `union u` in
+// `struct ntsync_obj` shares them (drivers/misc/ntsync.c).
+/** Semaphore: units available (the kernel's `u.sem.count`). */
+export const SEM_COUNT = 3;
+/** Semaphore: the most units it holds (`u.sem.max`). */
+export const SEM_MAX = 4;
+/** Mutex: owner id, 0 when unowned (`u.mutex.owner`). */
+export const MUTEX_OWNER = 3;
+/** Mutex: recursion count, 0 when unowned (`u.mutex.count`). */
+export const MUTEX_COUNT = 4;
+/** Mutex: 1 when its owner died holding it (`u.mutex.ownerdead`). */
+export const MUTEX_ABANDONED = 5;
+/** Event: 1 manual-reset, 0 auto-reset (`u.event.manual`). */
+export const EVENT_MANUAL = 3;
+/**
+ * Wait-all entries queued on this object: the kernel's `all_hint`, which
+ * tells a wake whether there are wait-all waiters to try at all.
+ */
+export const O_ALL_HINT = 6;
 /** First entry of the any-waiter queue (-1: empty). */
 export const O_ANY_HEAD = 7;
 /** Last entry of the any-waiter queue. */
@@ -164,23 +175,24 @@ export const O_ALL_TAIL = 10;
 /** Next free object. */
 export const O_NEXT = 11;
 /**
- * An event's signaled state, in a word that fast paths (fast.ts) change
+ * Event: its signaled state (the kernel's `u.event.signaled`), in a word
+ * that fast paths (fast.ts) change
  * with compare-and-swap: bit 0 signaled, bit 1 pinned by the device lock's
  * holder, bits 2.. a version bumped whenever a holder lets go of it, or the
  * slot is reused. Every object has the word; only events keep state in it.
  */
-export const O_EVENT = 12;
+export const EVENT_STATE = 12;
 /**
  * Bumped each time the slot gets a new object, so that a claim's record can
  * tell later whether an object it acquired is still the same one (reap
  * gives back what a reaped thread's claimed wait acquired).
  */
 export const O_GEN = 13;
-/** O_EVENT: signaled. */
+/** EVENT_STATE: signaled. */
 export const EV_SIGNALED = 1;
-/** O_EVENT: pinned by the device lock's holder; fast paths stay away. */
+/** EVENT_STATE: pinned by the device lock's holder; fast paths stay away. */
 export const EV_PINNED = 2;
-/** O_EVENT: one version step. */
+/** EVENT_STATE: one version step. */
 export const EV_VERSION = 4;
 
 /** Object type: semaphore. */

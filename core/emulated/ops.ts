@@ -27,7 +27,18 @@ import {
   NTSYNC_IOC_SEM_READ,
   NTSYNC_IOC_SEM_RELEASE,
 } from "../../uapi/ioctl.ts";
-import { O_A, O_B, O_DEAD, O_TYPE, T_EVENT, T_MUTEX, T_SEM } from "./layout.ts";
+import {
+  EVENT_MANUAL,
+  MUTEX_ABANDONED,
+  MUTEX_COUNT,
+  MUTEX_OWNER,
+  O_TYPE,
+  SEM_COUNT,
+  SEM_MAX,
+  T_EVENT,
+  T_MUTEX,
+  T_SEM,
+} from "./layout.ts";
 import type { SharedState } from "./state.ts";
 
 const EFAULT = -Errno.EFAULT;
@@ -83,15 +94,15 @@ export function objectIoctl(
   request: number,
   arg: DataView | null,
 ): number {
-  const u32 = st.u32, at = st.o(obj), type = u32[at + O_TYPE];
+  const u32 = st.u32, at = st.pinObject(obj), type = u32[at + O_TYPE];
   switch (request) {
     case NTSYNC_IOC_SEM_RELEASE: {
       if (!fits(arg, 4)) return EFAULT;
       const amount = arg.getUint32(0, LE);
       if (type !== T_SEM) return EINVAL;
-      const prev = u32[at + O_A];
-      if (prev + amount > u32[at + O_B]) return EOVERFLOW; // also catches u32 wrap
-      st.w(at + O_A, prev + amount);
+      const prev = u32[at + SEM_COUNT];
+      if (prev + amount > u32[at + SEM_MAX]) return EOVERFLOW; // also catches u32 wrap
+      st.write(at + SEM_COUNT, prev + amount);
       if (amount !== 0) st.wake(obj);
       arg.setUint32(0, prev, LE);
       return 0;
@@ -100,10 +111,10 @@ export function objectIoctl(
       if (!fits(arg, 8)) return EFAULT;
       const owner = arg.getUint32(0, LE);
       if (owner === 0 || type !== T_MUTEX) return EINVAL;
-      if (u32[at + O_A] !== owner) return EPERM;
-      const prev = u32[at + O_B];
-      st.w(at + O_B, prev - 1);
-      if (prev === 1) st.w(at + O_A, 0);
+      if (u32[at + MUTEX_OWNER] !== owner) return EPERM;
+      const prev = u32[at + MUTEX_COUNT];
+      st.write(at + MUTEX_COUNT, prev - 1);
+      if (prev === 1) st.write(at + MUTEX_OWNER, 0);
       // Even a still-owned mutex may wake: its owner may be queued at the
       // recursion limit (spec §3.5).
       st.wake(obj);
@@ -114,10 +125,10 @@ export function objectIoctl(
       if (!fits(arg, 4)) return EFAULT;
       const owner = arg.getUint32(0, LE);
       if (owner === 0 || type !== T_MUTEX) return EINVAL;
-      if (u32[at + O_A] !== owner) return EPERM;
-      st.w(at + O_A, 0);
-      st.w(at + O_B, 0);
-      st.w(at + O_DEAD, 1);
+      if (u32[at + MUTEX_OWNER] !== owner) return EPERM;
+      st.write(at + MUTEX_OWNER, 0);
+      st.write(at + MUTEX_COUNT, 0);
+      st.write(at + MUTEX_ABANDONED, 1);
       st.wake(obj);
       return 0;
     }
@@ -139,15 +150,19 @@ export function objectIoctl(
     }
     case NTSYNC_IOC_SEM_READ:
       if (type !== T_SEM) return EINVAL;
-      return writePair(arg, u32[at + O_A], u32[at + O_B]);
+      return writePair(arg, u32[at + SEM_COUNT], u32[at + SEM_MAX]);
     case NTSYNC_IOC_EVENT_READ:
       if (type !== T_EVENT) return EINVAL;
-      return writePair(arg, u32[at + O_A], st.eventSignaled(at) ? 1 : 0);
+      return writePair(
+        arg,
+        u32[at + EVENT_MANUAL],
+        st.eventSignaled(at) ? 1 : 0,
+      );
     case NTSYNC_IOC_MUTEX_READ: {
       if (type !== T_MUTEX) return EINVAL;
-      const r = writePair(arg, u32[at + O_A], u32[at + O_B]);
+      const r = writePair(arg, u32[at + MUTEX_OWNER], u32[at + MUTEX_COUNT]);
       // Abandoned: {0, 0} is written and the read still fails (spec §2.8).
-      return r === 0 && u32[at + O_DEAD] !== 0 ? -Errno.EOWNERDEAD : r;
+      return r === 0 && u32[at + MUTEX_ABANDONED] !== 0 ? -Errno.EOWNERDEAD : r;
     }
     default:
       return ENOTTY;

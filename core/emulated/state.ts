@@ -27,6 +27,8 @@ import {
   EV_PINNED,
   EV_SIGNALED,
   EV_VERSION,
+  EVENT_MANUAL,
+  EVENT_STATE,
   FD_DEVICE,
   FD_FREE,
   FD_OBJECT,
@@ -59,15 +61,14 @@ import {
   LOCK_ABANDONED,
   LOCK_HOLDER,
   MAGIC,
-  O_A,
+  MUTEX_ABANDONED,
+  MUTEX_COUNT,
+  MUTEX_OWNER,
   O_ALL_HEAD,
+  O_ALL_HINT,
   O_ALL_TAIL,
-  O_ALLN,
   O_ANY_HEAD,
   O_ANY_TAIL,
-  O_B,
-  O_DEAD,
-  O_EVENT,
   O_GEN,
   O_INST,
   O_NEXT,
@@ -88,6 +89,8 @@ import {
   REC_WORDS,
   type Sections,
   sections,
+  SEM_COUNT,
+  SEM_MAX,
   SLEEPING,
   T_EVENT,
   T_MUTEX,
@@ -264,8 +267,8 @@ export class SharedState {
 
   /**
    * Take the device lock. Until `unlockDevice`, every shared-memory write
-   * goes through the undo journal (`w`), and each event this thread
-   * reaches through `o` is pinned first, so that no fast path (fast.ts)
+   * goes through the undo journal (`write`), and each event this thread
+   * reaches through `pinObject` is pinned first, so that no fast path (fast.ts)
    * changes it while the holder looks at it: the device lock then covers
    * every object it touches. A lock abandoned by its last holder is taken
    * over, and what that holder left half-done undone first.
@@ -346,7 +349,7 @@ export class SharedState {
    * A journaled write of `value` to word `i` (under the lock): the old
    * value is logged first, so that an operation cut short is undone.
    */
-  w(i: number, value: number): void {
+  write(i: number, value: number): void {
     const u32 = this.u32, j = this.#jlen, at = this.sec.jnl + j * 2;
     if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
     u32[at] = i;
@@ -356,8 +359,8 @@ export class SharedState {
     if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
   }
 
-  /** `w` for a word that fast paths read without the lock: an atomic store. */
-  wAtomic(i: number, value: number): void {
+  /** `write` for a word that fast paths read without the lock: an atomic store. */
+  writeAtomic(i: number, value: number): void {
     const u32 = this.u32, j = this.#jlen, at = this.sec.jnl + j * 2;
     if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
     u32[at] = i;
@@ -379,7 +382,7 @@ export class SharedState {
   }
 
   /** Log an action done only at commit (J_SETTLE, J_FREE). */
-  #later(tag: number, i: number, value: number): void {
+  #atCommit(tag: number, i: number, value: number): void {
     const u32 = this.u32, j = this.#jlen, at = this.sec.jnl + j * 2;
     if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
     u32[at] = (tag << 30 | i) >>> 0;
@@ -387,7 +390,7 @@ export class SharedState {
     u32[H_JNL_LEN] = this.#jlen = j + 1;
   }
 
-  #pin(at: number): void {
+  #pinWord(at: number): void {
     const u32 = this.u32, j = this.#jlen, e = this.sec.jnl + j * 2;
     if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
     // Logged before the pin, with the word as it looks now; corrected to
@@ -476,23 +479,23 @@ export class SharedState {
     const u32 = this.u32, base = this.sec.fd;
     for (let fd = u32[H_FD_HINT]; fd < this.fdCap; fd++) {
       if (u32[base + fd * FD_WORDS] === FD_FREE) {
-        this.w(H_FD_HINT, fd + 1);
+        this.write(H_FD_HINT, fd + 1);
         return fd;
       }
     }
-    this.w(H_FD_HINT, this.fdCap);
+    this.write(H_FD_HINT, this.fdCap);
     return NONE;
   }
 
   private setFd(fd: number, kind: number, ref: number): void {
     const at = this.sec.fd + fd * FD_WORDS;
-    this.w(at, kind);
-    this.w(at + 1, ref);
+    this.write(at, kind);
+    this.write(at + 1, ref);
   }
 
   private freeFd(fd: number): void {
     this.setFd(fd, FD_FREE, 0);
-    if (fd < this.u32[H_FD_HINT]) this.w(H_FD_HINT, fd);
+    if (fd < this.u32[H_FD_HINT]) this.write(H_FD_HINT, fd);
   }
 
   // ---- instances ------------------------------------------------------
@@ -504,16 +507,16 @@ export class SharedState {
     const u32 = this.u32, i32 = this.i32;
     let id = i32[H_INST_FREE];
     if (id !== NONE) {
-      this.w(H_INST_FREE, i32[this.sec.inst + id * INST_WORDS + 1]);
+      this.write(H_INST_FREE, i32[this.sec.inst + id * INST_WORDS + 1]);
     } else if (u32[H_INST_HWM] < this.instCap) {
       id = u32[H_INST_HWM];
-      this.w(H_INST_HWM, id + 1);
+      this.write(H_INST_HWM, id + 1);
     } else {
-      this.w(H_FD_HINT, Math.min(u32[H_FD_HINT], fd));
+      this.write(H_FD_HINT, Math.min(u32[H_FD_HINT], fd));
       return -2;
     }
-    this.w(this.sec.inst + id * INST_WORDS, 1);
-    this.w(H_INSTS_LIVE, u32[H_INSTS_LIVE] + 1);
+    this.write(this.sec.inst + id * INST_WORDS, 1);
+    this.write(H_INSTS_LIVE, u32[H_INSTS_LIVE] + 1);
     this.setFd(fd, FD_DEVICE, id);
     return fd;
   }
@@ -521,11 +524,11 @@ export class SharedState {
   private instanceUnref(id: number): void {
     const u32 = this.u32, at = this.sec.inst + id * INST_WORDS;
     const refs = u32[at] - 1;
-    this.w(at, refs);
+    this.write(at, refs);
     if (refs === 0) {
-      this.w(at + 1, u32[H_INST_FREE]);
-      this.w(H_INST_FREE, id);
-      this.w(H_INSTS_LIVE, u32[H_INSTS_LIVE] - 1);
+      this.write(at + 1, u32[H_INST_FREE]);
+      this.write(H_INST_FREE, id);
+      this.write(H_INSTS_LIVE, u32[H_INSTS_LIVE] - 1);
     }
   }
 
@@ -549,29 +552,39 @@ export class SharedState {
 
   // ---- objects --------------------------------------------------------
 
+  /** Word offset of object `obj` (no lock needed, nothing changed). */
+  objectAt(obj: number): number {
+    return this.sec.obj + obj * OBJ_WORDS;
+  }
+
   /**
-   * Word offset of object `obj`. Under the device lock, an event is pinned
-   * first (see lockDevice).
+   * Word offset of object `obj`, which this lock holder is about to look
+   * at or change: an event is pinned first, so that no lock-free path
+   * (fast.ts) changes it until `unlockDevice` (which unpins it with a new
+   * version). The device lock already keeps every other thread off
+   * semaphores and mutexes; pinning extends it to events, so that together
+   * they do what `ntsync_lock_obj()` does in drivers/misc/ntsync.c. Only
+   * under the device lock.
    */
-  o(obj: number): number {
+  pinObject(obj: number): number {
     const at = this.sec.obj + obj * OBJ_WORDS;
     // Only the lock holder sets or clears the pin, so a plain read tells
     // whether this holder has pinned the event already.
     if (
-      this.holding && this.u32[at + O_TYPE] === T_EVENT &&
-      (this.i32[at + O_EVENT] & EV_PINNED) === 0
-    ) this.#pin(at + O_EVENT);
+      this.u32[at + O_TYPE] === T_EVENT &&
+      (this.i32[at + EVENT_STATE] & EV_PINNED) === 0
+    ) this.#pinWord(at + EVENT_STATE);
     return at;
   }
 
   /** Object `obj`'s type, from a plain read (0: free). */
   objectType(obj: number): number {
-    return this.u32[this.sec.obj + obj * OBJ_WORDS + O_TYPE];
+    return this.u32[this.objectAt(obj) + O_TYPE];
   }
 
   /** Is the event at word offset `at` signaled? */
   eventSignaled(at: number): boolean {
-    return (this.i32[at + O_EVENT] & EV_SIGNALED) !== 0;
+    return (this.i32[at + EVENT_STATE] & EV_SIGNALED) !== 0;
   }
 
   /**
@@ -579,8 +592,8 @@ export class SharedState {
    * the pin's journal entry holds the whole word as it was before.
    */
   setEventSignaled(at: number, signaled: boolean): void {
-    const v = this.i32[at + O_EVENT] & ~EV_SIGNALED;
-    Atomics.store(this.i32, at + O_EVENT, signaled ? v | EV_SIGNALED : v);
+    const v = this.i32[at + EVENT_STATE] & ~EV_SIGNALED;
+    Atomics.store(this.i32, at + EVENT_STATE, signaled ? v | EV_SIGNALED : v);
     if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
   }
 
@@ -592,59 +605,65 @@ export class SharedState {
     const u32 = this.u32, i32 = this.i32;
     let obj = i32[H_OBJ_FREE];
     if (obj !== NONE) {
-      this.w(H_OBJ_FREE, i32[this.o(obj) + O_NEXT]);
+      this.write(H_OBJ_FREE, i32[this.objectAt(obj) + O_NEXT]);
     } else if (u32[H_OBJ_HWM] < this.objCap) {
       obj = u32[H_OBJ_HWM];
-      this.w(H_OBJ_HWM, obj + 1);
+      this.write(H_OBJ_HWM, obj + 1);
     } else {
       return -2;
     }
     const fd = this.lowestFreeFd();
     if (fd < 0) {
-      this.w(this.o(obj) + O_NEXT, i32[H_OBJ_FREE]);
-      this.w(H_OBJ_FREE, obj);
+      this.write(this.objectAt(obj) + O_NEXT, i32[H_OBJ_FREE]);
+      this.write(H_OBJ_FREE, obj);
       return -1;
     }
-    const at = this.o(obj);
+    const at = this.objectAt(obj);
     // A new version for a new object: whatever a fast path remembers of the
     // slot's last object (freeing it gave a new version already) never
     // matches it.
-    const ev = (Atomics.load(i32, at + O_EVENT) & ~(EV_PINNED | EV_SIGNALED)) +
+    const ev =
+      (Atomics.load(i32, at + EVENT_STATE) & ~(EV_PINNED | EV_SIGNALED)) +
       EV_VERSION;
-    this.wAtomic(
-      at + O_EVENT,
+    this.writeAtomic(
+      at + EVENT_STATE,
       type === T_EVENT && b ? ev | EV_SIGNALED : ev | 0,
     );
-    this.w(at + O_TYPE, type);
-    this.w(at + O_INST, instance);
-    this.w(at + O_REFS, 1);
-    this.w(at + O_A, a);
-    this.w(at + O_B, type === T_EVENT ? 0 : b);
-    this.w(at + O_DEAD, 0);
-    this.w(at + O_ALLN, 0);
-    this.w(at + O_GEN, u32[at + O_GEN] + 1);
-    this.w(at + O_ANY_HEAD, NONE);
-    this.w(at + O_ANY_TAIL, NONE);
-    this.w(at + O_ALL_HEAD, NONE);
-    this.w(at + O_ALL_TAIL, NONE);
+    this.write(at + O_TYPE, type);
+    this.write(at + O_INST, instance);
+    this.write(at + O_REFS, 1);
+    if (type === T_SEM) {
+      this.write(at + SEM_COUNT, a);
+      this.write(at + SEM_MAX, b);
+    } else if (type === T_MUTEX) {
+      this.write(at + MUTEX_OWNER, a);
+      this.write(at + MUTEX_COUNT, b);
+      this.write(at + MUTEX_ABANDONED, 0);
+    } else this.write(at + EVENT_MANUAL, a); // `b` went into EVENT_STATE above
+    this.write(at + O_ALL_HINT, 0);
+    this.write(at + O_GEN, u32[at + O_GEN] + 1);
+    this.write(at + O_ANY_HEAD, NONE);
+    this.write(at + O_ANY_TAIL, NONE);
+    this.write(at + O_ALL_HEAD, NONE);
+    this.write(at + O_ALL_TAIL, NONE);
     const inst = this.sec.inst + instance * INST_WORDS;
-    this.w(inst, u32[inst] + 1);
-    this.w(H_OBJS_LIVE, u32[H_OBJS_LIVE] + 1);
+    this.write(inst, u32[inst] + 1);
+    this.write(H_OBJS_LIVE, u32[H_OBJS_LIVE] + 1);
     this.setFd(fd, FD_OBJECT, obj);
     return fd;
   }
 
   /** Drop one reference; the last one frees the object (spec §1.4, §3.12). */
   objectUnref(obj: number): void {
-    const u32 = this.u32, at = this.o(obj);
+    const u32 = this.u32, at = this.pinObject(obj);
     const refs = u32[at + O_REFS] - 1;
-    this.w(at + O_REFS, refs);
+    this.write(at + O_REFS, refs);
     if (refs !== 0) return;
     const instance = u32[at + O_INST];
-    this.w(at + O_TYPE, 0);
-    this.w(at + O_NEXT, u32[H_OBJ_FREE]);
-    this.w(H_OBJ_FREE, obj);
-    this.w(H_OBJS_LIVE, u32[H_OBJS_LIVE] - 1);
+    this.write(at + O_TYPE, 0);
+    this.write(at + O_NEXT, u32[H_OBJ_FREE]);
+    this.write(H_OBJ_FREE, obj);
+    this.write(H_OBJS_LIVE, u32[H_OBJS_LIVE] - 1);
     this.instanceUnref(instance);
   }
 
@@ -657,13 +676,14 @@ export class SharedState {
    * number, i.e. an allocation per wait.
    */
   isSignaled(obj: number, owner: number): boolean {
-    const u32 = this.u32, at = this.o(obj);
+    const u32 = this.u32, at = this.pinObject(obj);
     switch (u32[at + O_TYPE]) {
       case T_SEM:
-        return u32[at + O_A] !== 0;
+        return u32[at + SEM_COUNT] !== 0;
       case T_MUTEX: {
-        const holder = this.i32[at + O_A];
-        return (holder === 0 || holder === owner) && u32[at + O_B] !== U32_MAX;
+        const holder = this.i32[at + MUTEX_OWNER];
+        return (holder === 0 || holder === owner) &&
+          u32[at + MUTEX_COUNT] !== U32_MAX;
       }
       default:
         return this.eventSignaled(at);
@@ -676,9 +696,9 @@ export class SharedState {
    * first (as `try_wake_any_*()` in drivers/misc/ntsync.c hands it over).
    */
   looksQueued(obj: number): boolean {
-    const at = this.sec.obj + obj * OBJ_WORDS;
+    const at = this.objectAt(obj);
     return Atomics.load(this.i32, at + O_ANY_HEAD) !== NONE ||
-      Atomics.load(this.u32, at + O_ALLN) !== 0;
+      Atomics.load(this.u32, at + O_ALL_HINT) !== 0;
   }
 
   /**
@@ -687,17 +707,17 @@ export class SharedState {
    * loop sees other threads' stores.
    */
   looksSignaled(obj: number, owner: number): boolean {
-    const u32 = this.u32, at = this.sec.obj + obj * OBJ_WORDS;
+    const u32 = this.u32, at = this.objectAt(obj);
     switch (u32[at + O_TYPE]) { // stale only if freed: then start() decides
       case T_SEM:
-        return Atomics.load(u32, at + O_A) !== 0;
+        return Atomics.load(u32, at + SEM_COUNT) !== 0;
       case T_MUTEX: {
-        const holder = Atomics.load(this.i32, at + O_A);
+        const holder = Atomics.load(this.i32, at + MUTEX_OWNER);
         return (holder === 0 || holder === owner) &&
-          Atomics.load(u32, at + O_B) !== U32_MAX;
+          Atomics.load(u32, at + MUTEX_COUNT) !== U32_MAX;
       }
       case T_EVENT:
-        return (Atomics.load(this.i32, at + O_EVENT) & EV_SIGNALED) !== 0;
+        return (Atomics.load(this.i32, at + EVENT_STATE) & EV_SIGNALED) !== 0;
       default:
         return false; // freed meanwhile: start() will see why
     }
@@ -705,20 +725,20 @@ export class SharedState {
 
   /** Acquire a signaled `obj` for `owner`; true if it was an abandoned mutex. */
   acquire(obj: number, owner: number): boolean {
-    const u32 = this.u32, at = this.o(obj);
+    const u32 = this.u32, at = this.pinObject(obj);
     switch (u32[at + O_TYPE]) {
       case T_SEM:
-        this.w(at + O_A, u32[at + O_A] - 1);
+        this.write(at + SEM_COUNT, u32[at + SEM_COUNT] - 1);
         return false;
       case T_MUTEX: {
-        this.w(at + O_A, owner);
-        this.w(at + O_B, u32[at + O_B] + 1);
-        if (u32[at + O_DEAD] === 0) return false;
-        this.w(at + O_DEAD, 0);
+        this.write(at + MUTEX_OWNER, owner);
+        this.write(at + MUTEX_COUNT, u32[at + MUTEX_COUNT] + 1);
+        if (u32[at + MUTEX_ABANDONED] === 0) return false;
+        this.write(at + MUTEX_ABANDONED, 0);
         return true;
       }
       default:
-        if (u32[at + O_A] === 0) this.setEventSignaled(at, false); // auto-reset
+        if (u32[at + EVENT_MANUAL] === 0) this.setEventSignaled(at, false); // auto-reset
         return false;
     }
   }
@@ -726,12 +746,12 @@ export class SharedState {
   // ---- wait records ---------------------------------------------------
 
   /** Word offset of record `rec`. */
-  r(rec: number): number {
+  recordAt(rec: number): number {
     return this.sec.rec + rec * REC_WORDS;
   }
 
   /** Word offset of entry `index` of record `rec`. */
-  e(rec: number, index: number): number {
+  entryAt(rec: number, index: number): number {
     return this.sec.ent + (rec * ENTRIES_PER_REC + index) * ENT_WORDS;
   }
 
@@ -764,12 +784,12 @@ export class SharedState {
     let rec: number;
     if (top !== 0) {
       rec = top - 1;
-      this.w(H_REC_SPARE, i32[this.r(rec) + R_NEXT]);
+      this.write(H_REC_SPARE, i32[this.recordAt(rec) + R_NEXT]);
     } else {
       rec = u32[H_REC_HWM];
-      this.w(H_REC_HWM, rec + 1);
+      this.write(H_REC_HWM, rec + 1);
     }
-    this.w(H_RECS_TAKEN, u32[H_RECS_TAKEN] + 1);
+    this.write(H_RECS_TAKEN, u32[H_RECS_TAKEN] + 1);
     return rec;
   }
 
@@ -787,70 +807,74 @@ export class SharedState {
     alert: number,
     thread: number,
   ): number {
-    const i32 = this.i32, at = this.r(rec);
-    this.w(at + R_STATE, PENDING);
-    this.w(at + R_OWNER, owner);
-    this.w(at + R_COUNT, count);
-    this.w(at + R_TOTAL, alert === NONE ? count : count + 1);
-    this.w(at + R_DEAD, 0);
-    this.w(at + R_THREAD, thread);
-    this.w(at + R_ORPHAN, 0);
+    const i32 = this.i32, at = this.recordAt(rec);
+    this.write(at + R_STATE, PENDING);
+    this.write(at + R_OWNER, owner);
+    this.write(at + R_COUNT, count);
+    this.write(at + R_TOTAL, alert === NONE ? count : count + 1);
+    this.write(at + R_DEAD, 0);
+    this.write(at + R_THREAD, thread);
+    this.write(at + R_ORPHAN, 0);
     const queue = kind === WAIT_KIND_ALL ? QUEUE_ALL : QUEUE_ANY;
     for (let i = 0; i < count; i++) this.link(rec, i, objs[i], queue);
     if (alert !== NONE) this.link(rec, count, alert, QUEUE_ANY);
     const generation = (i32[at + R_KIND] >>> 2) + 1;
     const ticket = ((generation << 2) | kind) & 0x7fff_ffff;
-    this.wAtomic(at + R_KIND, ticket);
+    this.writeAtomic(at + R_KIND, ticket);
     return ticket;
   }
 
   private link(rec: number, index: number, obj: number, queue: number): void {
     const i32 = this.i32,
       u32 = this.u32,
-      ent = this.e(rec, index),
+      ent = this.entryAt(rec, index),
       id = rec * ENTRIES_PER_REC + index;
-    const o = this.o(obj);
+    const o = this.pinObject(obj);
     const head = queue === QUEUE_ALL ? O_ALL_HEAD : O_ANY_HEAD;
     const tail = head + 1;
-    this.w(ent + E_OBJ, obj);
-    this.w(ent + E_QUEUE, queue);
-    this.w(ent + E_NEXT, NONE);
+    this.write(ent + E_OBJ, obj);
+    this.write(ent + E_QUEUE, queue);
+    this.write(ent + E_NEXT, NONE);
     const last = i32[o + tail];
-    this.w(ent + E_PREV, last);
-    if (last === NONE) this.w(o + head, id);
-    else this.w(this.entAt(last) + E_NEXT, id);
-    this.w(o + tail, id);
-    if (queue === QUEUE_ALL) this.w(o + O_ALLN, u32[o + O_ALLN] + 1);
-    this.w(o + O_REFS, u32[o + O_REFS] + 1);
+    this.write(ent + E_PREV, last);
+    if (last === NONE) this.write(o + head, id);
+    else this.write(this.entryAtId(last) + E_NEXT, id);
+    this.write(o + tail, id);
+    if (queue === QUEUE_ALL) {
+      this.write(o + O_ALL_HINT, u32[o + O_ALL_HINT] + 1);
+    }
+    this.write(o + O_REFS, u32[o + O_REFS] + 1);
   }
 
-  private entAt(id: number): number {
+  private entryAtId(id: number): number {
     return this.sec.ent + id * ENT_WORDS;
   }
 
   /** Unlink an entry from its queue. Its E_NEXT is kept, for walkers (see walk). */
   private unlink(id: number): void {
-    const i32 = this.i32, ent = this.entAt(id);
+    const i32 = this.i32, ent = this.entryAtId(id);
     const queue = i32[ent + E_QUEUE];
     if (queue === 0) return;
-    const o = this.o(i32[ent + E_OBJ]);
+    const o = this.pinObject(i32[ent + E_OBJ]);
     const head = queue === QUEUE_ALL ? O_ALL_HEAD : O_ANY_HEAD;
     const prev = i32[ent + E_PREV], next = i32[ent + E_NEXT];
-    if (prev === NONE) this.w(o + head, next);
-    else this.w(this.entAt(prev) + E_NEXT, next);
-    if (next === NONE) this.w(o + head + 1, prev);
-    else this.w(this.entAt(next) + E_PREV, prev);
-    this.w(ent + E_QUEUE, 0);
-    if (queue === QUEUE_ALL) this.w(o + O_ALLN, this.u32[o + O_ALLN] - 1);
+    if (prev === NONE) this.write(o + head, next);
+    else this.write(this.entryAtId(prev) + E_NEXT, next);
+    if (next === NONE) this.write(o + head + 1, prev);
+    else this.write(this.entryAtId(next) + E_PREV, prev);
+    this.write(ent + E_QUEUE, 0);
+    if (queue === QUEUE_ALL) {
+      this.write(o + O_ALL_HINT, this.u32[o + O_ALL_HINT] - 1);
+    }
   }
 
   /** Unlink every entry of `rec` and drop its object references. */
   private dequeue(rec: number): void {
-    const total = this.u32[this.r(rec) + R_TOTAL];
+    const total = this.u32[this.recordAt(rec) + R_TOTAL];
     const base = rec * ENTRIES_PER_REC;
     for (let i = 0; i < total; i++) this.unlink(base + i);
     for (let i = 0; i < total; i++) {
-      this.objectUnref(this.i32[this.entAt(base + i) + E_OBJ]);
+      this.objectUnref(this.i32[this.entryAtId(base + i) + E_OBJ]);
     }
   }
 
@@ -860,22 +884,22 @@ export class SharedState {
    * Each acquired entry keeps what reap needs to give it back.
    */
   private claim(rec: number, index: number, dead: boolean, all = false): void {
-    const at = this.r(rec);
-    this.w(at + R_DEAD, dead ? 1 : 0);
+    const at = this.recordAt(rec);
+    this.write(at + R_DEAD, dead ? 1 : 0);
     this.dequeue(rec);
     if (all) {
       const count = this.u32[at + R_COUNT];
       for (let i = 0; i < count; i++) this.#keep(rec, i, this.#deadAt[i] === 1);
     } else this.#keep(rec, index, dead);
-    this.#later(J_SETTLE, at + R_STATE, index);
+    this.#atCommit(J_SETTLE, at + R_STATE, index);
   }
 
   /** Note in an acquired, unlinked entry which object it acquired (E_PREV). */
   #keep(rec: number, index: number, dead: boolean): void {
-    const ent = this.e(rec, index);
+    const ent = this.entryAt(rec, index);
     const obj = this.i32[ent + E_OBJ];
-    const gen = this.u32[this.sec.obj + obj * OBJ_WORDS + O_GEN];
-    this.w(ent + E_PREV, (gen << 1) | (dead ? 1 : 0));
+    const gen = this.u32[this.objectAt(obj) + O_GEN];
+    this.write(ent + E_PREV, (gen << 1) | (dead ? 1 : 0));
   }
 
   /**
@@ -888,9 +912,9 @@ export class SharedState {
 
   /** Withdraw an orphaned record's wait and free the record (at commit). */
   #dropOrphan(rec: number): void {
-    const at = this.r(rec), ticket = this.i32[at + R_KIND];
+    const at = this.recordAt(rec), ticket = this.i32[at + R_KIND];
     this.withdraw(rec);
-    this.#later(J_FREE, rec, ticket);
+    this.#atCommit(J_FREE, rec, ticket);
   }
 
   /**
@@ -900,11 +924,11 @@ export class SharedState {
    * claim's is too, so that an operation cut short publishes nothing).
    */
   withdraw(rec: number): number {
-    const at = this.r(rec);
+    const at = this.recordAt(rec);
     const state = Atomics.load(this.i32, at + R_STATE);
     if (state !== PENDING && state !== SLEEPING) return state;
     this.dequeue(rec);
-    this.#later(J_SETTLE, at + R_STATE, WITHDRAWN);
+    this.#atCommit(J_SETTLE, at + R_STATE, WITHDRAWN);
     return WITHDRAWN;
   }
 
@@ -913,7 +937,9 @@ export class SharedState {
    * no longer its own (reap took it, and it may be someone else's now).
    */
   withdrawOwn(rec: number, ticket: number): number {
-    if (Atomics.load(this.i32, this.r(rec) + R_KIND) !== ticket) return REAPED;
+    if (Atomics.load(this.i32, this.recordAt(rec) + R_KIND) !== ticket) {
+      return REAPED;
+    }
     return this.withdraw(rec);
   }
 
@@ -924,7 +950,7 @@ export class SharedState {
    * (reap took the record first).
    */
   freeRecord(rec: number, ticket: number): boolean {
-    const i32 = this.i32, at = this.r(rec);
+    const i32 = this.i32, at = this.recordAt(rec);
     if (
       Atomics.compareExchange(i32, at + R_KIND, ticket, ticket & ~3) !== ticket
     ) {
@@ -947,7 +973,7 @@ export class SharedState {
    * is freed at commit. False if the ticket was no longer current.
    */
   #takeRecord(rec: number, ticket: number): boolean {
-    const u32 = this.u32, i = this.r(rec) + R_KIND, j = this.#jlen;
+    const u32 = this.u32, i = this.recordAt(rec) + R_KIND, j = this.#jlen;
     const e = this.sec.jnl + j * 2;
     if (j === this.sec.jnlCap) throw new RangeError("ntsync: journal full");
     u32[e] = i;
@@ -958,7 +984,7 @@ export class SharedState {
       u32[H_JNL_LEN] = this.#jlen = j; // nothing was written
       return false;
     }
-    this.#later(J_FREE, rec, free);
+    this.#atCommit(J_FREE, rec, free);
     if (crashCountdown !== 0 && --crashCountdown === 0) this.#crash();
     return true;
   }
@@ -984,13 +1010,13 @@ export class SharedState {
   reapThread(thread: number, owners: Int32Array): number {
     const u32 = this.u32, i32 = this.i32, hwm = u32[H_REC_HWM];
     for (let rec = 0; rec < hwm; rec++) {
-      const at = this.r(rec);
+      const at = this.recordAt(rec);
       if ((Atomics.load(i32, at + R_KIND) & 3) === 0) continue;
       if (u32[at + R_THREAD] === thread) this.withdraw(rec);
     }
     let reaped = 0;
     for (let rec = 0; rec < hwm; rec++) {
-      const at = this.r(rec);
+      const at = this.recordAt(rec);
       const ticket = Atomics.load(i32, at + R_KIND);
       if ((ticket & 3) === 0 || u32[at + R_THREAD] !== thread) continue;
       // Taken now (the compare-and-swap decides against its waiter), freed
@@ -1002,14 +1028,14 @@ export class SharedState {
     }
     const objHwm = u32[H_OBJ_HWM];
     for (let obj = 0; obj < objHwm; obj++) {
-      const o = this.sec.obj + obj * OBJ_WORDS;
+      const o = this.objectAt(obj);
       const type = u32[o + O_TYPE];
-      if (type === T_EVENT) this.o(obj); // pinned: see 4.
-      if (type !== T_MUTEX || i32[o + O_A] === 0) continue;
-      if (!owners.includes(i32[o + O_A])) continue;
-      this.w(o + O_A, 0);
-      this.w(o + O_B, 0);
-      this.w(o + O_DEAD, 1);
+      if (type === T_EVENT) this.pinObject(obj); // pinned: see 4.
+      if (type !== T_MUTEX || i32[o + MUTEX_OWNER] === 0) continue;
+      if (!owners.includes(i32[o + MUTEX_OWNER])) continue;
+      this.write(o + MUTEX_OWNER, 0);
+      this.write(o + MUTEX_COUNT, 0);
+      this.write(o + MUTEX_ABANDONED, 1);
       this.wake(obj);
     }
     return reaped;
@@ -1023,7 +1049,7 @@ export class SharedState {
     const hwm = this.u32[H_REC_HWM];
     let dropped = 0;
     for (let rec = 0; rec < hwm; rec++) {
-      const at = this.r(rec);
+      const at = this.recordAt(rec);
       if ((this.i32[at + R_KIND] & 3) === 0 || !this.#orphaned(at)) continue;
       this.#dropOrphan(rec);
       dropped++;
@@ -1033,7 +1059,7 @@ export class SharedState {
 
   /** Undo what the claim of `rec` (a wait of `kind`, claimed with `index`) acquired. */
   #giveBack(rec: number, kind: number, index: number): void {
-    const at = this.r(rec), owner = this.i32[at + R_OWNER];
+    const at = this.recordAt(rec), owner = this.i32[at + R_OWNER];
     const count = this.u32[at + R_COUNT];
     if (kind === WAIT_KIND_ALL && index < count) {
       for (let i = 0; i < count; i++) this.#giveBackEntry(rec, i, owner);
@@ -1043,30 +1069,32 @@ export class SharedState {
   }
 
   #giveBackEntry(rec: number, index: number, owner: number): void {
-    const u32 = this.u32, i32 = this.i32, ent = this.e(rec, index);
+    const u32 = this.u32, i32 = this.i32, ent = this.entryAt(rec, index);
     const obj = i32[ent + E_OBJ], kept = i32[ent + E_PREV];
-    const o = this.o(obj);
+    const o = this.pinObject(obj);
     // Closed (and maybe reused) since: what was acquired went with it.
     if (u32[o + O_TYPE] === 0 || ((u32[o + O_GEN] << 1) | 0) !== (kept & ~1)) {
       return;
     }
     switch (u32[o + O_TYPE]) {
       case T_SEM:
-        if (u32[o + O_A] >= u32[o + O_B]) return; // released to max since
-        this.w(o + O_A, u32[o + O_A] + 1);
+        if (u32[o + SEM_COUNT] >= u32[o + SEM_MAX]) return; // released to max since
+        this.write(o + SEM_COUNT, u32[o + SEM_COUNT] + 1);
         break;
       case T_MUTEX: {
-        if (i32[o + O_A] !== owner || u32[o + O_B] === 0) return;
-        const count = u32[o + O_B] - 1;
-        this.w(o + O_B, count);
+        if (i32[o + MUTEX_OWNER] !== owner || u32[o + MUTEX_COUNT] === 0) {
+          return;
+        }
+        const count = u32[o + MUTEX_COUNT] - 1;
+        this.write(o + MUTEX_COUNT, count);
         if (count === 0) {
-          this.w(o + O_A, 0);
-          if (kept & 1) this.w(o + O_DEAD, 1); // it was abandoned: still is
+          this.write(o + MUTEX_OWNER, 0);
+          if (kept & 1) this.write(o + MUTEX_ABANDONED, 1); // it was abandoned: still is
         }
         break;
       }
       default:
-        if (u32[o + O_A] !== 0) return; // manual-reset: nothing was taken
+        if (u32[o + EVENT_MANUAL] !== 0) return; // manual-reset: nothing was taken
         this.setEventSignaled(o, true);
     }
     this.wake(obj);
@@ -1090,7 +1118,7 @@ export class SharedState {
   }
 
   private tryWakeAll(rec: number): void {
-    const u32 = this.u32, i32 = this.i32, at = this.r(rec);
+    const u32 = this.u32, i32 = this.i32, at = this.recordAt(rec);
     if (this.#orphaned(at)) {
       this.#dropOrphan(rec);
       return;
@@ -1098,12 +1126,14 @@ export class SharedState {
     const count = u32[at + R_COUNT], owner = i32[at + R_OWNER];
     const base = rec * ENTRIES_PER_REC;
     for (let i = 0; i < count; i++) {
-      if (!this.isSignaled(i32[this.entAt(base + i) + E_OBJ], owner)) return;
+      if (!this.isSignaled(i32[this.entryAtId(base + i) + E_OBJ], owner)) {
+        return;
+      }
     }
     let dead = false;
     const deadAt = this.#deadAt;
     for (let i = 0; i < count; i++) {
-      const was = this.acquire(i32[this.entAt(base + i) + E_OBJ], owner);
+      const was = this.acquire(i32[this.entryAtId(base + i) + E_OBJ], owner);
       deadAt[i] = was ? 1 : 0;
       if (was) dead = true;
     }
@@ -1112,9 +1142,9 @@ export class SharedState {
 
   /** The entry after `id`, skipping entries unlinked meanwhile by a claim. */
   private nextLinked(id: number): number {
-    let next = this.i32[this.entAt(id) + E_NEXT];
-    while (next !== NONE && this.i32[this.entAt(next) + E_QUEUE] === 0) {
-      next = this.i32[this.entAt(next) + E_NEXT];
+    let next = this.i32[this.entryAtId(id) + E_NEXT];
+    while (next !== NONE && this.i32[this.entryAtId(next) + E_QUEUE] === 0) {
+      next = this.i32[this.entryAtId(next) + E_NEXT];
     }
     return next;
   }
@@ -1124,8 +1154,8 @@ export class SharedState {
    * its wait-any waiters, each queue in FIFO order (spec §3.2).
    */
   wake(obj: number): void {
-    const u32 = this.u32, i32 = this.i32, o = this.o(obj);
-    if (u32[o + O_ALLN] !== 0) {
+    const u32 = this.u32, i32 = this.i32, o = this.pinObject(obj);
+    if (u32[o + O_ALL_HINT] !== 0) {
       for (let id = i32[o + O_ALL_HEAD]; id !== NONE;) {
         const rec = (id / ENTRIES_PER_REC) | 0;
         this.tryWakeAll(rec);
@@ -1135,14 +1165,14 @@ export class SharedState {
     const type = u32[o + O_TYPE];
     for (let id = i32[o + O_ANY_HEAD]; id !== NONE;) {
       const rec = (id / ENTRIES_PER_REC) | 0;
-      const at = this.r(rec), owner = i32[at + R_OWNER];
+      const at = this.recordAt(rec), owner = i32[at + R_OWNER];
       if (type === T_SEM) {
-        if (u32[o + O_A] === 0) break;
+        if (u32[o + SEM_COUNT] === 0) break;
       } else if (type === T_EVENT) {
         if (!this.eventSignaled(o)) break;
       } else {
-        if (u32[o + O_B] === U32_MAX) break;
-        const holder = i32[o + O_A];
+        if (u32[o + MUTEX_COUNT] === U32_MAX) break;
+        const holder = i32[o + MUTEX_OWNER];
         if (holder !== 0 && holder !== owner) {
           id = this.nextLinked(id);
           continue;

@@ -379,6 +379,6 @@ export class WaitStarter {
     const st = this.st;
     if (st.fdKind(fd) !== FD_OBJECT) return -1;
     const obj = st.fdRef(fd);
-    return st.u32[st.o(obj) + O_INST] === instance ? obj : -1;
+    return st.u32[st.pinObject(obj) + O_INST] === instance ? obj : -1;
   }
 }
