@@ -47,9 +47,16 @@ import {
   WITHDRAWN,
 } from "./layout.ts";
 import { deviceIoctl, objectIoctl } from "./ops.ts";
-import { copyOut, EventFastPath, SLOW } from "./fast.ts";
+import { copyOut, EventFastPath } from "./fast.ts";
 import { SharedState } from "./state.ts";
-import { SPUN, WaitStarter, WOULD_QUEUE } from "./wait.ts";
+import { WaitStarter } from "./wait.ts";
+import {
+  ABORTED,
+  DONE_AT_ONCE,
+  SLOW_PATH,
+  SLOW_PATH_SPUN,
+  WOULD_QUEUE,
+} from "./results.ts";
 import { Spinner } from "./spin.ts";
 
 /** Options for a new emulated device. */
@@ -78,11 +85,6 @@ const KEEPALIVE_MS = 1e9;
 const SLICE_MS = 1000;
 /** Longest an async wait with a signal sleeps before looking at the signal. */
 const ABORT_RECHECK_MS = 250;
-
-/** #startWait: the wait finished at once (not an errno: those are > -4096). */
-const AT_ONCE = -0x4000_0000;
-/** #sleepAsync: the signal withdrew the wait (not an errno either). */
-const ABORTED = -0x4000_0001;
 
 /** One backend object per share token (its cell) per thread. */
 const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
@@ -228,7 +230,7 @@ export class EmulatedBackend implements Backend {
     let fd: number;
     try {
       st.lockDevice();
-      fd = this.#revoked() ? -3 : st.openInstance();
+      fd = this.#revoked() ? -Errno.ESRCH : st.openInstance();
       st.unlockDevice();
     } catch (e) {
       if (st.holding) {
@@ -240,9 +242,7 @@ export class EmulatedBackend implements Backend {
       }
       throw e;
     }
-    if (fd === -3) fail(Errno.ESRCH, "open");
-    if (fd === -1) fail(Errno.EMFILE, "open");
-    if (fd === -2) fail(Errno.ENOMEM, "open");
+    if (fd < 0) fail(-fd, "open");
     return fd;
   }
 
@@ -287,7 +287,7 @@ export class EmulatedBackend implements Backend {
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
       const view = asView(arg);
       const rec = this.#startWait(fd, request, view, true);
-      if (rec < 0) return rec === AT_ONCE ? this.#finish(view!) : rec;
+      if (rec < 0) return rec === DONE_AT_ONCE ? this.#finish(view!) : rec;
       const { ticket } = this.#waits.result;
       try {
         return this.#finish(view!, rec, this.#block(rec, ticket), ticket);
@@ -310,7 +310,7 @@ export class EmulatedBackend implements Backend {
     // The fast path first: the caller's memory only matters once it has
     // changed the event, and a peer may be spinning on it.
     const fast = this.#fast.ioctl(fd, request);
-    if (fast !== SLOW) return copyOut(request, fast, asView(arg));
+    if (fast !== SLOW_PATH) return copyOut(request, fast, asView(arg));
     const view = asView(arg);
     let r: number;
     try {
@@ -355,7 +355,7 @@ export class EmulatedBackend implements Backend {
     const view = asView(arg);
     const rec = this.#startWait(fd, request, view, false);
     if (rec < 0) {
-      const r = rec === AT_ONCE ? this.#finish(view!) : rec;
+      const r = rec === DONE_AT_ONCE ? this.#finish(view!) : rec;
       if (r < 0) fail(-r, request);
       return r;
     }
@@ -553,7 +553,7 @@ export class EmulatedBackend implements Backend {
 
   /**
    * Checks, fd resolution and the attempt at wait start. Returns the queued
-   * record, AT_ONCE when the wait finished at once (see the starter's
+   * record, DONE_AT_ONCE when the wait finished at once (see the starter's
    * result), or -errno.
    */
   #startWait(
@@ -576,8 +576,8 @@ export class EmulatedBackend implements Backend {
     waits.handOff = false;
     if (checked === 0) {
       const r = waits.tryFast(fd, all, spin);
-      if (r === SPUN) spin = false;
-      else if (r !== SLOW) return r < 0 ? r : AT_ONCE;
+      if (r === SLOW_PATH_SPUN) spin = false;
+      else if (r !== SLOW_PATH) return r < 0 ? r : DONE_AT_ONCE;
     }
     // Try at once; if it would have to queue, spin first (once), then again.
     for (;;) {
@@ -619,7 +619,7 @@ export class EmulatedBackend implements Backend {
       waits.spin(all);
       spin = false;
     }
-    return waits.result.queued ? waits.result.rec : AT_ONCE;
+    return waits.result.queued ? waits.result.rec : DONE_AT_ONCE;
   }
 
   /**

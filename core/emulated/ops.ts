@@ -1,6 +1,7 @@
 /**
  * The object and creation ioctls of the emulated device, each with the
- * kernel's checks in the kernel's order (spec §2.1–§2.8).
+ * kernel's checks in the kernel's order (docs/semantics.md#errors-call-by-call;
+ * each function below names the kernel function it follows).
  *
  * Every function runs under the device lock, writes shared memory only
  * through the undo journal (`st.w`), and returns the ioctl's result (>= 0)
@@ -81,10 +82,7 @@ export function deviceIoctl(
     a = a ? 1 : 0;
     b = b ? 1 : 0;
   }
-  const fd = st.createObject(instance, type, a, b);
-  if (fd === -1) return -Errno.EMFILE;
-  if (fd === -2) return -Errno.ENOMEM;
-  return fd;
+  return st.createObject(instance, type, a, b); // the fd, EMFILE or ENOMEM
 }
 
 /** The ioctls issued on an object fd. */
@@ -116,7 +114,7 @@ export function objectIoctl(
       st.write(at + MUTEX_COUNT, prev - 1);
       if (prev === 1) st.write(at + MUTEX_OWNER, 0);
       // Even a still-owned mutex may wake: its owner may be queued at the
-      // recursion limit (spec §3.5).
+      // recursion limit (docs/semantics.md#mutex-recursion-and-abandonment).
       st.wake(obj);
       arg.setUint32(4, prev, LE);
       return 0;
@@ -145,7 +143,7 @@ export function objectIoctl(
         if (request === NTSYNC_IOC_EVENT_PULSE) st.setEventSignaled(at, false);
       }
       // The state has changed already: a bad pointer now only costs the caller
-      // the previous state (spec §2.7).
+      // the previous state, as in `ntsync_event_set()`.
       return writeWord(arg, prev);
     }
     case NTSYNC_IOC_SEM_READ:
@@ -161,7 +159,8 @@ export function objectIoctl(
     case NTSYNC_IOC_MUTEX_READ: {
       if (type !== T_MUTEX) return EINVAL;
       const r = writePair(arg, u32[at + MUTEX_OWNER], u32[at + MUTEX_COUNT]);
-      // Abandoned: {0, 0} is written and the read still fails (spec §2.8).
+      // Abandoned: {0, 0} is written and the read still fails, as in
+      // `ntsync_mutex_read()` (docs/semantics.md#reading-state).
       return r === 0 && u32[at + MUTEX_ABANDONED] !== 0 ? -Errno.EOWNERDEAD : r;
     }
     default:

@@ -11,7 +11,8 @@
  * each object's any- or all-waiter queue. Whoever makes a record satisfiable
  * claims it: acquires the objects on the waiter's behalf, unlinks its entries
  * and stores the index into the record's state word, then notifies. The
- * waiter's result is decided only by that word (spec §3.2).
+ * waiter's result is decided only by that word, as by the kernel's
+ * `q->signaled` (docs/semantics.md#who-is-woken-in-what-order).
  *
  * @module
  */
@@ -100,6 +101,12 @@ import {
   WITHDRAWN,
 } from "./layout.ts";
 import { IntList } from "./int_list.ts";
+import { Errno } from "../../uapi/errno.ts";
+import {
+  ALL_ACQUIRED,
+  ALL_ACQUIRED_ABANDONED,
+  NOT_ALL_SIGNALED,
+} from "./results.ts";
 import { lock, RELEASED_WAKE, unlock } from "./lock.ts";
 
 const U32_MAX = 0xffffffff;
@@ -500,10 +507,13 @@ export class SharedState {
 
   // ---- instances ------------------------------------------------------
 
-  /** Open a new instance; its fd, or -1 (EMFILE) / -2 (ENOMEM). */
+  /**
+   * Open a new instance (`ntsync_char_open()`): its fd, or -EMFILE (fd
+   * table full) or -ENOMEM (instance table full).
+   */
   openInstance(): number {
     const fd = this.lowestFreeFd();
-    if (fd < 0) return -1;
+    if (fd < 0) return -Errno.EMFILE;
     const u32 = this.u32, i32 = this.i32;
     let id = i32[H_INST_FREE];
     if (id !== NONE) {
@@ -513,7 +523,7 @@ export class SharedState {
       this.write(H_INST_HWM, id + 1);
     } else {
       this.write(H_FD_HINT, Math.min(u32[H_FD_HINT], fd));
-      return -2;
+      return -Errno.ENOMEM;
     }
     this.write(this.sec.inst + id * INST_WORDS, 1);
     this.write(H_INSTS_LIVE, u32[H_INSTS_LIVE] + 1);
@@ -599,7 +609,7 @@ export class SharedState {
 
   /**
    * Create an object in `instance` and give it the lowest free fd.
-   * Returns the fd, or -1 (EMFILE) / -2 (ENOMEM), leaving nothing behind.
+   * Returns the fd, or -EMFILE / -ENOMEM, leaving nothing behind.
    */
   createObject(instance: number, type: number, a: number, b: number): number {
     const u32 = this.u32, i32 = this.i32;
@@ -610,13 +620,13 @@ export class SharedState {
       obj = u32[H_OBJ_HWM];
       this.write(H_OBJ_HWM, obj + 1);
     } else {
-      return -2;
+      return -Errno.ENOMEM;
     }
     const fd = this.lowestFreeFd();
     if (fd < 0) {
       this.write(this.objectAt(obj) + O_NEXT, i32[H_OBJ_FREE]);
       this.write(H_OBJ_FREE, obj);
-      return -1;
+      return -Errno.EMFILE;
     }
     const at = this.objectAt(obj);
     // A new version for a new object: whatever a fast path remembers of the
@@ -653,7 +663,10 @@ export class SharedState {
     return fd;
   }
 
-  /** Drop one reference; the last one frees the object (spec §1.4, §3.12). */
+  /**
+   * Drop one reference; the last one frees the object, as the last `fput()`
+   * of its file ends in `ntsync_free_obj()` (docs/semantics.md#close-during-a-wait).
+   */
   objectUnref(obj: number): void {
     const u32 = this.u32, at = this.pinObject(obj);
     const refs = u32[at + O_REFS] - 1;
@@ -668,7 +681,7 @@ export class SharedState {
   }
 
   /**
-   * Is `obj` signaled for a waiter with this owner id? (spec §3.1)
+   * Is `obj` signaled for a waiter with this owner id? (`is_signaled()`)
    *
    * Owner ids travel through the engine as int32 (`owner | 0`, and read back
    * through `i32`): the same 32 bits, but to V8 a small integer, where a
@@ -795,7 +808,8 @@ export class SharedState {
 
   /**
    * Queue a wait of `thread`: `objs` (object ids) for a wait of `kind`, the
-   * alert (if not -1) last. Takes a reference on every object (spec §3.12).
+   * alert (if not -1) last. Takes a reference on every object, as
+   * `setup_wait()`'s `get_obj()` does (docs/semantics.md#close-during-a-wait).
    * Returns the record's ticket, which its waiter frees it with.
    */
   enqueue(
@@ -1103,18 +1117,20 @@ export class SharedState {
   // ---- the wait algorithm -----------------------------------------------
 
   /**
-   * Try a wait-all's objects at once (spec §3.8). On success acquire them all
-   * and return 0 or, with an abandoned mutex among them, 1; else -1.
+   * Try a wait-all's objects at once, as `try_wake_all()` does at wait
+   * start (docs/semantics.md#wait-all-atomicity): all signaled, then all
+   * acquired (ALL_ACQUIRED, or ALL_ACQUIRED_ABANDONED with an abandoned
+   * mutex among them), else NOT_ALL_SIGNALED and nothing changed.
    */
   tryAcquireAll(objs: Int32Array, count: number, owner: number): number {
     for (let i = 0; i < count; i++) {
-      if (!this.isSignaled(objs[i], owner)) return -1;
+      if (!this.isSignaled(objs[i], owner)) return NOT_ALL_SIGNALED;
     }
-    let dead = 0;
+    let got = ALL_ACQUIRED;
     for (let i = 0; i < count; i++) {
-      if (this.acquire(objs[i], owner)) dead = 1;
+      if (this.acquire(objs[i], owner)) got = ALL_ACQUIRED_ABANDONED;
     }
-    return dead;
+    return got;
   }
 
   private tryWakeAll(rec: number): void {
@@ -1151,7 +1167,9 @@ export class SharedState {
 
   /**
    * `obj` may have become signaled: serve its wait-all waiters first, then
-   * its wait-any waiters, each queue in FIFO order (spec §3.2).
+   * its wait-any waiters, each queue in FIFO order: `try_wake_all_obj()`,
+   * then `try_wake_any_sem()`/`_mutex()`/`_event()`
+   * (docs/semantics.md#who-is-woken-in-what-order).
    */
   wake(obj: number): void {
     const u32 = this.u32, i32 = this.i32, o = this.pinObject(obj);
