@@ -126,7 +126,7 @@ export abstract class JournaledMemory {
 
   /**
    * This thread holds the device lock. A plain field, so that a cleanup
-   * path reads and clears it without a call (see backend.ts's `abandon`).
+   * path reads and clears it without a call (the catch blocks backend.ts describes).
    */
   holding = false;
   /** This thread's word in H_LOCK while it holds the lock (bindThread). */
@@ -202,13 +202,24 @@ export abstract class JournaledMemory {
 
   /**
    * After an exception inside a locked section, once the lock word is
-   * marked abandoned (backend.ts's `abandon`): take the lock back, undo the
+   * marked abandoned (see the catch blocks backend.ts describes): take the lock back, undo the
    * section, release. May itself throw near the stack's limit; the lock
    * stays marked abandoned then, and the next locker recovers.
    */
   recoverAbandoned(): void {
     this.lockDevice();
     this.unlockDevice();
+  }
+
+  /**
+   * `recoverAbandoned`, for a catch block that has marked the lock
+   * abandoned and is about to rethrow: near the stack's limit, where the
+   * recovery fails too, the lock stays marked and the next locker recovers.
+   */
+  recoverOrLeaveToNextLocker(): void {
+    try {
+      this.recoverAbandoned();
+    } catch { /* the next locker recovers */ }
   }
 
   /**

@@ -27,9 +27,9 @@ export const NOT_SIGNALED = -0x4000_0003;
  * caller may spin on the objects, then start again).
  */
 export const WOULD_QUEUE = 1;
-/** EmulatedBackend#startWait: the wait finished without queueing. */
+/** WaitCalls#startWait: the wait finished without queueing. */
 export const DONE_AT_ONCE = -0x4000_0000;
-/** EmulatedBackend's async sleep: the abort signal withdrew the wait. */
+/** WaitCalls#sleepAsync: the abort signal withdrew the wait. */
 export const ABORTED = -0x4000_0001;
 
 /** SharedState#tryAcquireAll: every object acquired, none abandoned. */

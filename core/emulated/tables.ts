@@ -60,6 +60,12 @@ import { Errno } from "../../uapi/errno.ts";
 import { JournaledMemory } from "./journal.ts";
 
 const U32_MAX = 0xffffffff;
+
+/** Is `fd` a number an fd can be (a non-negative int32)? Else EBADF. */
+export function isFd(fd: number): boolean {
+  return typeof fd === "number" && (fd | 0) === fd && fd >= 0;
+}
+
 const NONE = -1;
 
 /** The fd table, instances, objects and wait records of one device. */
