@@ -1,11 +1,25 @@
 /**
- * The emulated device's shared state and the kernel's wake algorithm.
+ * The emulated device's shared state: the top of the engine.
  *
- * Every method here runs with the device lock held (see `lockDevice`),
- * except `looksSignaled` and the event accessors fast.ts uses. The lock
- * plays the part of the kernel's object spinlocks and instance wait-all lock
- * at once: operations on one object are totally ordered, and wait-all
- * acquisitions are atomic over all their objects.
+ * The engine runs the algorithm of the kernel's `drivers/misc/ntsync.c` in
+ * one `SharedArrayBuffer` that every attached Worker sees. `README.md` in
+ * this directory maps each of the driver's functions (`setup_wait()`,
+ * `try_wake_all()`, `try_wake_any_sem()`, ...) to the engine's, and names
+ * the file each lives in; `layout.ts` says which lock or protocol guards
+ * each shared word.
+ *
+ * `SharedState` is built in layers, one file each: `JournaledMemory`
+ * (journal.ts: the device lock and its undo journal), `DeviceTables`
+ * (tables.ts: fds, instances, objects, wait records), `WaitQueues`
+ * (queues.ts: the wait queues and the wake algorithm), and this class
+ * (a fresh device's layout, and reap).
+ *
+ * Every method runs with the device lock held (see `lockDevice`), except
+ * those that say otherwise (`looksSignaled`, `looksQueued`, `objectAt`,
+ * `freeRecord`, the fd reads fast.ts uses). The lock plays the part of the
+ * kernel's object spinlocks and its `wait_all_lock` at once: operations on
+ * one object are totally ordered, and wait-all acquisitions are atomic
+ * over all their objects.
  *
  * A wait is a record with one entry per object (the alert last), linked into
  * each object's any- or all-waiter queue. Whoever makes a record satisfiable
