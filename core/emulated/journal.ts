@@ -51,22 +51,6 @@ let crashCountdown = 0;
 /** The injected crash kills the thread (see JournaledMemory#crash). */
 let crashKills = false;
 
-/**
- * Frames of `reserveStack` that take more stack than the commit and the
- * release after it need, builtins included (with every call a frame of its
- * own, as in the interpreter).
- */
-const RESERVE_FRAMES = 16;
-
-/**
- * Use about `frames` small frames of stack, then give it back: throws the
- * RangeError of a stack overflow here, before the commit, rather than
- * inside it.
- */
-function reserveStack(frames: number): number {
-  return frames === 0 ? 0 : reserveStack(frames - 1) + 1;
-}
-
 /** Thrown by a write {@linkcode injectCrashAfter} chose. */
 export class InjectedCrash extends Error {
   constructor() {
@@ -185,19 +169,39 @@ export abstract class JournaledMemory {
    * settled.
    */
   unlockDevice(): void {
-    if (this.#jlen !== 0) {
-      // The last point where the section can still be undone: after the
-      // commit, an exception (a stack overflow in the release) would report
-      // a failure for an operation that took effect (an fd nobody learns).
-      reserveStack(RESERVE_FRAMES);
-      this.#commit(false);
+    const changed = this.#jlen !== 0;
+    // From this store on, the section takes effect whatever happens: a
+    // locker that finds the lock abandoned finishes the commit instead of
+    // undoing it. A plain store, no call, so it cannot fail.
+    if (changed) this.u32[H_JNL_PHASE] = JNL_COMMITTING;
+    let released = false;
+    try {
+      if (changed) this.#commit(false);
+      const how = unlock(this.i32, H_LOCK, this.#me);
+      released = true;
+      this.holding = false;
+      if (how === RELEASED_WAKE) Atomics.notify(this.i32, H_LOCK, 1);
+      const toWake = this.#toWake, items = toWake.items;
+      for (let i = 0; i < toWake.length; i++) {
+        Atomics.notify(this.i32, items[i]);
+      }
+      toWake.length = 0;
+    } catch (e) {
+      // A stack overflow in the commit or the release (nothing else can
+      // throw there). Without changes, nothing took effect: the caller's
+      // catch block undoes nothing and reports it.
+      if (!changed) throw e;
+      // The section took effect, so the call must not report a failure
+      // (a created object's fd nobody would learn): leave the lock marked
+      // abandoned, with no call, and return. The next locker finishes the
+      // commit and wakes every waiter it settled; a waiter whose wake-up
+      // was lost finds its result at its next timed look (SLICE_MS).
+      this.#toWake.length = 0;
+      if (!released) {
+        this.holding = false;
+        this.i32[H_LOCK] |= LOCK_ABANDONED;
+      }
     }
-    const released = unlock(this.i32, H_LOCK, this.#me);
-    this.holding = false;
-    if (released === RELEASED_WAKE) Atomics.notify(this.i32, H_LOCK, 1);
-    const toWake = this.#toWake, items = toWake.items;
-    for (let i = 0; i < toWake.length; i++) Atomics.notify(this.i32, items[i]);
-    toWake.length = 0;
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   NTSYNC_WAIT_ARGS_SIZE,
   NTSYNC_WAIT_REALTIME,
 } from "../../uapi/ioctl.ts";
-import { WAIT_WORD } from "../../uapi/structs.ts";
+import { WAIT, WAIT_WORD } from "../../uapi/structs.ts";
 import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
@@ -103,6 +103,8 @@ export class WaitStarter {
    * before it sleeps (the hand-off usually lands within it).
    */
   handOff = false;
+  /** The args view `check` last passed (its index is written on acquisition). */
+  #view: DataView | null = null;
   /** The views aliased, and their aliases (any mix of views stays warm). */
   readonly #aliases = new IdentityCache<DataView, Uint32Array>();
 
@@ -126,6 +128,7 @@ export class WaitStarter {
     if (arg === null || arg.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
       return -Errno.EFAULT;
     }
+    this.#view = arg;
     const w = this.#words(arg), args = this.#args;
     const flags = w[WAIT_WORD.flags],
       count = w[WAIT_WORD.count],
@@ -375,11 +378,20 @@ export class WaitStarter {
     return this.#seenStamp;
   }
 
+  /**
+   * Acquired at once: `index` is copied out to the caller's args now, while
+   * the lock is still held (from `start`), so that once the section is
+   * committed nothing is left that could fail and lose the acquisition
+   * (see JournaledMemory#unlockDevice).
+   */
   #acquired(index: number, dead: boolean): number {
     const out = this.result;
     out.queued = false;
     out.index = index;
     out.dead = dead;
+    // `check` passed on this view a moment ago, on this thread, and no
+    // caller code has run since: it is still long enough.
+    this.#view!.setUint32(WAIT.index, index, LE);
     return 0;
   }
 

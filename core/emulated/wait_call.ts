@@ -104,7 +104,15 @@ export class WaitCalls {
    */
   wait(fd: number, request: number, view: DataView | null): number {
     const rec = this.#startWait(fd, request, view, true);
-    if (rec < 0) return rec === DONE_AT_ONCE ? this.#finish(view!) : rec;
+    // Done at once: the index is written already (WaitStarter#acquired),
+    // and no call here could fail after the acquisition took effect.
+    if (rec < 0) {
+      return rec !== DONE_AT_ONCE
+        ? rec
+        : this.#waits.result.dead
+        ? -Errno.EOWNERDEAD
+        : 0;
+    }
     const { ticket } = this.#waits.result;
     try {
       return this.#finish(view!, rec, this.#block(rec, ticket), ticket);
@@ -132,7 +140,15 @@ export class WaitCalls {
     signal: AbortSignal | undefined,
   ): Promise<number> {
     const rec = this.#startWait(fd, request, view, false);
-    if (rec < 0) return rec === DONE_AT_ONCE ? this.#finish(view!) : rec;
+    // Done at once: the index is written already (WaitStarter#acquired),
+    // and no call here could fail after the acquisition took effect.
+    if (rec < 0) {
+      return rec !== DONE_AT_ONCE
+        ? rec
+        : this.#waits.result.dead
+        ? -Errno.EOWNERDEAD
+        : 0;
+    }
     const { deadlineMs, ticket } = this.#waits.result;
     let r: number;
     try {
@@ -160,6 +176,10 @@ export class WaitCalls {
     view: DataView,
     signal: AbortSignal | undefined,
   ): Promise<number> {
+    // Go on from a fresh stack (a microtask): the caller may be near the
+    // stack's limit, and a keep-alive timer set there whose clearInterval
+    // then overflowed would keep the process alive for good.
+    await null;
     const st = this.#st, i32 = st.i32, at = st.recordAt(rec) + R_STATE;
     const kindAt = st.recordAt(rec) + R_KIND;
     let aborted = false;
@@ -378,19 +398,13 @@ export class WaitCalls {
   }
 
   /**
-   * Release the record (if any), write `index` back and report the result:
+   * Release the queued wait's record, write `index` back and report the result:
    * 0, -EOWNERDEAD with `index` written, -ETIMEDOUT, -EFAULT when the
    * caller's buffer went away while waiting (the objects were acquired), or
    * -ESRCH when this attachment was reaped meanwhile (reap took the record,
    * and gave back what a claim had acquired for it).
    */
-  #finish(view: DataView, rec = -1, state = 0, ticket = 0): number {
-    if (rec < 0) {
-      // Acquired at once: the view was checked a moment ago, on this thread.
-      const { result } = this.#waits;
-      view.setUint32(WAIT.index, result.index, LE);
-      return result.dead ? -Errno.EOWNERDEAD : 0;
-    }
+  #finish(view: DataView, rec: number, state: number, ticket: number): number {
     const st = this.#st;
     const dead = st.u32[st.recordAt(rec) + R_DEAD] !== 0;
     if (state === REAPED || !st.freeRecord(rec, ticket)) return -Errno.ESRCH;
