@@ -5,10 +5,10 @@
  * compare-and-swap on the event's own cache line per side, as a raw
  * `Atomics` event does, instead of moving the device lock's line as well.
  *
- * An event keeps its state in one word, EVENT_STATE: signaled bit, pinned bit,
- * version (layout.ts). The device lock's holder pins every event it touches
- * before it looks at it (SharedState#pinObject) and gives it a new version when it
- * lets go; freeing the object and reusing its slot do too. So while the
+ * An event keeps its state in one word, EVENT_STATE: signaled bit, pinned
+ * bit, version (layout.ts). The device lock's holder pins every event it
+ * touches before it looks at it (SharedState#pinObject) and gives it a new
+ * version when it lets go; freeing the object and reusing its slot do too. So while the
  * word keeps its version and is not pinned, nothing but the signaled bit
  * has changed: the fd still names the object (closing it touches the
  * object), the object is still that event, and no wait has been queued on

@@ -110,7 +110,8 @@ export abstract class JournaledMemory {
 
   /**
    * This thread holds the device lock. A plain field, so that a cleanup
-   * path reads and clears it without a call (the catch blocks backend.ts describes).
+   * path reads and clears it without a call (see the catch blocks
+   * backend.ts describes).
    */
   holding = false;
   /** This thread's word in H_LOCK while it holds the lock (bindThread). */
@@ -206,8 +207,8 @@ export abstract class JournaledMemory {
 
   /**
    * After an exception inside a locked section, once the lock word is
-   * marked abandoned (see the catch blocks backend.ts describes): take the lock back, undo the
-   * section, release. May itself throw near the stack's limit; the lock
+   * marked abandoned (see the catch blocks backend.ts describes): take the
+   * lock back, undo the section, release. May itself throw near the stack's limit; the lock
    * stays marked abandoned then, and the next locker recovers.
    */
   recoverAbandoned(): void {
