@@ -9,9 +9,20 @@
  * @module
  */
 
-/** Word 0: nonzero once the attachment is revoked (reaped). */
+/**
+ * Word 0: nonzero once the attachment is revoked (reaped).
+ *
+ * Guarded by: Atomics on the word: set once, never cleared, by the reaper
+ * while it holds the device lock; read by the attachment's thread at the
+ * start of each call and again under the lock (fast.ts, "Reaped
+ * attachments").
+ */
 export const REVOKED = 0;
-/** Word 1: the attachment's thread id (to check a token against). */
+/**
+ * Word 1: the attachment's thread id (to check a token against).
+ *
+ * Guarded by: written once, before the cell is shared; read-only after.
+ */
 export const THREAD = 1;
 const WORDS = 2;
 

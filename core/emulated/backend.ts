@@ -14,19 +14,16 @@ import type {
 import { reapOwners } from "../reap.ts";
 import { cellOf, newCell, REVOKED } from "./attachment.ts";
 import { NtsyncError } from "../errors.ts";
-import { argView as asView, outOfBounds } from "../arg_views.ts";
+import { argView as asView } from "../arg_views.ts";
 import { checkArg } from "../arg_check.ts";
 import { Errno } from "../../uapi/errno.ts";
-import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
-  NTSYNC_WAIT_ARGS_SIZE,
   requestLabel,
 } from "../../uapi/ioctl.ts";
-import { WAIT } from "../../uapi/structs.ts";
 import { AddressSpace } from "./addresses.ts";
-import { DeviceClock, perfMs, wallMs } from "./clock.ts";
+import { DeviceClock, wallMs } from "./clock.ts";
 import {
   DEFAULT_CAPACITIES,
   FD_DEVICE,
@@ -36,20 +33,14 @@ import {
   H_LOCK,
   H_THREADS,
   LOCK_ABANDONED,
-  PENDING,
-  R_DEAD,
-  R_KIND,
-  R_ORPHAN,
-  R_STATE,
-  REAPED,
-  REC_WORDS,
-  SLEEPING,
-  WITHDRAWN,
 } from "./layout.ts";
 import { deviceIoctl, objectIoctl } from "./ops.ts";
-import { copyOut, EventFastPath, SLOW } from "./fast.ts";
+import { copyOut, EventFastPath } from "./fast.ts";
 import { SharedState } from "./state.ts";
-import { SPUN, WaitStarter, WOULD_QUEUE } from "./wait.ts";
+import { WaitStarter } from "./wait.ts";
+import { WaitCalls } from "./wait_call.ts";
+import { SLOW_PATH } from "./results.ts";
+import { isFd } from "./tables.ts";
 import { Spinner } from "./spin.ts";
 
 /** Options for a new emulated device. */
@@ -62,28 +53,6 @@ export interface EmulatedOptions {
   maxWaits?: number;
 }
 
-/**
- * Polls of a queued wait's state word before sleeping: the objects were
- * just polled for the spin budget (before the wait started, see
- * WaitStarter#spin), so this only covers a claim racing with the queueing.
- */
-const QUEUED_SPINS = 100;
-const KEEPALIVE_MS = 1e9;
-/**
- * A queued waiter sleeps at most this long before it looks at its record's
- * ticket again: reap wakes it, but a reaped record can be reused before a
- * waiter that was about to sleep on it does, and it must not sleep on
- * someone else's wait for good.
- */
-const SLICE_MS = 1000;
-/** Longest an async wait with a signal sleeps before looking at the signal. */
-const ABORT_RECHECK_MS = 250;
-
-/** #startWait: the wait finished at once (not an errno: those are > -4096). */
-const AT_ONCE = -0x4000_0000;
-/** #sleepAsync: the signal withdrew the wait (not an errno either). */
-const ABORTED = -0x4000_0001;
-
 /** One backend object per share token (its cell) per thread. */
 const attached = new WeakMap<SharedArrayBuffer, EmulatedBackend>();
 
@@ -94,39 +63,28 @@ function fail(errno: number, request: number | string): never {
   );
 }
 
-/**
- * Announce that the waiter is going to sleep on the state word at `at`
- * (so that a claim will notify it). Returns SLEEPING, or the final state if
- * the wait was claimed or withdrawn meanwhile.
- */
-function asleep(i32: Int32Array, at: number): number {
-  const state = Atomics.compareExchange(i32, at, PENDING, SLEEPING);
-  return state === PENDING ? SLEEPING : state;
-}
-
-function isFd(fd: number): boolean {
-  return typeof fd === "number" && (fd | 0) === fd && fd >= 0;
-}
-
 /*
  * Every locked section is written
  *
- *   try { st.lockDevice(); ...; st.unlockDevice(); } catch (e) { ABANDON; throw e; }
- *
- * where ABANDON is, inline:
- *
- *   if (st.holding) {
- *     st.holding = false;
- *     st.i32[H_LOCK] |= LOCK_ABANDONED;
- *     try { st.recoverAbandoned(); } catch { ... }
+ *   try {
+ *     st.lockDevice(); ...; st.unlockDevice();
+ *   } catch (e) {
+ *     if (st.holding) {
+ *       st.holding = false;
+ *       st.i32[H_LOCK] |= LOCK_ABANDONED;
+ *       st.recoverOrLeaveToNextLocker();
+ *     }
+ *     throw e;
  *   }
  *
  * An exception can come from anywhere inside (a RangeError from a stack
- * overflow lands on any call), so the section may be cut half-way. Marking
- * the lock abandoned needs no call, so it works even at the stack's limit:
- * then whoever takes the lock next (this thread's next call, or another
- * thread, whose sleep on the lock is timed) undoes the section from its
- * journal. recoverAbandoned does that at once when there is stack left.
+ * overflow lands on any call), so the section may be cut half-way. The
+ * two stores that mark the lock abandoned are inline, not a shared call:
+ * no call can be relied on at the stack's limit, and a plain store always
+ * works, so the lock is never left held by a thread that has moved on.
+ * Whoever takes the lock next (this thread's next call, or another thread,
+ * whose sleep on the lock is timed) then undoes the section from its
+ * journal; the shared call does that at once when there is stack left.
  * (A plain or: the only other writers of a held lock word set the sleepers
  * bit, and a lost sleepers bit only costs a sleeper its timed recheck.)
  */
@@ -142,7 +100,7 @@ export class EmulatedBackend implements Backend {
   readonly #st: SharedState;
   readonly #clock: DeviceClock;
   readonly #addresses = new AddressSpace();
-  readonly #waits: WaitStarter;
+  readonly #waitCalls: WaitCalls;
   readonly #spinner = new Spinner();
   readonly #fast: EventFastPath;
   /** This attachment's thread id on the device: its waits carry it, for reap(). */
@@ -157,7 +115,7 @@ export class EmulatedBackend implements Backend {
     st.bindThread(thread);
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
     this.#fast = new EventFastPath(st, this.#spinner, cell);
-    this.#waits = new WaitStarter(
+    const starter = new WaitStarter(
       st,
       this.#addresses,
       this.#clock,
@@ -165,6 +123,7 @@ export class EmulatedBackend implements Backend {
       this.#fast,
       this.#spinner,
     );
+    this.#waitCalls = new WaitCalls(st, starter, this.#spinner, cell);
     attached.set(cell.buffer as SharedArrayBuffer, this);
   }
 
@@ -228,21 +187,17 @@ export class EmulatedBackend implements Backend {
     let fd: number;
     try {
       st.lockDevice();
-      fd = this.#revoked() ? -3 : st.openInstance();
+      fd = this.#revoked() ? -Errno.ESRCH : st.openInstance();
       st.unlockDevice();
     } catch (e) {
       if (st.holding) {
         st.holding = false;
         st.i32[H_LOCK] |= LOCK_ABANDONED;
-        try {
-          st.recoverAbandoned();
-        } catch { /* the next locker recovers */ }
+        st.recoverOrLeaveToNextLocker();
       }
       throw e;
     }
-    if (fd === -3) fail(Errno.ESRCH, "open");
-    if (fd === -1) fail(Errno.EMFILE, "open");
-    if (fd === -2) fail(Errno.ENOMEM, "open");
+    if (fd < 0) fail(-fd, "open");
     return fd;
   }
 
@@ -260,9 +215,7 @@ export class EmulatedBackend implements Backend {
       if (st.holding) {
         st.holding = false;
         st.i32[H_LOCK] |= LOCK_ABANDONED;
-        try {
-          st.recoverAbandoned();
-        } catch { /* the next locker recovers */ }
+        st.recoverOrLeaveToNextLocker();
       }
       throw e;
     }
@@ -285,22 +238,7 @@ export class EmulatedBackend implements Backend {
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     checkArg(arg, "ioctl");
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
-      const view = asView(arg);
-      const rec = this.#startWait(fd, request, view, true);
-      if (rec < 0) return rec === AT_ONCE ? this.#finish(view!) : rec;
-      const { ticket } = this.#waits.result;
-      try {
-        return this.#finish(view!, rec, this.#block(rec, ticket), ticket);
-      } catch (e) {
-        // Marked with a plain store first: the call after it may overflow
-        // the stack too (see #abandonWait).
-        const st = this.#st;
-        st.i32[st.sec.rec + rec * REC_WORDS + R_ORPHAN] = ticket;
-        try {
-          this.#abandonWait(rec, ticket);
-        } catch { /* orphaned: a claim or census() drops it */ }
-        throw e;
-      }
+      return this.#waitCalls.wait(fd, request, asView(arg));
     }
     const st = this.#st;
     // A reaped attachment changes nothing: checked here for the fast path
@@ -310,7 +248,7 @@ export class EmulatedBackend implements Backend {
     // The fast path first: the caller's memory only matters once it has
     // changed the event, and a peer may be spinning on it.
     const fast = this.#fast.ioctl(fd, request);
-    if (fast !== SLOW) return copyOut(request, fast, asView(arg));
+    if (fast !== SLOW_PATH) return copyOut(request, fast, asView(arg));
     const view = asView(arg);
     let r: number;
     try {
@@ -330,9 +268,7 @@ export class EmulatedBackend implements Backend {
       if (st.holding) {
         st.holding = false;
         st.i32[H_LOCK] |= LOCK_ABANDONED;
-        try {
-          st.recoverAbandoned();
-        } catch { /* the next locker recovers */ }
+        st.recoverOrLeaveToNextLocker();
       }
       throw e;
     }
@@ -352,86 +288,9 @@ export class EmulatedBackend implements Backend {
     const { signal } = options;
     signal?.throwIfAborted();
     checkArg(arg, "ioctlAsync");
-    const view = asView(arg);
-    const rec = this.#startWait(fd, request, view, false);
-    if (rec < 0) {
-      const r = rec === AT_ONCE ? this.#finish(view!) : rec;
-      if (r < 0) fail(-r, request);
-      return r;
-    }
-    const { deadlineMs, ticket } = this.#waits.result;
-    let r: number;
-    try {
-      r = await this.#sleepAsync(rec, ticket, deadlineMs, view!, signal);
-    } catch (e) {
-      const st = this.#st;
-      st.i32[st.sec.rec + rec * REC_WORDS + R_ORPHAN] = ticket;
-      try {
-        this.#abandonWait(rec, ticket);
-      } catch { /* orphaned: a claim or census() drops it */ }
-      throw e;
-    }
-    if (r === ABORTED) throw signal!.reason;
+    const r = await this.#waitCalls.waitAsync(fd, request, asView(arg), signal);
     if (r < 0) fail(-r, request);
     return r;
-  }
-
-  /**
-   * The queued wait's sleep for ioctlAsync: its result (see #finish), or
-   * ABORTED (the record freed) when the signal withdrew it first.
-   */
-  async #sleepAsync(
-    rec: number,
-    ticket: number,
-    deadlineMs: number,
-    view: DataView,
-    signal: AbortSignal | undefined,
-  ): Promise<number> {
-    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
-    const kindAt = st.r(rec) + R_KIND;
-    let aborted = false;
-    // The listener only flags and wakes: the withdrawal is the waiting
-    // loop's, so that nothing in a listener can fail (a listener's error
-    // would go to the global error event, not to this call).
-    const onAbort = () => {
-      aborted = true;
-      try {
-        Atomics.notify(i32, at);
-      } catch { /* the waitAsync times out instead */ }
-    };
-    // Atomics.waitAsync alone does not keep Deno's event loop alive.
-    const keepAlive = setInterval(() => {}, KEEPALIVE_MS);
-    let state: number;
-    try {
-      signal?.addEventListener("abort", onAbort, { once: true });
-      for (;;) {
-        if (Atomics.load(i32, kindAt) !== ticket) {
-          state = REAPED;
-          break;
-        }
-        state = asleep(i32, at);
-        if (state !== SLEEPING) break;
-        const left = deadlineMs - wallMs();
-        if (aborted || signal?.aborted || left <= 0) {
-          aborted ||= signal?.aborted === true;
-          state = this.#giveUp(rec, ticket);
-          break;
-        }
-        // With a signal, sleep in shorter slices: an abort whose listener
-        // never ran (the dispatch overflowed the stack of whoever called
-        // abort()) is still seen, by its flag.
-        const slice = signal === undefined ? SLICE_MS : ABORT_RECHECK_MS;
-        const w = Atomics.waitAsync(i32, at, SLEEPING, Math.min(left, slice));
-        if (w.async) await w.value;
-      }
-    } finally {
-      clearInterval(keepAlive);
-      signal?.removeEventListener("abort", onAbort);
-    }
-    if (state === WITHDRAWN && aborted && st.freeRecord(rec, ticket)) {
-      return ABORTED;
-    }
-    return this.#finish(view, rec, state, ticket);
   }
 
   /** A made-up user address for `objs`, valid while the view lives. */
@@ -516,9 +375,7 @@ export class EmulatedBackend implements Backend {
       if (st.holding) {
         st.holding = false;
         st.i32[H_LOCK] |= LOCK_ABANDONED;
-        try {
-          st.recoverAbandoned();
-        } catch { /* the next locker recovers */ }
+        st.recoverOrLeaveToNextLocker();
       }
       throw e;
     }
@@ -542,218 +399,10 @@ export class EmulatedBackend implements Backend {
       if (st.holding) {
         st.holding = false;
         st.i32[H_LOCK] |= LOCK_ABANDONED;
-        try {
-          st.recoverAbandoned();
-        } catch { /* the next locker recovers */ }
+        st.recoverOrLeaveToNextLocker();
       }
       throw e;
     }
     return st.census();
-  }
-
-  /**
-   * Checks, fd resolution and the attempt at wait start. Returns the queued
-   * record, AT_ONCE when the wait finished at once (see the starter's
-   * result), or -errno.
-   */
-  #startWait(
-    fd: number,
-    request: number,
-    view: DataView | null,
-    spin: boolean,
-  ): number {
-    const st = this.#st, waits = this.#waits;
-    // Cleared first: the catch below must only abandon a wait this call
-    // queued.
-    waits.result.queued = false;
-    // One look before the fast path; the slow one looks again under the lock.
-    if (this.#revoked()) return -Errno.ESRCH;
-    if (!isFd(fd)) return -Errno.EBADF;
-    const all = request === NTSYNC_IOC_WAIT_ALL;
-    // Reading the caller's memory needs no lock; its verdict comes after the
-    // fd checks, as in the kernel.
-    const checked = waits.check(view);
-    waits.handOff = false;
-    if (checked === 0) {
-      const r = waits.tryFast(fd, all, spin);
-      if (r === SPUN) spin = false;
-      else if (r !== SLOW) return r < 0 ? r : AT_ONCE;
-    }
-    // Try at once; if it would have to queue, spin first (once), then again.
-    for (;;) {
-      let r: number;
-      try {
-        st.lockDevice();
-        const kind = st.fdKind(fd);
-        r = this.#revoked()
-          ? -Errno.ESRCH
-          : kind !== FD_DEVICE
-          ? (kind === FD_FREE ? -Errno.EBADF : -Errno.ENOTTY)
-          : checked < 0
-          ? checked
-          : waits.start(st.fdRef(fd), all, !spin);
-        st.unlockDevice();
-      } catch (e) {
-        if (st.holding) {
-          st.holding = false;
-          st.i32[H_LOCK] |= LOCK_ABANDONED;
-          try {
-            st.recoverAbandoned();
-          } catch { /* the next locker recovers */ }
-        }
-        // Thrown after the wait was queued (its commit done, then a
-        // notify overflowed the stack): nobody will wait for it. (If the
-        // section was undone instead, the record's ticket is not this one
-        // and abandoning changes nothing.)
-        const out = waits.result;
-        if (out.queued) {
-          st.i32[st.sec.rec + out.rec * REC_WORDS + R_ORPHAN] = out.ticket;
-          try {
-            this.#abandonWait(out.rec, out.ticket);
-          } catch { /* orphaned: a claim or census() drops it */ }
-        }
-        throw e;
-      }
-      if (r < 0) return r;
-      if (r !== WOULD_QUEUE) break;
-      waits.spin(all);
-      spin = false;
-    }
-    return waits.result.queued ? waits.result.rec : AT_ONCE;
-  }
-
-  /**
-   * Sleep until the record is claimed, its deadline passes or reap takes it
-   * (REAPED); its state.
-   */
-  #block(rec: number, ticket: number): number {
-    const st = this.#st, i32 = st.i32, at = st.r(rec) + R_STATE;
-    const kindAt = st.r(rec) + R_KIND;
-    const deadlineMs = this.#waits.result.deadlineMs;
-    if (this.#waits.handOff) {
-      // Queued behind others at once (see WaitStarter#spin): the hand-off
-      // comes a critical section or so later, usually within the spin.
-      const spinner = this.#spinner;
-      spinner.start(deadlineMs === Infinity ? Infinity : perfMs(deadlineMs));
-      for (let polls = 1; !spinner.over(polls); polls++) {
-        if (Atomics.load(i32, at) !== PENDING) {
-          spinner.caught();
-          break;
-        }
-      }
-    } else {
-      for (let spins = QUEUED_SPINS; spins > 0; spins--) {
-        if (Atomics.load(i32, at) !== PENDING) break;
-      }
-    }
-    const caught = Atomics.load(i32, at) !== PENDING;
-    const sleptSince = performance.now();
-    let state: number;
-    for (;;) {
-      if (Atomics.load(i32, kindAt) !== ticket) {
-        state = REAPED;
-        break;
-      }
-      state = asleep(i32, at);
-      if (state !== SLEEPING) break;
-      if (deadlineMs === Infinity) {
-        Atomics.wait(i32, at, SLEEPING, SLICE_MS);
-        continue;
-      }
-      const left = deadlineMs - wallMs();
-      if (left <= 0) {
-        state = this.#giveUp(rec, ticket);
-        break;
-      }
-      Atomics.wait(i32, at, SLEEPING, left < SLICE_MS ? left : SLICE_MS);
-    }
-    // How long the spin fell short, for the next one (see Spinner).
-    if (!caught) {
-      this.#spinner.slept(
-        state >= 0 ? performance.now() - sleptSince : Infinity,
-      );
-    }
-    return state;
-  }
-
-  /** Timed out: withdraw unless claimed (or reaped) meanwhile. */
-  #giveUp(rec: number, ticket: number): number {
-    const st = this.#st;
-    let state: number;
-    try {
-      st.lockDevice();
-      state = st.withdrawOwn(rec, ticket);
-      st.unlockDevice();
-    } catch (e) {
-      if (st.holding) {
-        st.holding = false;
-        st.i32[H_LOCK] |= LOCK_ABANDONED;
-        try {
-          st.recoverAbandoned();
-        } catch { /* the next locker recovers */ }
-      }
-      throw e;
-    }
-    return state;
-  }
-
-  /**
-   * A queued wait's call is leaving through an exception (a stack overflow
-   * while it slept or finished, a throwing signal): withdraw the wait and
-   * free its record, so that nothing is acquired for a caller who is gone
-   * and no record leaks. The caller marks the record orphaned first, with
-   * a plain store (no call, so it works at the stack's limit): if this
-   * fails too, a claim skips the record and census() drops it.
-   */
-  #abandonWait(rec: number, ticket: number): void {
-    const st = this.#st;
-    try {
-      let withdrawn = false;
-      try {
-        st.lockDevice();
-        st.withdrawOwn(rec, ticket);
-        st.unlockDevice();
-        withdrawn = true;
-      } catch {
-        if (st.holding) {
-          st.holding = false;
-          st.i32[H_LOCK] |= LOCK_ABANDONED;
-          try {
-            st.recoverAbandoned();
-          } catch { /* the next locker recovers */ }
-        }
-      }
-      if (withdrawn) st.freeRecord(rec, ticket);
-    } catch { /* orphaned: a claim or census() drops it */ }
-  }
-
-  /**
-   * Release the record (if any), write `index` back and report the result:
-   * 0, -EOWNERDEAD with `index` written, -ETIMEDOUT, -EFAULT when the
-   * caller's buffer went away while waiting (the objects were acquired), or
-   * -ESRCH when this attachment was reaped meanwhile (reap took the record,
-   * and gave back what a claim had acquired for it).
-   */
-  #finish(view: DataView, rec = -1, state = 0, ticket = 0): number {
-    if (rec < 0) {
-      // Acquired at once: the view was checked a moment ago, on this thread.
-      const { result } = this.#waits;
-      view.setUint32(WAIT.index, result.index, LE);
-      return result.dead ? -Errno.EOWNERDEAD : 0;
-    }
-    const st = this.#st;
-    const dead = st.u32[st.r(rec) + R_DEAD] !== 0;
-    if (state === REAPED || !st.freeRecord(rec, ticket)) return -Errno.ESRCH;
-    if (state === WITHDRAWN) {
-      return this.#revoked() ? -Errno.ESRCH : -Errno.ETIMEDOUT;
-    }
-    const index = state;
-    // The wait slept: the caller's buffer may have been detached or shrunk
-    // meanwhile.
-    if (outOfBounds(view) || view.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
-      return -Errno.EFAULT;
-    }
-    view.setUint32(WAIT.index, index, LE);
-    return dead ? -Errno.EOWNERDEAD : 0;
   }
 }

@@ -5,10 +5,10 @@
  * compare-and-swap on the event's own cache line per side, as a raw
  * `Atomics` event does, instead of moving the device lock's line as well.
  *
- * An event keeps its state in one word, O_EVENT: signaled bit, pinned bit,
- * version (layout.ts). The device lock's holder pins every event it touches
- * before it looks at it (SharedState#o) and gives it a new version when it
- * lets go; freeing the object and reusing its slot do too. So while the
+ * An event keeps its state in one word, EVENT_STATE: signaled bit, pinned
+ * bit, version (layout.ts). The device lock's holder pins every event it
+ * touches before it looks at it (SharedState#pinObject) and gives it a new
+ * version when it lets go; freeing the object and reusing its slot do too. So while the
  * word keeps its version and is not pinned, nothing but the signaled bit
  * has changed: the fd still names the object (closing it touches the
  * object), the object is still that event, and no wait has been queued on
@@ -22,7 +22,7 @@
  * - usable: not pinned, an event, no wait queued on it (nothing to wake),
  *   and the fd names it when looked at after the word was read;
  * - anything else (a waiter to wake, a pinned event, an error to report in
- *   the kernel's order) is the slow path's: `SLOW`.
+ *   the kernel's order) is the slow path's: `SLOW_PATH`.
  *
  * The ioctl takes effect at the swap, as one that raced a close(2) and won.
  *
@@ -54,12 +54,12 @@ import {
 import {
   EV_PINNED,
   EV_SIGNALED,
+  EVENT_MANUAL,
+  EVENT_STATE,
   FD_DEVICE,
   FD_OBJECT,
-  O_A,
-  O_ALLN,
+  O_ALL_HINT,
   O_ANY_HEAD,
-  O_EVENT,
   O_INST,
   O_TYPE,
   T_EVENT,
@@ -68,6 +68,7 @@ import { writePair, writeWord } from "./ops.ts";
 import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 import { REVOKED } from "./attachment.ts";
+import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
 
 /**
  * Copy out what `EventFastPath#ioctl` returned for `request` (bit 0: the
@@ -83,11 +84,6 @@ export function copyOut(
     ? writePair(arg, state >>> 1, state & 1)
     : writeWord(arg, state & 1);
 }
-
-/** "Take the slow path": not a result any ioctl can have. */
-export const SLOW = -0x8000_0000;
-/** acquire(): the event is not signaled. */
-export const NOT_SIGNALED = -1;
 
 // What a fast path does to the signaled bit.
 const KEEP = 0;
@@ -125,9 +121,10 @@ export class EventFastPath {
 
   /**
    * EVENT_SET, EVENT_RESET, EVENT_PULSE or EVENT_READ on `fd` (any number):
-   * what it has to copy out (see `copyOut`), or SLOW. The caller copies out
+   * what it has to copy out (see `copyOut`), or SLOW_PATH. The caller copies out
    * after the swap: a peer spinning on the event sees it a little sooner,
-   * and with a bad pointer the state has changed all the same (spec §2.7),
+   * and with a bad pointer the state has changed all the same (as in
+   * `ntsync_event_set()`, which copies the previous state out last),
    * as on the slow path.
    */
   ioctl(fd: number, request: number): number {
@@ -144,10 +141,10 @@ export class EventFastPath {
         op = KEEP;
         break;
       default:
-        return SLOW;
+        return SLOW_PATH;
     }
     const seen = this.#update(fd, op);
-    if (seen === SLOW) return SLOW;
+    if (seen === SLOW_PATH) return SLOW_PATH;
     return (this.#info[fd] >>> 31) << 1 | (seen & EV_SIGNALED);
   }
 
@@ -167,14 +164,14 @@ export class EventFastPath {
    * Start a wait on the one object `fd` (any number; no alert) from device
    * `deviceFd`, looking before it swaps (a swap would take the line from a
    * peer about to signal it):
-   * 0 acquired, NOT_SIGNALED, or SLOW (not an event, or an error, which the
+   * 0 acquired, NOT_SIGNALED, or SLOW_PATH (not an event, or an error, which the
    * slow path reports in the kernel's order).
    */
   acquire(deviceFd: number, fd: number): number {
     const st = this.#st;
-    if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW;
+    if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW_PATH;
     const seen = this.#update(fd, TAKE, st.fdRef(deviceFd));
-    if (seen === SLOW) return SLOW;
+    if (seen === SLOW_PATH) return SLOW_PATH;
     return seen & EV_SIGNALED ? 0 : NOT_SIGNALED;
   }
 
@@ -182,7 +179,7 @@ export class EventFastPath {
    * After `acquire` found the event `fd` names not signaled: poll it for the
    * spin budget (or until `endMs`, on `performance.now()`'s clock), as a raw
    * spin polls its word (one load a round, the line only read), and acquire
-   * it as soon as it looks signaled. 0, NOT_SIGNALED (gave up), or SLOW.
+   * it as soon as it looks signaled. 0, NOT_SIGNALED (gave up), or SLOW_PATH.
    */
   spinAcquire(deviceFd: number, fd: number, endMs: number): number {
     const i32 = this.#st.i32, at = this.#at[fd];
@@ -218,7 +215,7 @@ export class EventFastPath {
 
   /**
    * Apply `op` to the event `fd` names, if it belongs to `instance` (-1:
-   * any): the word it had before, or SLOW.
+   * any): the word it had before, or SLOW_PATH.
    *
    * The common case first, in one atomic operation: an event this thread
    * checked before, whose word has kept its version. Anything else (not
@@ -265,7 +262,7 @@ export class EventFastPath {
   #updateSlow(fd: number, op: number, instance: number): number {
     const st = this.#st, i32 = st.i32;
     // Out of the table: EBADF, from the slow path (and never an index here).
-    if (!(fd >= 0 && fd < st.fdCap)) return SLOW;
+    if (!(fd >= 0 && fd < st.fdCap)) return SLOW_PATH;
     if (fd >= this.#at.length) this.#grow(fd);
     let at = this.#at[fd], seen = 0;
     // Is `seen` the word as an atomic operation just found it, with the
@@ -281,19 +278,21 @@ export class EventFastPath {
     for (let n = TRIES; n > 0; n--) {
       if (at < 0) {
         at = this.#check(fd);
-        if (at < 0) return SLOW;
+        if (at < 0) return SLOW_PATH;
         // Read before the checks: only a second look proves it still holds.
         seen = this.#word[fd];
         current = false;
       }
       // Another instance's event: EINVAL, the slow path's to report.
       if (instance >= 0 && (this.#info[fd] & 0x7fff_ffff) !== instance) {
-        return SLOW;
+        return SLOW_PATH;
       }
       const next = this.#apply(fd, op, seen);
       // `seen` was read in this call: look at the revocation word after it
       // (see "Reaped attachments"); the slow path reports ESRCH.
-      if (next !== seen && Atomics.load(this.#cell, REVOKED) !== 0) return SLOW;
+      if (next !== seen && Atomics.load(this.#cell, REVOKED) !== 0) {
+        return SLOW_PATH;
+      }
       const got = next !== seen
         ? Atomics.compareExchange(i32, at, seen, next)
         : current
@@ -310,7 +309,7 @@ export class EventFastPath {
         current = true;
       } else at = this.#at[fd] = -1;
     }
-    return SLOW;
+    return SLOW_PATH;
   }
 
   #apply(fd: number, op: number, word: number): number {
@@ -330,20 +329,21 @@ export class EventFastPath {
   #check(fd: number): number {
     const st = this.#st, u32 = st.u32;
     if (st.fdKind(fd) !== FD_OBJECT) return -1;
-    const obj = st.fdRef(fd), at = st.o(obj);
+    const obj = st.fdRef(fd), at = st.objectAt(obj);
     // Semaphores and mutexes come here too: send them on at once, from a
     // plain read (a stale "event" is caught by the atomic checks below).
     if (u32[at + O_TYPE] !== T_EVENT) return -1;
-    const word = Atomics.load(st.i32, at + O_EVENT);
+    const word = Atomics.load(st.i32, at + EVENT_STATE);
     if (
       (word & EV_PINNED) !== 0 || Atomics.load(u32, at + O_TYPE) !== T_EVENT ||
-      st.i32[at + O_ANY_HEAD] !== NONE || u32[at + O_ALLN] !== 0 ||
+      st.i32[at + O_ANY_HEAD] !== NONE || u32[at + O_ALL_HINT] !== 0 ||
       st.fdKind(fd) !== FD_OBJECT || st.fdRef(fd) !== obj
     ) return -1;
-    this.#at[fd] = at + O_EVENT;
+    this.#at[fd] = at + EVENT_STATE;
     this.#word[fd] = word;
-    this.#info[fd] = (u32[at + O_A] !== 0 ? 0x8000_0000 : 0) | u32[at + O_INST];
-    return at + O_EVENT;
+    this.#info[fd] = (u32[at + EVENT_MANUAL] !== 0 ? 0x8000_0000 : 0) |
+      u32[at + O_INST];
+    return at + EVENT_STATE;
   }
 
   #grow(fd: number): void {

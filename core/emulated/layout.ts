@@ -38,6 +38,10 @@ export const MAGIC = 0x4e545301; // "NTS" v1
 /**
  * The device lock: 0 free, else its holder's thread id times 4, plus
  * {@linkcode LOCK_SLEEPERS} and {@linkcode LOCK_ABANDONED}.
+ *
+ * Guarded by: Atomics on the word itself (compare-and-swap to take and
+ * release it, and to set LOCK_SLEEPERS; LOCK_ABANDONED is set by its holder
+ * with a plain or, or by a reaper's compare-and-swap): lock.ts.
  */
 export const H_LOCK = 0;
 /** H_LOCK: a thread may be asleep on the lock; the holder notifies on release. */
@@ -49,63 +53,146 @@ export const LOCK_SLEEPERS = 1;
 export const LOCK_ABANDONED = 2;
 /** H_LOCK: the holder's thread id is the word divided by this. */
 export const LOCK_HOLDER = 4;
-/** {@linkcode MAGIC}. */
+/**
+ * {@linkcode MAGIC}.
+ *
+ * Guarded by: written once (Atomics.store) before the buffer is shared;
+ * read-only after.
+ */
 export const H_MAGIC = 16;
-/** Capacity: fds. */
+/**
+ * Capacity: fds.
+ *
+ * Guarded by: written once at creation; read-only after.
+ */
 export const H_FD_CAP = 17;
-/** Capacity: objects. */
+/**
+ * Capacity: objects.
+ *
+ * Guarded by: written once at creation; read-only after.
+ */
 export const H_OBJ_CAP = 18;
-/** Capacity: wait records. */
+/**
+ * Capacity: wait records.
+ *
+ * Guarded by: written once at creation; read-only after.
+ */
 export const H_REC_CAP = 19;
-/** Capacity: instances. */
+/**
+ * Capacity: instances.
+ *
+ * Guarded by: written once at creation; read-only after.
+ */
 export const H_INST_CAP = 20;
-/** Head of the free object list (-1: none). */
+/**
+ * Head of the free object list (-1: none).
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const H_OBJ_FREE = 21;
-/** Objects ever handed out (slots above are untouched). */
+/**
+ * Objects ever handed out (slots above are untouched).
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const H_OBJ_HWM = 22;
-/** Wait records ever handed out. */
+/**
+ * Wait records ever handed out.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const H_REC_HWM = 23;
-/** Head of the free instance list (-1: none). */
+/**
+ * Head of the free instance list (-1: none).
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const H_INST_FREE = 24;
-/** Instances ever handed out. */
+/**
+ * Instances ever handed out.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const H_INST_HWM = 25;
-/** No fd below this is free. */
+/**
+ * No fd below this is free.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const H_FD_HINT = 26;
-/** Objects alive. */
+/**
+ * Objects alive.
+ *
+ * Guarded by: the device lock (journaled writes); census() reads it after
+ * unlocking, a count for leak checks.
+ */
 export const H_OBJS_LIVE = 27;
-/** Instances alive. */
+/**
+ * Instances alive.
+ *
+ * Guarded by: the device lock (journaled writes); census() reads it after
+ * unlocking.
+ */
 export const H_INSTS_LIVE = 28;
-/** Thread ids handed out (1: the creating thread; one more per share()). */
+/**
+ * Thread ids handed out (1: the creating thread; one more per share()).
+ *
+ * Guarded by: Atomics.add on the word (share()), no lock.
+ */
 export const H_THREADS = 29;
 /**
  * Free wait records the lock holder pops from: top record + 1 (0: empty),
  * linked through R_NEXT. Only the lock holder touches it (journaled).
+ *
+ * Guarded by: the device lock (journaled, except the refill from H_REC_FREE,
+ * which loses nothing if undone).
  */
 export const H_REC_SPARE = 30;
-/** Wait records ever taken (by the lock holder, journaled). */
+/**
+ * Wait records ever taken (by the lock holder, journaled).
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const H_RECS_TAKEN = 31;
 /**
  * Wait records ever freed (by their waiters, without the lock): in use is
  * H_RECS_TAKEN - H_RECS_FREED (for leak checks and ENOMEM).
+ *
+ * Guarded by: Atomics.add on the word, by any thread freeing a record, no
+ * lock.
  */
 export const H_RECS_FREED = 32;
 /**
  * Freed wait records, a stack: top record + 1 (0: empty), linked through
  * R_NEXT. Waiters push without the lock; the lock holder takes it whole
  * into H_REC_SPARE when that runs dry.
+ *
+ * Guarded by: a lock-free stack: pushes by compare-and-swap from any thread
+ * (freeRecord); emptied whole by Atomics.exchange under the device lock.
  */
 export const H_REC_FREE = 33;
 /**
  * The undo journal's length in entries (see journal.ts). Its own line:
  * the holder writes it on every journaled write, and threads spinning on
  * the lock should not see that line move.
+ *
+ * Guarded by: the device lock (only its holder, or the locker recovering from
+ * an abandoned holder, reads or writes it).
  */
 export const H_JNL_LEN = 56;
-/** The journal's phase: 0 while the holder works, 1 while it commits. */
+/**
+ * The journal's phase: 0 while the holder works, 1 while it commits.
+ *
+ * Guarded by: the device lock, as H_JNL_LEN.
+ */
 export const H_JNL_PHASE = 57;
 /** H_JNL_PHASE: the holder is committing (recovery finishes the commit). */
 export const JNL_COMMITTING = 1;
-/** Float64 index of the monotonic clock's base (ms, epoch-relative). */
+/**
+ * Float64 index of the monotonic clock's base (ms, epoch-relative).
+ *
+ * Guarded by: written once at creation; read-only after.
+ */
 export const H_CLOCK_BASE_F64 = 24; // words 48..49
 /** Header size in words. */
 export const HEADER_WORDS = 64;
@@ -114,7 +201,13 @@ export const HEADER_WORDS = 64;
 export const FIRST_FD = 3;
 
 // Fd table: [kind, ref] per fd.
-/** Words per fd slot. */
+/**
+ * Words per fd slot.
+ *
+ * Guarded by (both words of a slot): the device lock (journaled writes). Fast
+ * paths read them without it and trust what they read only while the event's
+ * EVENT_STATE keeps its version (fast.ts).
+ */
 export const FD_WORDS = 2;
 /** Fd slot kind: free. */
 export const FD_FREE = 0;
@@ -126,7 +219,11 @@ export const FD_OBJECT = 2;
 export const FD_RESERVED = 3;
 
 // Instances: [refs, nextFree].
-/** Words per instance slot. */
+/**
+ * Words per instance slot.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const INST_WORDS = 2;
 
 /**
@@ -139,48 +236,134 @@ export const LINE_WORDS = 16;
 // Objects: 14 words used, padded to a line.
 /** Words per object slot. */
 export const OBJ_WORDS = LINE_WORDS;
-/** Object type (0 free). */
+/**
+ * Object type (0 free).
+ *
+ * Guarded by: the device lock (journaled writes). Read without it as a hint
+ * (looksSignaled, fast paths), which EVENT_STATE's version or the locked path
+ * then checks.
+ */
 export const O_TYPE = 0;
-/** Owning instance id. */
+/**
+ * Owning instance id.
+ *
+ * Guarded by: the device lock (written at creation).
+ */
 export const O_INST = 1;
-/** References: fds plus waits in progress. */
+/**
+ * References: fds plus waits in progress.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const O_REFS = 2;
-/** sem count / mutex owner / event manual. */
-export const O_A = 3;
-/** sem max / mutex count (events: see O_EVENT). */
-export const O_B = 4;
-/** Mutex abandoned (owner died). */
-export const O_DEAD = 5;
-/** Wait-all entries queued on this object. */
-export const O_ALLN = 6;
-/** First entry of the any-waiter queue (-1: empty). */
+// The kind's own fields share words 3..5, as the kernel's `union u` in
+// `struct ntsync_obj` shares them (drivers/misc/ntsync.c).
+/**
+ * Semaphore: units available (the kernel's `u.sem.count`).
+ *
+ * Guarded by: the device lock (journaled writes); looksSignaled reads it
+ * atomically without the lock, as a hint.
+ */
+export const SEM_COUNT = 3;
+/**
+ * Semaphore: the most units it holds (`u.sem.max`).
+ *
+ * Guarded by: the device lock (written at creation).
+ */
+export const SEM_MAX = 4;
+/**
+ * Mutex: owner id, 0 when unowned (`u.mutex.owner`).
+ *
+ * Guarded by: the device lock (journaled writes); looksSignaled reads it
+ * atomically without the lock, as a hint.
+ */
+export const MUTEX_OWNER = 3;
+/**
+ * Mutex: recursion count, 0 when unowned (`u.mutex.count`).
+ *
+ * Guarded by: the device lock (journaled writes); looksSignaled reads it
+ * atomically, as a hint.
+ */
+export const MUTEX_COUNT = 4;
+/**
+ * Mutex: 1 when its owner died holding it (`u.mutex.ownerdead`).
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
+export const MUTEX_ABANDONED = 5;
+/**
+ * Event: 1 manual-reset, 0 auto-reset (`u.event.manual`).
+ *
+ * Guarded by: the device lock (written at creation); fast paths keep a copy,
+ * good while EVENT_STATE keeps its version.
+ */
+export const EVENT_MANUAL = 3;
+/**
+ * Wait-all entries queued on this object: the kernel's `all_hint`, which
+ * tells a wake whether there are wait-all waiters to try at all.
+ *
+ * Guarded by: the device lock (journaled writes); read atomically without it
+ * by fast paths and looksQueued, as a hint.
+ */
+export const O_ALL_HINT = 6;
+/**
+ * First entry of the any-waiter queue (-1: empty).
+ *
+ * Guarded by: the device lock (journaled writes); read atomically without it
+ * by fast paths and looksQueued, as a hint.
+ */
 export const O_ANY_HEAD = 7;
-/** Last entry of the any-waiter queue. */
+/**
+ * Last entry of the any-waiter queue.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const O_ANY_TAIL = 8;
-/** First entry of the all-waiter queue. */
+/**
+ * First entry of the all-waiter queue.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const O_ALL_HEAD = 9;
-/** Last entry of the all-waiter queue. */
+/**
+ * Last entry of the all-waiter queue.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const O_ALL_TAIL = 10;
-/** Next free object. */
+/**
+ * Next free object.
+ *
+ * Guarded by: the device lock (journaled writes).
+ */
 export const O_NEXT = 11;
 /**
- * An event's signaled state, in a word that fast paths (fast.ts) change
+ * Event: its signaled state (the kernel's `u.event.signaled`), in a word
+ * that fast paths (fast.ts) change
  * with compare-and-swap: bit 0 signaled, bit 1 pinned by the device lock's
  * holder, bits 2.. a version bumped whenever a holder lets go of it, or the
  * slot is reused. Every object has the word; only events keep state in it.
+ *
+ * Guarded by: the lock-free event protocol (fast.ts): while EV_PINNED is
+ * clear, any thread changes it by compare-and-swap against the word it
+ * checked (version included); once the device lock's holder has pinned it
+ * (pinObject), only that holder stores to it, until the commit unpins it with
+ * a new version.
  */
-export const O_EVENT = 12;
+export const EVENT_STATE = 12;
 /**
  * Bumped each time the slot gets a new object, so that a claim's record can
  * tell later whether an object it acquired is still the same one (reap
  * gives back what a reaped thread's claimed wait acquired).
+ *
+ * Guarded by: the device lock (journaled writes).
  */
 export const O_GEN = 13;
-/** O_EVENT: signaled. */
+/** EVENT_STATE: signaled. */
 export const EV_SIGNALED = 1;
-/** O_EVENT: pinned by the device lock's holder; fast paths stay away. */
+/** EVENT_STATE: pinned by the device lock's holder; fast paths stay away. */
 export const EV_PINNED = 2;
-/** O_EVENT: one version step. */
+/** EVENT_STATE: one version step. */
 export const EV_VERSION = 4;
 
 /** Object type: semaphore. */
@@ -193,30 +376,71 @@ export const T_EVENT = 3;
 // Wait records: 9 words used, padded to a line.
 /** Words per wait record. */
 export const REC_WORDS = LINE_WORDS;
-/** The word waiters sleep on: -1 pending, >= 0 claimed with that index. */
+/**
+ * The word waiters sleep on: -1 pending, >= 0 claimed with that index.
+ *
+ * Guarded by: Atomics on the word: the device lock's holder settles it at
+ * commit (Atomics.exchange), and only then; the waiter turns PENDING into
+ * SLEEPING by compare-and-swap and reads it with Atomics.load.
+ */
 export const R_STATE = 0;
 /**
  * The record's ticket: `generation << 2 | kind`, kind 0 free, 1 wait-any,
  * 2 wait-all. Freeing compares-and-swaps the whole ticket, so a record is
  * freed exactly once even when a reaper and a dying waiter race.
+ *
+ * Guarded by: Atomics on the word: set under the device lock (writeAtomic)
+ * when the wait is queued; cleared by compare-and-swap, once, by whoever
+ * frees the record (its waiter without the lock, or reap and the commit under
+ * it).
  */
 export const R_KIND = 1;
-/** The wait's mutex owner id. */
+/**
+ * The wait's mutex owner id.
+ *
+ * Guarded by: the device lock (journaled, written when the wait is queued).
+ */
 export const R_OWNER = 2;
-/** Objects named (the alert, if any, is entry `count`). */
+/**
+ * Objects named (the alert, if any, is entry `count`).
+ *
+ * Guarded by: the device lock (journaled, written when the wait is queued).
+ */
 export const R_COUNT = 3;
-/** Entries: count, plus one for the alert. */
+/**
+ * Entries: count, plus one for the alert.
+ *
+ * Guarded by: the device lock (journaled, written when the wait is queued).
+ */
 export const R_TOTAL = 4;
-/** Set when the claim acquired an abandoned mutex. */
+/**
+ * Set when the claim acquired an abandoned mutex.
+ *
+ * Guarded by: the device lock (journaled, written by the claim); the waiter
+ * reads it after R_STATE is settled (the settle's Atomics orders it).
+ */
 export const R_DEAD = 5;
-/** Thread that owns the wait (see EmulatedBackend#reap). */
+/**
+ * Thread that owns the wait (see EmulatedBackend#reap).
+ *
+ * Guarded by: the device lock (journaled, written when the wait is queued).
+ */
 export const R_THREAD = 6;
-/** Next record on the free stack (record + 1, 0: none). */
+/**
+ * Next record on the free stack (record + 1, 0: none).
+ *
+ * Guarded by: the thread freeing the record, which owns it from its winning
+ * compare-and-swap on R_KIND until its push onto H_REC_FREE; then the device
+ * lock's holder, who pops it.
+ */
 export const R_NEXT = 7;
 /**
  * Set (a plain store, no lock) by a waiter that leaves its wait through an
  * exception and could not withdraw it: a claim skips such a record and
  * withdraws it instead, and so does census().
+ *
+ * Guarded by: owner-thread only: its waiter writes it (a plain store, once,
+ * leaving); lock holders read it under the device lock, against R_KIND.
  */
 export const R_ORPHAN = 8;
 
@@ -243,7 +467,11 @@ export const WAIT_KIND_ALL = 2;
 // Wait entries: 65 per record (64 objects + alert).
 /** Entries per record. */
 export const ENTRIES_PER_REC = 65;
-/** Words per entry. */
+/**
+ * Words per entry.
+ *
+ * Guarded by (every word of an entry): the device lock (journaled writes).
+ */
 export const ENT_WORDS = 4;
 /** Object the entry waits on. */
 export const E_OBJ = 0;
@@ -266,7 +494,10 @@ export interface Sections {
   obj: number;
   rec: number;
   ent: number;
-  /** The undo journal's entries (two words each). */
+  /**
+   * The undo journal's entries (two words each). Guarded by: the device
+   * lock (its holder, or the locker recovering from an abandoned holder).
+   */
   jnl: number;
   /** Entries the journal holds. */
   jnlCap: number;

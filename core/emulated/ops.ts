@@ -1,6 +1,7 @@
 /**
  * The object and creation ioctls of the emulated device, each with the
- * kernel's checks in the kernel's order (spec §2.1–§2.8).
+ * kernel's checks in the kernel's order (docs/semantics.md#errors-call-by-call;
+ * each function below names the kernel function it follows).
  *
  * Every function runs under the device lock, writes shared memory only
  * through the undo journal (`st.w`), and returns the ioctl's result (>= 0)
@@ -27,7 +28,18 @@ import {
   NTSYNC_IOC_SEM_READ,
   NTSYNC_IOC_SEM_RELEASE,
 } from "../../uapi/ioctl.ts";
-import { O_A, O_B, O_DEAD, O_TYPE, T_EVENT, T_MUTEX, T_SEM } from "./layout.ts";
+import {
+  EVENT_MANUAL,
+  MUTEX_ABANDONED,
+  MUTEX_COUNT,
+  MUTEX_OWNER,
+  O_TYPE,
+  SEM_COUNT,
+  SEM_MAX,
+  T_EVENT,
+  T_MUTEX,
+  T_SEM,
+} from "./layout.ts";
 import type { SharedState } from "./state.ts";
 
 const EFAULT = -Errno.EFAULT;
@@ -70,10 +82,7 @@ export function deviceIoctl(
     a = a ? 1 : 0;
     b = b ? 1 : 0;
   }
-  const fd = st.createObject(instance, type, a, b);
-  if (fd === -1) return -Errno.EMFILE;
-  if (fd === -2) return -Errno.ENOMEM;
-  return fd;
+  return st.createObject(instance, type, a, b); // the fd, EMFILE or ENOMEM
 }
 
 /** The ioctls issued on an object fd. */
@@ -83,15 +92,15 @@ export function objectIoctl(
   request: number,
   arg: DataView | null,
 ): number {
-  const u32 = st.u32, at = st.o(obj), type = u32[at + O_TYPE];
+  const u32 = st.u32, at = st.pinObject(obj), type = u32[at + O_TYPE];
   switch (request) {
     case NTSYNC_IOC_SEM_RELEASE: {
       if (!fits(arg, 4)) return EFAULT;
       const amount = arg.getUint32(0, LE);
       if (type !== T_SEM) return EINVAL;
-      const prev = u32[at + O_A];
-      if (prev + amount > u32[at + O_B]) return EOVERFLOW; // also catches u32 wrap
-      st.w(at + O_A, prev + amount);
+      const prev = u32[at + SEM_COUNT];
+      if (prev + amount > u32[at + SEM_MAX]) return EOVERFLOW; // also catches u32 wrap
+      st.write(at + SEM_COUNT, prev + amount);
       if (amount !== 0) st.wake(obj);
       arg.setUint32(0, prev, LE);
       return 0;
@@ -100,12 +109,12 @@ export function objectIoctl(
       if (!fits(arg, 8)) return EFAULT;
       const owner = arg.getUint32(0, LE);
       if (owner === 0 || type !== T_MUTEX) return EINVAL;
-      if (u32[at + O_A] !== owner) return EPERM;
-      const prev = u32[at + O_B];
-      st.w(at + O_B, prev - 1);
-      if (prev === 1) st.w(at + O_A, 0);
+      if (u32[at + MUTEX_OWNER] !== owner) return EPERM;
+      const prev = u32[at + MUTEX_COUNT];
+      st.write(at + MUTEX_COUNT, prev - 1);
+      if (prev === 1) st.write(at + MUTEX_OWNER, 0);
       // Even a still-owned mutex may wake: its owner may be queued at the
-      // recursion limit (spec §3.5).
+      // recursion limit (docs/semantics.md#mutex-recursion-and-abandonment).
       st.wake(obj);
       arg.setUint32(4, prev, LE);
       return 0;
@@ -114,10 +123,10 @@ export function objectIoctl(
       if (!fits(arg, 4)) return EFAULT;
       const owner = arg.getUint32(0, LE);
       if (owner === 0 || type !== T_MUTEX) return EINVAL;
-      if (u32[at + O_A] !== owner) return EPERM;
-      st.w(at + O_A, 0);
-      st.w(at + O_B, 0);
-      st.w(at + O_DEAD, 1);
+      if (u32[at + MUTEX_OWNER] !== owner) return EPERM;
+      st.write(at + MUTEX_OWNER, 0);
+      st.write(at + MUTEX_COUNT, 0);
+      st.write(at + MUTEX_ABANDONED, 1);
       st.wake(obj);
       return 0;
     }
@@ -134,20 +143,25 @@ export function objectIoctl(
         if (request === NTSYNC_IOC_EVENT_PULSE) st.setEventSignaled(at, false);
       }
       // The state has changed already: a bad pointer now only costs the caller
-      // the previous state (spec §2.7).
+      // the previous state, as in `ntsync_event_set()`.
       return writeWord(arg, prev);
     }
     case NTSYNC_IOC_SEM_READ:
       if (type !== T_SEM) return EINVAL;
-      return writePair(arg, u32[at + O_A], u32[at + O_B]);
+      return writePair(arg, u32[at + SEM_COUNT], u32[at + SEM_MAX]);
     case NTSYNC_IOC_EVENT_READ:
       if (type !== T_EVENT) return EINVAL;
-      return writePair(arg, u32[at + O_A], st.eventSignaled(at) ? 1 : 0);
+      return writePair(
+        arg,
+        u32[at + EVENT_MANUAL],
+        st.eventSignaled(at) ? 1 : 0,
+      );
     case NTSYNC_IOC_MUTEX_READ: {
       if (type !== T_MUTEX) return EINVAL;
-      const r = writePair(arg, u32[at + O_A], u32[at + O_B]);
-      // Abandoned: {0, 0} is written and the read still fails (spec §2.8).
-      return r === 0 && u32[at + O_DEAD] !== 0 ? -Errno.EOWNERDEAD : r;
+      const r = writePair(arg, u32[at + MUTEX_OWNER], u32[at + MUTEX_COUNT]);
+      // Abandoned: {0, 0} is written and the read still fails, as in
+      // `ntsync_mutex_read()` (docs/semantics.md#reading-state).
+      return r === 0 && u32[at + MUTEX_ABANDONED] !== 0 ? -Errno.EOWNERDEAD : r;
     }
     default:
       return ENOTTY;

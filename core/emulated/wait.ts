@@ -1,7 +1,8 @@
 /**
  * WAIT_ANY and WAIT_ALL on the emulated device: argument checks in the
- * kernel's order (spec §2.9), the attempt at wait start (§3.3, §3.4), and
- * queueing for a later claim (§3.2). In between, a blocking wait spins: on
+ * kernel's order (`setup_wait()`; docs/semantics.md#waits-validation), the
+ * attempt at wait start (docs/semantics.md#queue-first-then-try), and
+ * queueing for a later claim (docs/semantics.md#who-is-woken-in-what-order). In between, a blocking wait spins: on
  * one event without the device lock (fast.ts), else on all its objects
  * between a first attempt that would queue and a second that does.
  *
@@ -15,20 +16,23 @@ import {
   NTSYNC_WAIT_ARGS_SIZE,
   NTSYNC_WAIT_REALTIME,
 } from "../../uapi/ioctl.ts";
-import { WAIT_WORD } from "../../uapi/structs.ts";
+import { WAIT, WAIT_WORD } from "../../uapi/structs.ts";
 import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
 import { perfMs, wallMs } from "./clock.ts";
 import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
 import type { SharedState } from "./state.ts";
-import { type EventFastPath, NOT_SIGNALED, SLOW } from "./fast.ts";
+import type { EventFastPath } from "./fast.ts";
+import {
+  ALL_ACQUIRED_ABANDONED,
+  NOT_ALL_SIGNALED,
+  NOT_SIGNALED,
+  SLOW_PATH,
+  SLOW_PATH_SPUN,
+  WOULD_QUEUE,
+} from "./results.ts";
 import type { Spinner } from "./spin.ts";
-
-/** start(): it would have queued the wait, and was told not to. */
-export const WOULD_QUEUE = 1;
-/** tryFast(): the slow path's, without another spin. */
-export const SPUN = SLOW + 1;
 
 /** Has a wall-clock deadline passed? (No clock read for none: ~80 ns saved.) */
 function isPast(deadlineMs: number): boolean {
@@ -99,6 +103,8 @@ export class WaitStarter {
    * before it sleeps (the hand-off usually lands within it).
    */
   handOff = false;
+  /** The args view `check` last passed (its index is written on acquisition). */
+  #view: DataView | null = null;
   /** The views aliased, and their aliases (any mix of views stays warm). */
   readonly #aliases = new IdentityCache<DataView, Uint32Array>();
 
@@ -122,6 +128,7 @@ export class WaitStarter {
     if (arg === null || arg.byteLength < NTSYNC_WAIT_ARGS_SIZE) {
       return -Errno.EFAULT;
     }
+    this.#view = arg;
     const w = this.#words(arg), args = this.#args;
     const flags = w[WAIT_WORD.flags],
       count = w[WAIT_WORD.count],
@@ -177,7 +184,7 @@ export class WaitStarter {
     const count = args[A_COUNT], alertFd = args[A_ALERT];
     const owner = args[A_OWNER] | 0; // see SharedState: owners travel as int32
     const fds = this.#fds, objs = this.#objs, seen = this.#seen;
-    // WAIT_ALL refuses duplicates, the alert included (§2.9).
+    // WAIT_ALL refuses duplicates, the alert included (as `setup_wait()`).
     const stamp = all ? this.#nextStamp() : 0;
     for (let i = 0; i < count; i++) {
       const obj = this.#resolve(fds[i], instance);
@@ -195,10 +202,13 @@ export class WaitStarter {
     }
 
     const out = this.result;
-    // At wait start the lowest index wins and objects beat the alert (§3.3).
+    // At wait start the lowest index wins and objects beat the alert
+    // (docs/semantics.md#wait-any-selection).
     if (all) {
-      const dead = st.tryAcquireAll(objs, count, owner);
-      if (dead >= 0) return this.#acquired(0, dead === 1);
+      const got = st.tryAcquireAll(objs, count, owner);
+      if (got !== NOT_ALL_SIGNALED) {
+        return this.#acquired(0, got === ALL_ACQUIRED_ABANDONED);
+      }
     } else {
       for (let i = 0; i < count; i++) {
         if (st.isSignaled(objs[i], owner)) {
@@ -210,7 +220,8 @@ export class WaitStarter {
       return this.#acquired(count, st.acquire(alert, owner));
     }
 
-    // Nothing to take. A deadline already past never sleeps (§3.10).
+    // Nothing to take. A deadline already past never sleeps
+    // (docs/semantics.md#timeouts-and-clocks).
     const deadlineMs = this.#deadlineMs();
     if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
     // Only a wait that has to sleep needs a record: the kernel has no limit
@@ -246,25 +257,26 @@ export class WaitStarter {
    * passed): a wait-any on one event and no alert, acquired at once, or
    * after polling it for the spin budget (if `spin`), or a poll that times
    * out.
-   * Returns 0 (see `result`), -errno, SLOW (the slow path's, spin and all),
-   * or SPUN (the slow path's, but the spin is done: the event stayed
+   * Returns 0 (see `result`), -errno, SLOW_PATH (the slow path's, spin and all),
+   * or SLOW_PATH_SPUN (the slow path's, but the spin is done: the event stayed
    * unsignaled for all of it).
    */
   tryFast(deviceFd: number, all: boolean, spin: boolean): number {
     const args = this.#args;
-    if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW;
+    if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW_PATH;
     const fd = this.#fds[0];
-    if (!this.fast.namesEvent(fd)) return SLOW;
+    if (!this.fast.namesEvent(fd)) return SLOW_PATH;
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
-      // Not signaled when looked at: that is a poll's answer (§3.10).
+      // Not signaled when looked at: that is a poll's answer
+      // (docs/semantics.md#timeouts-and-clocks).
       const deadlineMs = this.#deadlineMs();
       if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
-      if (!spin) return SPUN;
+      if (!spin) return SLOW_PATH_SPUN;
       r = this.fast.spinAcquire(deviceFd, fd, spinEndMs(deadlineMs));
-      if (r === NOT_SIGNALED) return SPUN;
+      if (r === NOT_SIGNALED) return SLOW_PATH_SPUN;
     }
-    return r === 0 ? this.#acquired(0, false) : SLOW;
+    return r === 0 ? this.#acquired(0, false) : SLOW_PATH;
   }
 
   /**
@@ -366,11 +378,20 @@ export class WaitStarter {
     return this.#seenStamp;
   }
 
+  /**
+   * Acquired at once: `index` is copied out to the caller's args now, while
+   * the lock is still held (from `start`), so that once the section is
+   * committed nothing is left that could fail and lose the acquisition
+   * (see JournaledMemory#unlockDevice).
+   */
   #acquired(index: number, dead: boolean): number {
     const out = this.result;
     out.queued = false;
     out.index = index;
     out.dead = dead;
+    // `check` passed on this view a moment ago, on this thread, and no
+    // caller code has run since: it is still long enough.
+    this.#view!.setUint32(WAIT.index, index, LE);
     return 0;
   }
 
@@ -379,6 +400,6 @@ export class WaitStarter {
     const st = this.st;
     if (st.fdKind(fd) !== FD_OBJECT) return -1;
     const obj = st.fdRef(fd);
-    return st.u32[st.o(obj) + O_INST] === instance ? obj : -1;
+    return st.u32[st.pinObject(obj) + O_INST] === instance ? obj : -1;
   }
 }

@@ -17,6 +17,7 @@ import {
   ENT_WORDS,
   ENTRIES_PER_REC,
   EV_PINNED,
+  EVENT_STATE,
   FD_DEVICE,
   FD_OBJECT,
   FD_WORDS,
@@ -40,11 +41,10 @@ import {
   H_RECS_TAKEN,
   INST_WORDS,
   O_ALL_HEAD,
+  O_ALL_HINT,
   O_ALL_TAIL,
-  O_ALLN,
   O_ANY_HEAD,
   O_ANY_TAIL,
-  O_EVENT,
   O_INST,
   O_NEXT,
   O_REFS,
@@ -137,7 +137,9 @@ export function auditDevice(buffer: SharedArrayBuffer): string[] {
   const objHwm = u32[H_OBJ_HWM];
   for (let obj = 0; obj < objHwm; obj++) {
     const at = sec.obj + obj * OBJ_WORDS;
-    if ((i32[at + O_EVENT] & EV_PINNED) !== 0) bad.push(`object ${obj} pinned`);
+    if ((i32[at + EVENT_STATE] & EV_PINNED) !== 0) {
+      bad.push(`object ${obj} pinned`);
+    }
     if (u32[at + O_TYPE] === 0) {
       if (objRefs.has(obj)) bad.push(`freed object ${obj} still referenced`);
       continue;
@@ -152,8 +154,8 @@ export function auditDevice(buffer: SharedArrayBuffer): string[] {
     const all = walk(i32, sec.ent, obj, at + O_ALL_HEAD, at + O_ALL_TAIL, 2);
     if (typeof any === "string") bad.push(`object ${obj} any-queue: ${any}`);
     if (typeof all === "string") bad.push(`object ${obj} all-queue: ${all}`);
-    else if (all !== u32[at + O_ALLN]) {
-      bad.push(`object ${obj}: O_ALLN ${u32[at + O_ALLN]}, queue ${all}`);
+    else if (all !== u32[at + O_ALL_HINT]) {
+      bad.push(`object ${obj}: all_hint ${u32[at + O_ALL_HINT]}, queue ${all}`);
     }
   }
   if (u32[H_OBJS_LIVE] !== live) {
