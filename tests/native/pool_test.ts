@@ -102,14 +102,16 @@ Deno.test("jobs beyond maxWorkers queue in order; aborting a queued one skips it
         objs: null,
         sliced: false,
       });
-    // The only worker started and ready first (a starting worker never
-    // holds run(): see the next test).
-    await job(0).done;
+    // The pool's only worker is still starting (a start takes milliseconds,
+    // these calls microseconds; a starting worker never holds run()): the
+    // first job is handed to it, the next two queue behind it, whatever
+    // the machine's load.
     const first = job(1);
     const second = job(2);
     const third = job(3);
-    assert.equal(first.confirmed, true); // finished before run() returned
+    assert.equal(first.confirmed, false);
     assert.equal(second.confirmed, false);
+    assert.equal(third.confirmed, false);
     assert.deepEqual(pool.stats().queued, 2);
     second.abort();
     assert.deepEqual(pool.stats().queued, 1);
@@ -131,6 +133,31 @@ Deno.test("jobs beyond maxWorkers queue in order; aborting a queued one skips it
     });
     assert.equal(c.errno, Errno.ENOTTY);
     assert.equal(c.index, 3);
+  } finally {
+    pool.trim();
+    closeFd(devnull);
+  }
+});
+
+Deno.test("a ready worker's job holds run() until it is done (or asleep in the kernel)", async () => {
+  // A hold long enough for any load (the default is 50 ms).
+  const pool = new WaitPool({ maxWorkers: 1, maxIdle: 1, confirmMs: 60_000 });
+  const devnull = openFd("/dev/null");
+  try {
+    const job = (id: number) =>
+      pool.run({
+        fd: devnull,
+        request: NTSYNC_IOC_WAIT_ANY,
+        args: tagged(id),
+        objs: null,
+        sliced: false,
+      });
+    await job(0).done; // the worker started and is ready
+    const ready = job(1);
+    assert.equal(ready.confirmed, true);
+    const outcome = await ready.done;
+    assert.equal(outcome.errno, Errno.ENOTTY);
+    assert.equal(outcome.index, 1);
   } finally {
     pool.trim();
     closeFd(devnull);
