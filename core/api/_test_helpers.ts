@@ -6,8 +6,12 @@
  */
 
 import type { Backend } from "../backend.ts";
-import { EmulatedBackend } from "../emulated/backend.ts";
 import { backendsUnderTest } from "../../tests/_backends.ts";
+import {
+  queuedWaits,
+  UNSEEN_SETTLE_MS,
+  untilQueued,
+} from "../../tests/_blocked.ts";
 import type { Device } from "./device.ts";
 import type { SyncObject } from "./object.ts";
 import type { WaitOptions, WaitResult } from "./wait.ts";
@@ -39,23 +43,16 @@ export function delay(ms: number): Promise<void> {
  * Resolve once `waiters` waits are queued on `dev`, so that what the test
  * does next meets a blocked waiter, not one still on its way (then a
  * release would be taken at once, and "wakes a blocked waiter" would pass
- * without testing it). The emulated engine shows its queue (`census()`); the
- * kernel does not, so on native this settles for {@linkcode NATIVE_SETTLE_MS}.
+ * without testing it). Both backends show their queued waits (the engine's
+ * census; on native, this process's threads asleep in a wait ioctl: see
+ * tests/_blocked.ts); where neither can be seen this settles for
+ * {@linkcode UNSEEN_SETTLE_MS}.
  */
 export async function untilBlocked(dev: Device, waiters = 1): Promise<void> {
   const backend = dev.backend;
-  if (!(backend instanceof EmulatedBackend)) return delay(NATIVE_SETTLE_MS);
-  const end = Date.now() + LONG_MS;
-  while (backend.census().waits < waiters) {
-    if (Date.now() > end) {
-      throw new Error(`untilBlocked: ${waiters} waits never queued`);
-    }
-    await delay(1);
-  }
+  if (queuedWaits(backend) === undefined) return delay(UNSEEN_SETTLE_MS);
+  await untilQueued(backend, 0, { more: waiters, ms: LONG_MS });
 }
-
-/** How long a native wait is given to reach the kernel's queue. */
-export const NATIVE_SETTLE_MS = 30;
 
 /** How a Worker refers to an object: its kind and fd. */
 export interface ObjectRef {
