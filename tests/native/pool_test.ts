@@ -26,6 +26,17 @@ function tagged(id: number): Uint8Array {
   return args;
 }
 
+/** A WAIT_ANY tagged `id` on `fd` (not ntsync: it fails at once, index kept). */
+function runTagged(pool: WaitPool, fd: number, id: number) {
+  return pool.run({
+    fd,
+    request: NTSYNC_IOC_WAIT_ANY,
+    args: tagged(id),
+    objs: null,
+    sliced: false,
+  });
+}
+
 Deno.test("every job's errno is its own, under load, while the main thread fails calls too", async () => {
   const pool = new WaitPool({ maxWorkers: 6, maxIdle: 6 });
   const nt = new NativeBackend(lib);
@@ -94,14 +105,7 @@ Deno.test("jobs beyond maxWorkers queue in order; aborting a queued one skips it
   const pool = new WaitPool({ maxWorkers: 1, maxIdle: 1 });
   const devnull = openFd("/dev/null");
   try {
-    const job = (id: number) =>
-      pool.run({
-        fd: devnull,
-        request: NTSYNC_IOC_WAIT_ANY,
-        args: tagged(id),
-        objs: null,
-        sliced: false,
-      });
+    const job = (id: number) => runTagged(pool, devnull, id);
     // The pool's only worker is still starting (a start takes milliseconds,
     // these calls microseconds; a starting worker never holds run()): the
     // first job is handed to it, the next two queue behind it, whatever
@@ -144,14 +148,7 @@ Deno.test("a ready worker's job holds run() until it is done (or asleep in the k
   const pool = new WaitPool({ maxWorkers: 1, maxIdle: 1, confirmMs: 60_000 });
   const devnull = openFd("/dev/null");
   try {
-    const job = (id: number) =>
-      pool.run({
-        fd: devnull,
-        request: NTSYNC_IOC_WAIT_ANY,
-        args: tagged(id),
-        objs: null,
-        sliced: false,
-      });
+    const job = (id: number) => runTagged(pool, devnull, id);
     await job(0).done; // the worker started and is ready
     const ready = job(1);
     assert.equal(ready.confirmed, true);
@@ -168,13 +165,7 @@ Deno.test("a worker still starting never holds run(): the job is handed over unc
   const pool = new WaitPool({ maxWorkers: 1, maxIdle: 1 });
   const devnull = openFd("/dev/null");
   try {
-    const running = pool.run({
-      fd: devnull,
-      request: NTSYNC_IOC_WAIT_ANY,
-      args: tagged(7),
-      objs: null,
-      sliced: false,
-    });
+    const running = runTagged(pool, devnull, 7);
     // A fresh pool's worker cannot have started before run() returned: run
     // waited for nothing.
     assert.equal(running.confirmed, false);
@@ -195,13 +186,7 @@ Deno.test("warmUp() starts a worker without a job, and the next run finds it", a
     assert.deepEqual(pool.stats(), { workers: 1, idle: 1, queued: 0 });
     pool.warmUp(); // one idle (starting) already: no second
     assert.deepEqual(pool.stats().workers, 1);
-    const outcome = await pool.run({
-      fd: devnull,
-      request: NTSYNC_IOC_WAIT_ANY,
-      args: tagged(3),
-      objs: null,
-      sliced: false,
-    }).done;
+    const outcome = await runTagged(pool, devnull, 3).done;
     assert.equal(outcome.index, 3);
   } finally {
     pool.trim();
