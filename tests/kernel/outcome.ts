@@ -72,3 +72,28 @@ export function verdict(
       `; qemu exited ${end.qemuCode}`,
   };
 }
+
+/** Boots after the first that `diedBeforeReady` allows. */
+export const BOOT_RETRIES = 2;
+
+/**
+ * Did the guest's kernel die before the command started? Under TCG early
+ * boot can oops (seen: int3 in `sched_clock_cpu` while static keys are
+ * patched across 2 vCPUs); such a boot ran nothing and may be retried. A
+ * boot that got ready, timed out or was interrupted is never retried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const end = { noDevice: false, timedOut: false, qemuCode: 0 };
+ * assert.equal(diedBeforeReady({ ...end, panic: "Kernel panic" }, undefined), true);
+ * assert.equal(diedBeforeReady({ ...end, panic: "Kernel panic" }, 3000), false);
+ * ```
+ */
+export function diedBeforeReady(
+  end: BootEnd,
+  readyMs: number | undefined,
+): boolean {
+  return readyMs === undefined && end.panic !== undefined && !end.timedOut &&
+    end.status === undefined;
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   type BootEnd,
+  diedBeforeReady,
   INTERRUPTED_STATUS,
   TIMEOUT_STATUS,
   verdict,
@@ -61,4 +62,21 @@ Deno.test("verdict: an interruption wins over everything", () => {
     verdict({ ...CLEAN, timedOut: true }, true, 60).status,
     INTERRUPTED_STATUS,
   );
+});
+
+Deno.test("diedBeforeReady: only a kernel that died before the command ran is booted again", () => {
+  const panic = "[ 1.96] Kernel panic - not syncing: Fatal exception";
+  assert.equal(diedBeforeReady({ ...CLEAN, panic }, undefined), true);
+  // It got ready: the command ran (or was running) and its verdict stands.
+  assert.equal(diedBeforeReady({ ...CLEAN, panic }, 4000), false);
+  assert.equal(
+    diedBeforeReady({ ...CLEAN, panic, status: 1 }, undefined),
+    false,
+  );
+  // Silence until the limit, or no panic at all: not a boot flake.
+  assert.equal(
+    diedBeforeReady({ ...CLEAN, timedOut: true, panic }, undefined),
+    false,
+  );
+  assert.equal(diedBeforeReady(CLEAN, undefined), false);
 });

@@ -97,7 +97,12 @@ import { ensureKernel } from "./fetch_kernel.ts";
 import { ensureHostTools, QEMU } from "./host_tools.ts";
 import { initScript } from "./init_script.ts";
 import { newNonce } from "./marker.ts";
-import { INTERRUPTED_STATUS, verdict } from "./outcome.ts";
+import {
+  BOOT_RETRIES,
+  diedBeforeReady,
+  INTERRUPTED_STATUS,
+  verdict,
+} from "./outcome.ts";
 import { boot } from "./qemu.ts";
 import {
   GUEST_BUN,
@@ -282,17 +287,30 @@ async function main(): Promise<number> {
     );
 
     if (abort.signal.aborted) return INTERRUPTED_STATUS;
-    const r = await boot({
-      qemu: QEMU,
-      vmlinuz: kernel.vmlinuz,
-      initrd: image,
-      memoryMiB: opts.memoryMiB,
-      smp: opts.smp,
-      timeoutSeconds: opts.timeoutSeconds,
-      nonce,
-      out: Deno.stdout,
-      signal: abort.signal,
-    });
+    const bootOnce = () =>
+      boot({
+        qemu: QEMU,
+        vmlinuz: kernel.vmlinuz,
+        initrd: image,
+        memoryMiB: opts.memoryMiB,
+        smp: opts.smp,
+        timeoutSeconds: opts.timeoutSeconds,
+        nonce,
+        out: Deno.stdout,
+        signal: abort.signal,
+      });
+    let r = await bootOnce();
+    // A kernel that died before the command ran is booted again (see
+    // diedBeforeReady); once the command has started, nothing is retried.
+    for (let retry = 1; retry <= BOOT_RETRIES; retry++) {
+      if (!diedBeforeReady(r, r.readyMs) || abort.signal.aborted) break;
+      log(
+        `the guest died before it got ready (${
+          verdict(r, false, opts.timeoutSeconds).message
+        }); booting again (${retry} of ${BOOT_RETRIES})`,
+      );
+      r = await bootOnce();
+    }
     const guest = r.readyMs === undefined
       ? "the guest never got ready"
       : `guest ready after ${secs(r.readyMs)} ` +
