@@ -8,7 +8,7 @@
  * take the mutex (with its thread id, the typed API's default owner), mark
  * itself inside a critical section, unlock. The main thread keeps four
  * victims alive, reaps the oldest (reap, then terminate) at a random point,
- * and starts another. Releasers release one unit whenever the count is
+ * and starts another; every eighth it reaps as soon as it has attached. Releasers release one unit whenever the count is
  * below 2, so victims block as often as they run.
  *
  * What must hold:
@@ -72,17 +72,20 @@ for (const backend of backendsUnderTest()) {
     let started = 0;
     /** Thread id → who, for the failure messages. */
     const owners = new Map<number, string>([[dev.threadId, "the main thread"]]);
-    const reapOldest = async () => {
+    const reapOldest = () => {
       const { v, index } = live.shift()!;
-      // Reap it mid-loop, as meant: a victim whose job message has not run
-      // yet (slow under qemu TCG) would be terminated before it began, and
-      // never report that it stopped.
+      return reapVictim(v, index, true);
+    };
+    /** Reap it (mid-loop, or as soon as it has attached), then terminate it. */
+    const reapVictim = async (v: Reaped, index: number, midLoop: boolean) => {
+      // Mid-loop, as meant: wait until its loop has begun (its job message
+      // runs late under qemu TCG).
       const begun = Date.now() + 60_000;
-      while (Atomics.load(w, STATE_AT + index) === 0) {
+      while (midLoop && Atomics.load(w, STATE_AT + index) === 0) {
         assert.ok(Date.now() < begun, `victim ${index} never began its loop`);
         await sleep(1);
       }
-      await sleep(Math.random() * 5);
+      if (midLoop) await sleep(Math.random() * 5);
       Atomics.store(w, REAPED_AT + index, 1); // before: see the victim's check
       dev.reap(v.token);
       // Reap, then terminate once its next call has failed ESRCH: a victim
@@ -115,6 +118,12 @@ for (const backend of backendsUnderTest()) {
           words: buffer,
         });
         owners.set(v.threadId, `victim ${started}`);
+        // Every eighth is reaped as soon as it has attached: usually before
+        // its first call (adopting the objects), which fails ESRCH too.
+        if (started % 8 === 7) {
+          await reapVictim(v, started, false);
+          continue;
+        }
         live.push({ v, index: started });
         if (live.length > ALIVE) await reapOldest();
       }
