@@ -6,6 +6,12 @@
  * longest waiter as ntsync (and NT) must. Fair hand-off costs a wake per
  * contended unlock: the FIFO floor is the one the engine can reach.
  *
+ * Two groups: the bare lock/unlock (each Worker bumps one counter, so a
+ * lock is mostly free when it is asked for and the ratio is the cost of one
+ * uncontended call against two atomics), and a critical section of
+ * `WORK` dependent multiply-adds (about a microsecond), long enough that the
+ * others are queued when the holder lets go: contention proper.
+ *
  * `deno run --allow-all bench/contended_bench.ts --runs 15` prints medians
  * of interleaved runs (bench/_runs.ts).
  *
@@ -27,10 +33,13 @@ import {
   K_KIND,
   K_LOOPS,
   K_WORDS,
+  K_WORK,
 } from "./contended_worker.ts";
 
 const WORKERS = 3;
 const LOOPS = 1000;
+/** Steps of arithmetic in the critical section of the second group. */
+const WORK = 1000;
 
 const { nt, dev } = benchDevice();
 const mutex = createMutex(nt, dev);
@@ -51,9 +60,10 @@ for (let i = 0; i < WORKERS; i++) {
   );
 }
 
-function run(kind: number): void {
+function run(kind: number, work: number): void {
   Atomics.store(w, K_KIND, kind);
   Atomics.store(w, K_LOOPS, LOOPS);
+  Atomics.store(w, K_WORK, work);
   const before = w[K_COUNTER];
   runInWorkers(w, K_GO, K_DONE, WORKERS);
   if (w[K_COUNTER] !== before + WORKERS * LOOPS) {
@@ -61,22 +71,38 @@ function run(kind: number): void {
   }
 }
 
-const group =
-  `mutex contended by ${WORKERS} Workers, ${WORKERS} x ${LOOPS} lock/unlock`;
-const variants = [
-  { name: "futex mutex on raw Atomics (unfair floor)", run: () => run(0) },
-  {
-    name: "FIFO hand-off mutex on raw Atomics (FIFO floor)",
-    run: () => run(2),
-  },
-  { name: "ntsync mutex: WAIT_ANY + MUTEX_UNLOCK", run: () => run(1) },
-];
+const groups = [0, WORK].map((work) => ({
+  title: `mutex contended by ${WORKERS} Workers, ${WORKERS} x ${LOOPS} ` +
+    (work === 0 ? "lock/unlock" : `lock, ${work} multiply-adds, unlock`),
+  variants: [
+    {
+      name: "futex mutex on raw Atomics (unfair floor)",
+      run: () => run(0, work),
+    },
+    {
+      name: "FIFO hand-off mutex on raw Atomics (FIFO floor)",
+      run: () => run(2, work),
+    },
+    { name: "ntsync mutex: WAIT_ANY + MUTEX_UNLOCK", run: () => run(1, work) },
+  ],
+}));
 const runs = runsArg();
 if (runs !== undefined) {
-  runVariants(group, variants, runs, [0, 1]);
+  for (const { title, variants } of groups) {
+    runVariants(title, variants, runs, [0, 1]);
+  }
   self.close();
 } else {
-  variants.forEach(({ name, run }, i) =>
-    Deno.bench({ name, group, baseline: i === 1, n: 50, warmup: 5, fn: run })
-  );
+  for (const { title, variants } of groups) {
+    variants.forEach(({ name, run }, i) =>
+      Deno.bench({
+        name,
+        group: title,
+        baseline: i === 1,
+        n: 50,
+        warmup: 5,
+        fn: run,
+      })
+    );
+  }
 }

@@ -2,8 +2,8 @@
 /**
  * A contending Worker: on each run, `loops` times take the shared mutex
  * (raw futex mutex, raw FIFO hand-off mutex, or the ntsync mutex through
- * WAIT_ANY / MUTEX_UNLOCK),
- * bump a plain counter, and let go.
+ * WAIT_ANY / MUTEX_UNLOCK), bump a plain counter (and, in a run with a
+ * critical section, `work` steps of arithmetic first), and let go.
  *
  * @module
  */
@@ -30,6 +30,19 @@ export const K_KIND = 3;
 export const K_FUTEX = 4;
 /** The plain counter the holders bump. */
 export const K_COUNTER = 5;
+/** Steps of arithmetic inside each critical section (0: the counter alone). */
+export const K_WORK = 6;
+/** Where that arithmetic's result goes (so that it is not optimized away). */
+export const K_SCRATCH = 7;
+
+/**
+ * `steps` multiply-adds, each depending on the last (about a nanosecond
+ * each): a critical section V8 cannot fold away.
+ */
+function busy(x: number, steps: number): number {
+  for (let j = 0; j < steps; j++) x = (x * 31 + j) | 0;
+  return x;
+}
 /** The raw FIFO mutex's words (FifoMutex.words()). */
 export const K_FIFO = 16;
 /** Words in the shared block. */
@@ -63,22 +76,26 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
     seen = Atomics.load(w, K_GO);
     const loops = Atomics.load(w, K_LOOPS);
     const kind = Atomics.load(w, K_KIND);
+    const work = Atomics.load(w, K_WORK);
     if (kind === 0) {
       for (let i = 0; i < loops; i++) {
         futex.lock();
         w[K_COUNTER]++;
+        w[K_SCRATCH] = busy(w[K_SCRATCH], work);
         futex.unlock();
       }
     } else if (kind === 2) {
       for (let i = 0; i < loops; i++) {
         fifo.lock();
         w[K_COUNTER]++;
+        w[K_SCRATCH] = busy(w[K_SCRATCH], work);
         fifo.unlock();
       }
     } else {
       for (let i = 0; i < loops; i++) {
         nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, wait);
         w[K_COUNTER]++;
+        w[K_SCRATCH] = busy(w[K_SCRATCH], work);
         unlock.setUint32(0, owner, true);
         nt.ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, unlock);
       }
