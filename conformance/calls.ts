@@ -35,7 +35,7 @@ import {
 } from "../uapi/mod.ts";
 import type { Backend } from "../core/backend.ts";
 import { type CallResult, expectEq, expectOk } from "./check.ts";
-import { FOREVER, poisoned, waitArgs } from "./ops.ts";
+import { FOREVER, poisoned, waitArgs, type WaitFields } from "./ops.ts";
 import { cCall } from "./session.ts";
 
 /** `UINT64_MAX`: an infinite wait timeout. */
@@ -316,26 +316,15 @@ export function waitAllAlert(
   return waitObjs(s, fd, NTSYNC_IOC_WAIT_ALL, count, objs, owner, alert);
 }
 
-/** Every field of a hand-built `ntsync_wait_args`, for the checks beyond the selftests. */
-export interface RawWait {
-  /** Absolute timeout; default MONOTONIC now (a poll). */
-  readonly timeout?: bigint;
+/**
+ * Every field of a hand-built `ntsync_wait_args`, for the checks beyond the
+ * selftests: {@linkcode WaitFields} with the fd array as any {@linkcode Objs},
+ * `index` preset to 0xdeadbeef (as the selftests' `wait_objs` does) unless
+ * given, and every number taken modulo 2^32 as C's `__u32` fields take it.
+ */
+export interface RawWait extends WaitFields {
   /** The fd array; its address is stored unless `objsAddress` is given. */
   readonly objs?: Objs;
-  /** A raw `objs` value (0 for NULL, or a bad address). */
-  readonly objsAddress?: bigint;
-  /** `count`; default the length of `objs`, or 0. */
-  readonly count?: number;
-  /** `index` preset; default 0xdeadbeef. */
-  readonly index?: number;
-  /** `flags`; default 0. */
-  readonly flags?: number;
-  /** `owner`; default 123. */
-  readonly owner?: number;
-  /** `alert`; default 0. */
-  readonly alert?: number;
-  /** `pad`; default 0. */
-  readonly pad?: number;
 }
 
 /** Encode a {@linkcode RawWait}: the args, and the fd view to keep alive for the call. */
