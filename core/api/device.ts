@@ -15,6 +15,8 @@ import type {
   ReapOptions,
 } from "../backend.ts";
 import { attachBackend, getBackend } from "../../select/registry.ts";
+import { NtsyncError } from "../errors.ts";
+import { Errno } from "../../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_EVENT,
   NTSYNC_IOC_CREATE_MUTEX,
@@ -80,6 +82,8 @@ export class Device implements Disposable {
   #createWords = new Uint32Array(this.#create.buffer);
   /** The slot of blocking waits (they cannot overlap in one thread). */
   readonly #sync: WaitSlot;
+  /** The adoption check's guard event (see #adoptGuard), or -1. */
+  #guard = -1;
   #pool: WaitSlot[] = [];
 
   /**
@@ -277,7 +281,26 @@ export class Device implements Disposable {
   /** Check that `fd` is a `kind` object of this instance (device_adopt.ts). */
   #adoptCheck(kind: ObjectKind, fd: number, readRequest: number): void {
     this.#check(kind);
-    checkAdoptable(this, this.#sync, this.#create, kind, fd, readRequest);
+    checkAdoptable(
+      this,
+      this.#sync,
+      this.#create,
+      kind,
+      fd,
+      readRequest,
+      this.#adoptGuard(),
+    );
+  }
+
+  /**
+   * The event the adoption check waits on beside the adopted fd: manual,
+   * never signaled, made at the first adoption, closed with the device.
+   */
+  #adoptGuard(): number {
+    if (this.#guard < 0) {
+      this.#guard = this.#createObject(NTSYNC_IOC_CREATE_EVENT, 1, 0);
+    }
+    return this.#guard;
   }
 
   #check(op: string): void {
@@ -554,6 +577,19 @@ export class Device implements Disposable {
       }
     }
     this.#pool.length = 0;
+    if (this.#guard >= 0) {
+      try {
+        this.backend.close(this.#guard);
+      } catch (err) {
+        // A reaped attachment's close fails ESRCH and closes nothing: the
+        // guard stays open like its other fds (see reap). Not the caller's
+        // object, so not the caller's failure.
+        if (!(err instanceof NtsyncError) || err.errno !== Errno.ESRCH) {
+          failure ??= err;
+        }
+      }
+      this.#guard = -1;
+    }
     if (this.owned) this.backend.close(this.fd);
     if (failure !== undefined) throw failure;
   }

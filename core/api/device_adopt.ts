@@ -23,10 +23,16 @@ function an(kind: ObjectKind): string {
 /**
  * Check that `fd` is a `kind` object of `device`'s instance, without
  * changing any state: its READ ioctl (into `scratch`, 8 bytes) fails EINVAL
- * for another type (ENOTTY, EBADF for what is not an object), and a
- * wait-all on no objects with `fd` as alert (encoded in `slot`) is EINVAL
- * for another instance's object and otherwise succeeds at once without
- * touching the alert (docs/semantics.md#alerts).
+ * for another type (ENOTTY, EBADF for what is not an object), and a poll
+ * WAIT_ALL on `{guard, fd}` (encoded in `slot`), where `guard` is an event
+ * of this instance that is never signaled, is EINVAL for another instance's
+ * object and otherwise times out: a WAIT_ALL takes nothing while one of its
+ * objects is unsignaled, whatever another thread releases meanwhile.
+ *
+ * (Naming `fd` as the alert of a WAIT_ALL of no objects is not enough: the
+ * kernel queues the alert entry on `fd` before it finds the empty set
+ * satisfied, and a release or unlock in between hands `fd` to the probe, as
+ * `try_wake_any_sem()` and `try_wake_any_mutex()` serve any waiter queued.)
  *
  * @example
  * ```ts
@@ -38,14 +44,15 @@ function an(kind: ObjectKind): string {
  * using dev = openDevice("emulated");
  * using other = openDevice("emulated");
  * using sem = dev.createSemaphore(0, 1);
+ * using guard = dev.createEvent({ manual: true });
  * const slot = new WaitSlot(dev.backend), scratch = new DataView(new ArrayBuffer(8));
- * checkAdoptable(dev, slot, scratch, "semaphore", sem.fd, NTSYNC_IOC_SEM_READ);
+ * checkAdoptable(dev, slot, scratch, "semaphore", sem.fd, NTSYNC_IOC_SEM_READ, guard.fd);
  * assert.throws(
- *   () => checkAdoptable(dev, slot, scratch, "event", sem.fd, NTSYNC_IOC_EVENT_READ),
+ *   () => checkAdoptable(dev, slot, scratch, "event", sem.fd, NTSYNC_IOC_EVENT_READ, guard.fd),
  *   /is not an event/,
  * );
  * assert.throws(
- *   () => checkAdoptable(other, slot, scratch, "semaphore", sem.fd, NTSYNC_IOC_SEM_READ),
+ *   () => checkAdoptable(other, slot, scratch, "semaphore", sem.fd, NTSYNC_IOC_SEM_READ, guard.fd),
  *   /of another device/,
  * );
  * ```
@@ -59,6 +66,7 @@ export function checkAdoptable(
   kind: ObjectKind,
   fd: number,
   readRequest: number,
+  guard: number,
 ): void {
   if (typeof fd !== "number" || (fd >>> 0) !== fd || fd > 0x7FFF_FFFF) {
     throw new TypeError(
@@ -81,17 +89,20 @@ export function checkAdoptable(
     }
   }
   const words = slot.words;
-  words[WAIT_WORD.timeout] = 0; // poll (the probe never blocks anyway)
+  words[WAIT_WORD.timeout] = 0; // poll
   words[WAIT_WORD.timeout + 1] = 0;
-  words[WAIT_WORD.count] = 0;
+  words[WAIT_WORD.count] = 2;
   words[WAIT_WORD.flags] = 0;
   words[WAIT_WORD.owner] = U32_MAX; // any nonzero id: nothing is acquired
-  words[WAIT_WORD.alert] = fd;
+  words[WAIT_WORD.alert] = 0;
   words[WAIT_WORD.pad] = 0;
+  slot.objs[0] = guard;
+  slot.objs[1] = fd;
   slot.alert = undefined;
   try {
     device.backend.ioctl(device.fd, NTSYNC_IOC_WAIT_ALL, slot.args);
   } catch (err) {
+    if (err instanceof NtsyncError && err.errno === Errno.ETIMEDOUT) return;
     if (err instanceof NtsyncError && err.errno === Errno.EINVAL) {
       throw new TypeError(
         `${kind}: fd ${fd} is ${an(kind)} of another device`,
@@ -100,4 +111,6 @@ export function checkAdoptable(
     }
     throw err;
   }
+  // The guard is never signaled: a WAIT_ALL over it cannot succeed.
+  throw new Error(`${kind}: the adoption check's guard event was signaled`);
 }
