@@ -80,9 +80,9 @@ testEachBackend(
     m3.kill(9);
     using m4 = dev.mutex(m3.fd);
     assert.deepEqual(m4.read(), { owner: 0, count: 0, abandoned: true });
-    // Adopting acquires nothing: the check's wait names the object only as
-    // its alert, in a WAIT_ALL of no objects, which succeeds before the
-    // alert is looked at (an alert that fired would take what it is).
+    // Adopting acquires nothing, whatever the object's state: the check's
+    // wait is a WAIT_ALL beside a guard that is never signaled (see
+    // device_adopt_test.ts for the same under concurrent releases).
     using free = dev.createSemaphore(2, 3);
     using auto = dev.createEvent({ signaled: true });
     using unowned = dev.createMutex();
