@@ -76,6 +76,8 @@ testEachBackend(
       { alert: 0, errno: Errno.ETIMEDOUT },
     ]);
     assert.deepEqual(sem.read(), { count: 2, max: 3 });
+    assert.deepEqual(m.read(), { owner: 0, count: 0, abandoned: false });
+    assert.deepEqual(ev.read(), { manual: false, signaled: true });
   },
 );
 

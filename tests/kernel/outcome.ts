@@ -24,6 +24,8 @@ export interface BootEnd {
   timedOut: boolean;
   /** qemu's own exit code. */
   qemuCode: number;
+  /** When the guest said it was ready, if it did. */
+  readyMs?: number;
 }
 
 /** The harness's exit status and what to tell the user. */
@@ -86,14 +88,11 @@ export const BOOT_RETRIES = 2;
  * ```ts
  * import assert from "node:assert/strict";
  * const end = { noDevice: false, timedOut: false, qemuCode: 0 };
- * assert.equal(diedBeforeReady({ ...end, panic: "Kernel panic" }, undefined), true);
- * assert.equal(diedBeforeReady({ ...end, panic: "Kernel panic" }, 3000), false);
+ * assert.equal(diedBeforeReady({ ...end, panic: "Kernel panic" }), true);
+ * assert.equal(diedBeforeReady({ ...end, panic: "Kernel panic", readyMs: 3000 }), false);
  * ```
  */
-export function diedBeforeReady(
-  end: BootEnd,
-  readyMs: number | undefined,
-): boolean {
-  return readyMs === undefined && end.panic !== undefined && !end.timedOut &&
-    end.status === undefined;
+export function diedBeforeReady(end: BootEnd): boolean {
+  return end.readyMs === undefined && end.panic !== undefined &&
+    !end.timedOut && end.status === undefined;
 }

@@ -66,17 +66,17 @@ Deno.test("verdict: an interruption wins over everything", () => {
 
 Deno.test("diedBeforeReady: only a kernel that died before the command ran is booted again", () => {
   const panic = "[ 1.96] Kernel panic - not syncing: Fatal exception";
-  assert.equal(diedBeforeReady({ ...CLEAN, panic }, undefined), true);
+  assert.equal(diedBeforeReady({ ...CLEAN, panic }), true);
   // It got ready: the command ran (or was running) and its verdict stands.
-  assert.equal(diedBeforeReady({ ...CLEAN, panic }, 4000), false);
+  assert.equal(diedBeforeReady({ ...CLEAN, panic, readyMs: 4000 }), false);
   assert.equal(
-    diedBeforeReady({ ...CLEAN, panic, status: 1 }, undefined),
+    diedBeforeReady({ ...CLEAN, panic, status: 1 }),
     false,
   );
   // Silence until the limit, or no panic at all: not a boot flake.
   assert.equal(
-    diedBeforeReady({ ...CLEAN, timedOut: true, panic }, undefined),
+    diedBeforeReady({ ...CLEAN, timedOut: true, panic }),
     false,
   );
-  assert.equal(diedBeforeReady(CLEAN, undefined), false);
+  assert.equal(diedBeforeReady(CLEAN), false);
 });

@@ -303,7 +303,7 @@ async function main(): Promise<number> {
     // A kernel that died before the command ran is booted again (see
     // diedBeforeReady); once the command has started, nothing is retried.
     for (let retry = 1; retry <= BOOT_RETRIES; retry++) {
-      if (!diedBeforeReady(r, r.readyMs) || abort.signal.aborted) break;
+      if (!diedBeforeReady(r) || abort.signal.aborted) break;
       log(
         `the guest died before it got ready (${
           verdict(r, false, opts.timeoutSeconds).message
