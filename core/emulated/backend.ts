@@ -18,6 +18,7 @@ import { argView as asView } from "../arg_views.ts";
 import { checkArg } from "../arg_check.ts";
 import { Errno } from "../../uapi/errno.ts";
 import {
+  NTSYNC_IOC_MUTEX_UNLOCK,
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
   requestLabel,
@@ -36,6 +37,7 @@ import {
 } from "./layout.ts";
 import { deviceIoctl, objectIoctl } from "./ops.ts";
 import { copyOut, EventFastPath } from "./fast.ts";
+import { MutexFastPath } from "./fast_mutex.ts";
 import { SharedState } from "./state.ts";
 import { WaitStarter } from "./wait.ts";
 import { WaitCalls } from "./wait_call.ts";
@@ -103,6 +105,7 @@ export class EmulatedBackend implements Backend {
   readonly #waitCalls: WaitCalls;
   readonly #spinner = new Spinner();
   readonly #fast: EventFastPath;
+  readonly #fastMutex: MutexFastPath;
   /** This attachment's thread id on the device: its waits carry it, for reap(). */
   readonly #thread: number;
   /** This attachment's revocation word (attachment.ts). */
@@ -115,12 +118,14 @@ export class EmulatedBackend implements Backend {
     st.bindThread(thread);
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
     this.#fast = new EventFastPath(st, this.#spinner, cell);
+    this.#fastMutex = new MutexFastPath(st, this.#spinner, cell);
     const starter = new WaitStarter(
       st,
       this.#addresses,
       this.#clock,
       thread,
       this.#fast,
+      this.#fastMutex,
       this.#spinner,
     );
     this.#waitCalls = new WaitCalls(st, starter, this.#spinner, cell);
@@ -250,6 +255,10 @@ export class EmulatedBackend implements Backend {
     const fast = this.#fast.ioctl(fd, request);
     if (fast !== SLOW_PATH) return copyOut(request, fast, asView(arg));
     const view = asView(arg);
+    if (request === NTSYNC_IOC_MUTEX_UNLOCK) {
+      const r = this.#fastMutex.unlock(fd, view);
+      if (r !== SLOW_PATH) return r;
+    }
     let r: number;
     try {
       st.lockDevice();

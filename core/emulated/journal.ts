@@ -12,6 +12,7 @@
 import {
   EV_PINNED,
   EV_VERSION,
+  EVENT_STATE,
   H_FD_CAP,
   H_INST_CAP,
   H_JNL_LEN,
@@ -24,9 +25,12 @@ import {
   LOCK_ABANDONED,
   LOCK_HOLDER,
   MAGIC,
+  MX_VERSION,
+  O_TYPE,
   type Sections,
   sections,
   SLEEPING,
+  T_EVENT,
 } from "./layout.ts";
 import { IntList } from "./int_list.ts";
 import { lock, RELEASED_WAKE, unlock } from "./lock.ts";
@@ -170,6 +174,8 @@ export abstract class JournaledMemory {
    * settled.
    */
   unlockDevice(): void {
+    // Still part of the section (journaled, undone if it throws).
+    this.beforeCommit();
     const changed = this.#jlen !== 0;
     // From this store on, the section takes effect whatever happens: a
     // locker that finds the lock abandoned finishes the commit instead of
@@ -204,6 +210,21 @@ export abstract class JournaledMemory {
       }
     }
   }
+
+  /**
+   * Whether the lock word still names this thread as its holder, whatever
+   * `holding` says: after a thread was killed inside a section (see
+   * injectCrashAfter), it does until someone recovers the lock.
+   */
+  lockNamesMe(): boolean {
+    return (Atomics.load(this.i32, H_LOCK) & ~(LOCK_HOLDER - 1)) === this.#me;
+  }
+
+  /**
+   * Last writes of a section, made by `unlockDevice` before it commits
+   * (SharedTables puts mutexes back in fast form there).
+   */
+  protected beforeCommit(): void {}
 
   /**
    * After an exception inside a locked section, once the lock word is
@@ -340,7 +361,12 @@ export abstract class JournaledMemory {
       if (tag === J_PIN) {
         const word = i32[i];
         if ((word & EV_PINNED) !== 0) {
-          Atomics.store(i32, i, ((word & ~EV_PINNED) + EV_VERSION) | 0);
+          // An event's version starts at bit 2, a mutex's above its owner
+          // slot (layout.ts); a freed object's word is a mutex's from now.
+          const step = this.u32[i - EVENT_STATE + O_TYPE] === T_EVENT
+            ? EV_VERSION
+            : MX_VERSION;
+          Atomics.store(i32, i, ((word & ~EV_PINNED) + step) | 0);
         }
       } else if (tag === J_SETTLE) {
         if (Atomics.exchange(i32, i, i32[at + 1]) === SLEEPING || redo) {

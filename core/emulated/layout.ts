@@ -6,7 +6,7 @@
  * and wait queues, as every thread of a process sees the same kernel state.
  *
  * Sections, in order: header, fd table, instances, objects, wait records,
- * wait entries. Slots are handed out below a high-water mark, so untouched
+ * wait entries, owner registry, journal. Slots are handed out below a high-water mark, so untouched
  * capacity costs no resident memory.
  *
  * @module
@@ -30,7 +30,7 @@ export const DEFAULT_CAPACITIES: Capacities = {
 };
 
 /** Identifies a buffer laid out by this version of the engine. */
-export const MAGIC = 0x4e545301; // "NTS" v1
+export const MAGIC = 0x4e545302; // "NTS" v2: mutexes keep a fast owner (MX_SLOT)
 
 // Header words. The lock has a cache line (16 words) to itself, and so do
 // the counters that waiters update without it, so that taking the lock does
@@ -342,9 +342,10 @@ export const O_NEXT = 11;
  * that fast paths (fast.ts) change
  * with compare-and-swap: bit 0 signaled, bit 1 pinned by the device lock's
  * holder, bits 2.. a version bumped whenever a holder lets go of it, or the
- * slot is reused. Every object has the word; only events keep state in it.
+ * slot is reused. Every object has the word; events keep their state in it,
+ * and mutexes their fast-form owner (MX_SLOT, with the version in bits 12..).
  *
- * Guarded by: the lock-free event protocol (fast.ts): while EV_PINNED is
+ * Guarded by: the lock-free protocols (fast.ts, fast_mutex.ts): while EV_PINNED is
  * clear, any thread changes it by compare-and-swap against the word it
  * checked (version included); once the device lock's holder has pinned it
  * (pinObject), only that holder stores to it, until the commit unpins it with
@@ -365,6 +366,25 @@ export const EV_SIGNALED = 1;
 export const EV_PINNED = 2;
 /** EVENT_STATE: one version step. */
 export const EV_VERSION = 4;
+/**
+ * Owner slots of the owner registry (owners.ts), the first of them unused.
+ */
+export const MX_SLOTS = 1024;
+/** Where a mutex's EVENT_STATE keeps its owner slot. */
+export const MX_SLOT_SHIFT = 2;
+/**
+ * A mutex's EVENT_STATE: bits 2..11 are the slot of its owner in the owner
+ * registry while it is held once by that owner in "fast form" (0: MUTEX_OWNER
+ * and MUTEX_COUNT say who holds it, if anyone). In fast form MUTEX_OWNER,
+ * MUTEX_COUNT and MUTEX_ABANDONED are all 0, so a lock or an unlock is one
+ * compare-and-swap of this word (fast_mutex.ts). A holder of the device lock
+ * pins a mutex before it looks at it, and pinning moves the owner into
+ * MUTEX_OWNER and MUTEX_COUNT (SharedTables#pinObject); just before commit,
+ * a mutex held once by an owner with a slot goes back to fast form.
+ */
+export const MX_SLOT = (MX_SLOTS - 1) << MX_SLOT_SHIFT;
+/** A mutex's EVENT_STATE: one version step (bits 12..31 are its version). */
+export const MX_VERSION = MX_SLOTS << MX_SLOT_SHIFT;
 
 /** Object type: semaphore. */
 export const T_SEM = 1;
@@ -495,6 +515,12 @@ export interface Sections {
   rec: number;
   ent: number;
   /**
+   * The owner registry: MX_SLOTS owner ids (0: free), each written once by
+   * a holder of the device lock with an atomic store, never changed after,
+   * read by anyone (owners.ts).
+   */
+  own: number;
+  /**
    * The undo journal's entries (two words each). Guarded by: the device
    * lock (its holder, or the locker recovering from an abandoned holder).
    */
@@ -516,10 +542,11 @@ export function sections(
   const obj = toLine(inst + instCap * INST_WORDS);
   const rec = toLine(obj + objCap * OBJ_WORDS);
   const ent = toLine(rec + recCap * REC_WORDS);
-  const jnl = toLine(ent + recCap * ENTRIES_PER_REC * ENT_WORDS);
+  const own = toLine(ent + recCap * ENTRIES_PER_REC * ENT_WORDS);
+  const jnl = toLine(own + MX_SLOTS);
   const jnlCap = journalCapacity(objCap, recCap);
   const totalWords = jnl + jnlCap * 2;
-  return { fd, inst, obj, rec, ent, jnl, jnlCap, totalWords };
+  return { fd, inst, obj, rec, ent, own, jnl, jnlCap, totalWords };
 }
 
 /**
@@ -528,10 +555,11 @@ export function sections(
  * writes to unlink it, 1 to drop its reference and 3 to acquire (a mutex),
  * per record 4 more (result, orphan flag, settle, free); every object may
  * be freed (at most 8 writes: type, free list, counters, its instance) and
- * pinned (1) once. Untouched journal pages cost no memory.
+ * pinned once (1, and for a mutex 2 to take its owner out of fast form and
+ * 3 to put it back before commit). Untouched journal pages cost no memory.
  */
 function journalCapacity(objCap: number, recCap: number): number {
-  return recCap * (ENTRIES_PER_REC * 8 + 4) + objCap * 10 + 1024;
+  return recCap * (ENTRIES_PER_REC * 8 + 4) + objCap * 15 + 1024;
 }
 
 /** `words` rounded up to a whole cache line. */

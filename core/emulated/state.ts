@@ -140,9 +140,9 @@ export class SharedState extends WaitQueues {
    *    object, and no unit is lost;
    * 3. every mutex owned by one of `owners` (int32s) is abandoned, as
    *    MUTEX_KILL does;
-   * 4. every event is pinned, so its version changes at unlock: a fast path
-   *    of the reaped thread that read an event word before it saw the
-   *    revocation can no longer swap it (fast.ts).
+   * 4. every event and mutex is pinned, so its version changes at unlock:
+   *    a fast path of the reaped thread that read its word before it saw
+   *    the revocation can no longer swap it (fast.ts, fast_mutex.ts).
    *
    * Returns how many records were taken.
    */
@@ -169,7 +169,8 @@ export class SharedState extends WaitQueues {
     for (let obj = 0; obj < objHwm; obj++) {
       const o = this.objectAt(obj);
       const type = u32[o + O_TYPE];
-      if (type === T_EVENT) this.pinObject(obj); // pinned: see 4.
+      // Pinned: see 4 (and a mutex's fast-form owner is in MUTEX_OWNER now).
+      if (type === T_EVENT || type === T_MUTEX) this.pinObject(obj);
       if (type !== T_MUTEX || i32[o + MUTEX_OWNER] === 0) continue;
       if (!owners.includes(i32[o + MUTEX_OWNER])) continue;
       this.write(o + MUTEX_OWNER, 0);

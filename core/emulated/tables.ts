@@ -36,6 +36,9 @@ import {
   MUTEX_ABANDONED,
   MUTEX_COUNT,
   MUTEX_OWNER,
+  MX_SLOT,
+  MX_SLOT_SHIFT,
+  MX_VERSION,
   O_ALL_HEAD,
   O_ALL_HINT,
   O_ALL_TAIL,
@@ -58,6 +61,8 @@ import {
 } from "./layout.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { JournaledMemory } from "./journal.ts";
+import { addOwner } from "./owners.ts";
+import { IntList } from "./int_list.ts";
 
 const U32_MAX = 0xffffffff;
 
@@ -179,14 +184,62 @@ export abstract class DeviceTables extends JournaledMemory {
    * under the device lock.
    */
   pinObject(obj: number): number {
-    const at = this.sec.obj + obj * OBJ_WORDS;
+    const at = this.sec.obj + obj * OBJ_WORDS, type = this.u32[at + O_TYPE];
     // Only the lock holder sets or clears the pin, so a plain read tells
-    // whether this holder has pinned the event already.
+    // whether this holder has pinned the object already.
     if (
-      this.u32[at + O_TYPE] === T_EVENT &&
+      (type === T_EVENT || type === T_MUTEX) &&
       (this.i32[at + EVENT_STATE] & EV_PINNED) === 0
-    ) this.pinWord(at + EVENT_STATE);
+    ) {
+      this.pinWord(at + EVENT_STATE);
+      if (type === T_MUTEX) this.#takeFastOwner(at);
+    }
     return at;
+  }
+
+  /**
+   * The mutex at `at`, just pinned: if a fast path holds it (MX_SLOT), its
+   * owner moves into MUTEX_OWNER and MUTEX_COUNT, where the locked code
+   * reads and changes it. Not undone by hand: the journal restores both
+   * words and the pinned word as they were.
+   */
+  #takeFastOwner(at: number): void {
+    const word = this.i32[at + EVENT_STATE];
+    const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
+    this.#pinnedMutexes.push(at);
+    if (slot === 0) return;
+    this.write(at + MUTEX_OWNER, this.i32[this.sec.own + slot]);
+    this.write(at + MUTEX_COUNT, 1);
+    this.storePinned(at + EVENT_STATE, word & ~MX_SLOT);
+  }
+
+  /** Mutexes this holder pinned since its last commit (word offsets). */
+  readonly #pinnedMutexes = new IntList();
+
+  /**
+   * Before commit: each mutex this holder pinned that is held once, by an
+   * owner the registry has (or now gets) a slot for, goes back to fast
+   * form, so that its owner's next unlock needs no lock. Journaled, like
+   * the section's other writes: a section cut short undoes it too.
+   */
+  protected override beforeCommit(): void {
+    const list = this.#pinnedMutexes, items = list.items;
+    const i32 = this.i32, u32 = this.u32;
+    for (let i = 0; i < list.length; i++) {
+      const at = items[i], word = i32[at + EVENT_STATE];
+      // Pinned now means pinned in this section (see #takeFastOwner), and
+      // still a mutex, held once, not in fast form already.
+      if (
+        (word & EV_PINNED) === 0 || u32[at + O_TYPE] !== T_MUTEX ||
+        u32[at + MUTEX_COUNT] !== 1 || (word & MX_SLOT) !== 0
+      ) continue;
+      const slot = addOwner(i32, this.sec.own, i32[at + MUTEX_OWNER]);
+      if (slot === 0) continue;
+      this.write(at + MUTEX_OWNER, 0);
+      this.write(at + MUTEX_COUNT, 0);
+      this.storePinned(at + EVENT_STATE, word | (slot << MX_SLOT_SHIFT));
+    }
+    list.length = 0;
   }
 
   /** Object `obj`'s type, from a plain read (0: free). */
@@ -233,9 +286,10 @@ export abstract class DeviceTables extends JournaledMemory {
     // A new version for a new object: whatever a fast path remembers of the
     // slot's last object (freeing it gave a new version already) never
     // matches it.
-    const ev =
-      (Atomics.load(i32, at + EVENT_STATE) & ~(EV_PINNED | EV_SIGNALED)) +
-      EV_VERSION;
+    const ev = type === T_MUTEX
+      ? (Atomics.load(i32, at + EVENT_STATE) & ~(MX_VERSION - 1)) + MX_VERSION
+      : (Atomics.load(i32, at + EVENT_STATE) & ~(EV_PINNED | EV_SIGNALED)) +
+        EV_VERSION;
     this.writeAtomic(
       at + EVENT_STATE,
       type === T_EVENT && b ? ev | EV_SIGNALED : ev | 0,
@@ -326,7 +380,11 @@ export abstract class DeviceTables extends JournaledMemory {
       case T_SEM:
         return Atomics.load(u32, at + SEM_COUNT) !== 0;
       case T_MUTEX: {
-        const holder = Atomics.load(this.i32, at + MUTEX_OWNER);
+        const i32 = this.i32, word = Atomics.load(i32, at + EVENT_STATE);
+        const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
+        // In fast form: held once by the owner in the registry.
+        if (slot !== 0) return i32[this.sec.own + slot] === owner;
+        const holder = Atomics.load(i32, at + MUTEX_OWNER);
         return (holder === 0 || holder === owner) &&
           Atomics.load(u32, at + MUTEX_COUNT) !== U32_MAX;
       }

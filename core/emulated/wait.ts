@@ -24,6 +24,7 @@ import { perfMs, wallMs } from "./clock.ts";
 import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import type { EventFastPath } from "./fast.ts";
+import type { MutexFastPath } from "./fast_mutex.ts";
 import {
   ALL_ACQUIRED_ABANDONED,
   NOT_ALL_SIGNALED,
@@ -114,6 +115,7 @@ export class WaitStarter {
     private readonly clock: DeviceClock,
     private readonly thread: number,
     private readonly fast: EventFastPath,
+    private readonly fastMutex: MutexFastPath,
     private readonly spinner: Spinner,
   ) {
     this.#seen = new Uint32Array(st.objCap);
@@ -265,7 +267,9 @@ export class WaitStarter {
     const args = this.#args;
     if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW_PATH;
     const fd = this.#fds[0];
-    if (!this.fast.namesEvent(fd)) return SLOW_PATH;
+    if (!this.fast.namesEvent(fd)) {
+      return this.#tryFastMutex(deviceFd, fd, spin);
+    }
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer
@@ -274,6 +278,22 @@ export class WaitStarter {
       if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
       if (!spin) return SLOW_PATH_SPUN;
       r = this.fast.spinAcquire(deviceFd, fd, spinEndMs(deadlineMs));
+      if (r === NOT_SIGNALED) return SLOW_PATH_SPUN;
+    }
+    return r === 0 ? this.#acquired(0, false) : SLOW_PATH;
+  }
+
+  /** `tryFast` for a wait on one object that is not an event. */
+  #tryFastMutex(deviceFd: number, fd: number, spin: boolean): number {
+    const fast = this.fastMutex, at = fast.mutexAt(fd);
+    if (at < 0) return SLOW_PATH;
+    const owner = this.#args[A_OWNER] | 0; // see SharedState: owners as int32
+    let r = fast.acquire(deviceFd, fd, at, owner);
+    if (r === NOT_SIGNALED) {
+      const deadlineMs = this.#deadlineMs();
+      if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
+      if (!spin) return SLOW_PATH_SPUN;
+      r = fast.spinAcquire(deviceFd, fd, at, owner, spinEndMs(deadlineMs));
       if (r === NOT_SIGNALED) return SLOW_PATH_SPUN;
     }
     return r === 0 ? this.#acquired(0, false) : SLOW_PATH;

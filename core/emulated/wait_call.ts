@@ -278,9 +278,10 @@ export class WaitCalls {
         // Thrown after the wait was queued (its commit done, then a
         // notify overflowed the stack): nobody will wait for it. (If the
         // section was undone instead, the record's ticket is not this one
-        // and abandoning changes nothing.)
+        // and abandoning changes nothing; and a thread killed in the
+        // section, whose lock is still its own, does nothing more.)
         const out = waits.result;
-        if (out.queued) {
+        if (out.queued && !st.lockNamesMe()) {
           st.i32[st.sec.rec + out.rec * REC_WORDS + R_ORPHAN] = out.ticket;
           try {
             this.#abandonWait(out.rec, out.ticket);

@@ -40,6 +40,11 @@ import {
   H_RECS_FREED,
   H_RECS_TAKEN,
   INST_WORDS,
+  MUTEX_ABANDONED,
+  MUTEX_COUNT,
+  MUTEX_OWNER,
+  MX_SLOT,
+  MX_SLOT_SHIFT,
   O_ALL_HEAD,
   O_ALL_HINT,
   O_ALL_TAIL,
@@ -56,8 +61,10 @@ import {
   R_STATE,
   R_TOTAL,
   REC_WORDS,
+  type Sections,
   sections,
   SLEEPING,
+  T_MUTEX,
 } from "../../core/emulated/layout.ts";
 
 /** What is wrong with the device in `buffer` (empty: nothing). */
@@ -146,6 +153,7 @@ export function auditDevice(buffer: SharedArrayBuffer): string[] {
     }
     live++;
     add(instRefs, u32[at + O_INST]);
+    if (u32[at + O_TYPE] === T_MUTEX) bad.push(...auditMutex(i32, sec, obj));
     const want = objRefs.get(obj) ?? 0;
     if (u32[at + O_REFS] !== want) {
       bad.push(`object ${obj}: ${u32[at + O_REFS]} references, ${want} found`);
@@ -244,4 +252,24 @@ function walk(
   }
   if (i32[tailAt] !== prev) return `tail ${i32[tailAt]}, last entry ${prev}`;
   return n;
+}
+
+/**
+ * A mutex's two forms (layout.ts, MX_SLOT): in fast form, its owner is a
+ * registered slot and MUTEX_OWNER, MUTEX_COUNT and MUTEX_ABANDONED are 0;
+ * else an owner is held at least once, and nobody holds it zero times.
+ */
+function auditMutex(i32: Int32Array, sec: Sections, obj: number): string[] {
+  const at = sec.obj + obj * OBJ_WORDS;
+  const slot = (i32[at + EVENT_STATE] & MX_SLOT) >>> MX_SLOT_SHIFT;
+  const owner = i32[at + MUTEX_OWNER], count = i32[at + MUTEX_COUNT];
+  if (slot !== 0) {
+    if (i32[sec.own + slot] === 0) return [`mutex ${obj}: empty slot ${slot}`];
+    if (owner !== 0 || count !== 0 || i32[at + MUTEX_ABANDONED] !== 0) {
+      return [`mutex ${obj}: fast form with owner ${owner} count ${count}`];
+    }
+  } else if ((owner === 0) !== (count === 0)) {
+    return [`mutex ${obj}: owner ${owner} count ${count}`];
+  }
+  return [];
 }

@@ -1,0 +1,190 @@
+/**
+ * Fast paths that skip the device lock for mutexes: a wait on one mutex
+ * nobody holds, and MUTEX_UNLOCK of a mutex held once with nobody waiting
+ * on it. An uncontended lock/unlock pair then costs two compare-and-swaps
+ * on the mutex's own cache line, as a raw `Atomics` mutex does, instead of
+ * two trips through the device lock; and a thread spinning on a mutex
+ * takes it the moment its holder lets go.
+ *
+ * A mutex held once in "fast form" keeps its owner in its EVENT_STATE word,
+ * as a slot of the owner registry (owners.ts), with MUTEX_OWNER and
+ * MUTEX_COUNT both 0 (layout.ts, MX_SLOT). The word also has the pinned bit
+ * and a version, as an event's has (fast.ts): the device lock's holder pins
+ * a mutex before it looks at it (moving a fast-form owner into MUTEX_OWNER
+ * and MUTEX_COUNT) and gives it a new version when it lets go (putting a
+ * mutex held once by an owner with a slot back in fast form). So while the
+ * word keeps its version and is not pinned, nothing else about the mutex
+ * has changed, and a path here:
+ *
+ * 1. reads the word;
+ * 2. checks, after it, everything the ioctl's outcome depends on: the fd
+ *    still names the object, a mutex (of the device's instance, for a
+ *    wait), who holds it, whether it was abandoned, whether anyone waits on
+ *    it, and that this attachment was not reaped (see "Reaped attachments"
+ *    in fast.ts: the word read in this call comes before that look);
+ * 3. commits with one compare-and-swap against the word of step 1, which
+ *    fails if any of that changed meanwhile.
+ *
+ * Anything else (a recursive lock, an abandoned mutex, an owner the
+ * registry has no slot for, waiters to hand the mutex to, an error to
+ * report in the kernel's order) is the slow path's: `SLOW_PATH`. The ioctl
+ * takes effect at the swap, as one that raced a close(2) and won.
+ *
+ * @module
+ */
+
+import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
+import {
+  EV_PINNED,
+  EVENT_STATE,
+  FD_DEVICE,
+  FD_OBJECT,
+  MUTEX_ABANDONED,
+  MUTEX_OWNER,
+  MX_SLOT,
+  MX_SLOT_SHIFT,
+  O_ALL_HINT,
+  O_ANY_HEAD,
+  O_INST,
+  O_TYPE,
+  T_MUTEX,
+} from "./layout.ts";
+import { ownerSlot } from "./owners.ts";
+import type { SharedState } from "./state.ts";
+import type { Spinner } from "./spin.ts";
+import { REVOKED } from "./attachment.ts";
+import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
+
+const NONE = -1;
+/** Swaps lost to other fast paths before giving way to the slow path. */
+const TRIES = 4;
+
+/** One thread's mutex fast paths for one device. */
+export class MutexFastPath {
+  readonly #st: SharedState;
+  readonly #spinner: Spinner;
+  /** The attachment's revocation word (attachment.ts). */
+  readonly #cell: Int32Array;
+
+  /**
+   * @param st the device, as this thread sees it
+   * @param spinner this thread's spin budget
+   * @param cell the attachment's revocation word
+   */
+  constructor(st: SharedState, spinner: Spinner, cell: Int32Array) {
+    this.#st = st;
+    this.#spinner = spinner;
+    this.#cell = cell;
+  }
+
+  /**
+   * The word offset of the mutex `fd` names, from plain reads (a hint: the
+   * paths below check it again after reading its word), or -1.
+   */
+  mutexAt(fd: number): number {
+    const st = this.#st;
+    if (st.fdKind(fd) !== FD_OBJECT) return -1;
+    const at = st.objectAt(st.fdRef(fd));
+    return st.u32[at + O_TYPE] === T_MUTEX ? at : -1;
+  }
+
+  /**
+   * Start a wait of `owner` (an int32, nonzero) from device `deviceFd` on the
+   * one mutex `fd` names, at word offset `at` (`mutexAt`): 0 acquired,
+   * NOT_SIGNALED (another owner holds it), or SLOW_PATH.
+   */
+  acquire(deviceFd: number, fd: number, at: number, owner: number): number {
+    const st = this.#st, i32 = st.i32;
+    if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW_PATH;
+    const instance = st.fdRef(deviceFd), own = st.sec.own;
+    for (let n = TRIES; n > 0; n--) {
+      const word = Atomics.load(i32, at + EVENT_STATE);
+      if ((word & EV_PINNED) !== 0) return SLOW_PATH;
+      // Checked after the word: the swap below proves they still hold.
+      if (
+        st.fdKind(fd) !== FD_OBJECT || st.objectAt(st.fdRef(fd)) !== at ||
+        st.u32[at + O_TYPE] !== T_MUTEX || st.u32[at + O_INST] !== instance
+      ) return SLOW_PATH;
+      const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
+      const holder = slot !== 0 ? i32[own + slot] : i32[at + MUTEX_OWNER];
+      if (holder !== 0) return holder === owner ? SLOW_PATH : NOT_SIGNALED;
+      if (i32[at + MUTEX_ABANDONED] !== 0) return SLOW_PATH; // EOWNERDEAD
+      const mine = ownerSlot(i32, own, owner);
+      if (mine === 0) return SLOW_PATH; // the slow path gives it a slot
+      if (Atomics.load(this.#cell, REVOKED) !== 0) return SLOW_PATH;
+      const next = word | (mine << MX_SLOT_SHIFT);
+      if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
+        return 0;
+      }
+    }
+    return SLOW_PATH;
+  }
+
+  /**
+   * After `acquire` found the mutex held by another owner: poll its word
+   * for the spin budget (or until `endMs`, on `performance.now()`'s clock)
+   * and take it as soon as it looks free. 0, NOT_SIGNALED (gave up), or
+   * SLOW_PATH (among others, when waiters are queued: a released mutex goes
+   * to them, so this wait has to queue too, and the slow path's queued wait
+   * spins for the hand-off).
+   */
+  spinAcquire(
+    deviceFd: number,
+    fd: number,
+    at: number,
+    owner: number,
+    endMs: number,
+  ): number {
+    const st = this.#st, i32 = st.i32, spinner = this.#spinner;
+    spinner.start(endMs);
+    for (let polls = 1; !spinner.over(polls); polls++) {
+      if (
+        Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
+        Atomics.load(i32, at + O_ALL_HINT) !== 0
+      ) return SLOW_PATH;
+      const word = Atomics.load(i32, at + EVENT_STATE);
+      if (
+        (word & (EV_PINNED | MX_SLOT)) === 0 &&
+        Atomics.load(i32, at + MUTEX_OWNER) === 0
+      ) {
+        const r = this.acquire(deviceFd, fd, at, owner);
+        if (r === 0) spinner.caught();
+        if (r !== NOT_SIGNALED) return r;
+      }
+    }
+    return NOT_SIGNALED;
+  }
+
+  /**
+   * MUTEX_UNLOCK on `fd` with `arg` (the caller checked the fd number and
+   * the attachment): 0 (the count before, 1, copied out), or SLOW_PATH.
+   */
+  unlock(fd: number, arg: DataView | null): number {
+    if (arg === null || arg.byteLength < 8) return SLOW_PATH; // EFAULT
+    const owner = arg.getInt32(0, LE);
+    if (owner === 0) return SLOW_PATH; // EINVAL
+    const at = this.mutexAt(fd);
+    if (at < 0) return SLOW_PATH;
+    const st = this.#st, i32 = st.i32;
+    const word = Atomics.load(i32, at + EVENT_STATE);
+    const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
+    // Held once by `owner`, in fast form (else EPERM, or a count to take
+    // down, for the slow path), with nobody to hand it to.
+    if (
+      (word & EV_PINNED) !== 0 || slot === 0 ||
+      i32[st.sec.own + slot] !== owner ||
+      st.fdKind(fd) !== FD_OBJECT || st.objectAt(st.fdRef(fd)) !== at ||
+      st.u32[at + O_TYPE] !== T_MUTEX ||
+      Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
+      Atomics.load(i32, at + O_ALL_HINT) !== 0 ||
+      Atomics.load(this.#cell, REVOKED) !== 0
+    ) return SLOW_PATH;
+    const next = word & ~MX_SLOT;
+    if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {
+      return SLOW_PATH;
+    }
+    // As `ntsync_mutex_unlock()`, the count before, copied out last.
+    arg.setUint32(4, 1, LE);
+    return 0;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The owner registry: the owner ids a mutex's EVENT_STATE word can name in
+ * fast form (layout.ts, MX_SLOT). A mutex lock or unlock without the device
+ * lock has to change the owner and the version in one compare-and-swap, and
+ * an owner id is 32 bits: the word holds its slot here instead.
+ *
+ * An open-addressed table of MX_SLOTS words in shared memory. Only a holder
+ * of the device lock adds an owner (an atomic store into a free slot); an
+ * entry never changes after, so any thread may look one up without the
+ * lock and trust what it finds. An owner whose probes all find other owners
+ * gets no slot: its mutexes stay in the slow form, and every call on them
+ * takes the device lock, as before. Entries outlive a device lock section
+ * that is undone (they mean nothing until a mutex names them).
+ *
+ * @module
+ */
+
+import { MX_SLOTS } from "./layout.ts";
+
+/** Slots tried per owner before giving up. */
+const PROBES = 8;
+
+/** Where `owner`'s probes start: 1..MX_SLOTS-1 (slot 0 means "none"). */
+function home(owner: number): number {
+  return 1 + (Math.imul(owner, 0x9e3779b1) >>> 0) % (MX_SLOTS - 1);
+}
+
+/** The next slot to probe after `slot`, skipping 0. */
+function next(slot: number): number {
+  return slot === MX_SLOTS - 1 ? 1 : slot + 1;
+}
+
+/**
+ * `owner`'s slot in the registry at word `base` of `i32`, or 0 when it has
+ * none. Without the lock.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addOwner, ownerSlot } from "./owners.ts";
+ * import { MX_SLOTS } from "./layout.ts";
+ * const i32 = new Int32Array(new SharedArrayBuffer(MX_SLOTS * 4));
+ * assert.equal(ownerSlot(i32, 0, 42), 0);
+ * const slot = addOwner(i32, 0, 42);
+ * assert.ok(slot > 0);
+ * assert.equal(ownerSlot(i32, 0, 42), slot);
+ * assert.equal(i32[slot], 42);
+ * ```
+ */
+export function ownerSlot(
+  i32: Int32Array,
+  base: number,
+  owner: number,
+): number {
+  let slot = home(owner);
+  for (let n = PROBES; n > 0; n--) {
+    const there = Atomics.load(i32, base + slot);
+    if (there === owner) return slot;
+    if (there === 0) return 0;
+    slot = next(slot);
+  }
+  return 0;
+}
+
+/**
+ * `owner`'s slot (nonzero `owner`, as an int32), added if it has none and
+ * one of its probes is free; 0 when the registry has no room for it. Only
+ * under the device lock.
+ */
+export function addOwner(i32: Int32Array, base: number, owner: number): number {
+  let slot = home(owner);
+  for (let n = PROBES; n > 0; n--) {
+    const there = i32[base + slot];
+    if (there === owner) return slot;
+    if (there === 0) {
+      Atomics.store(i32, base + slot, owner);
+      return slot;
+    }
+    slot = next(slot);
+  }
+  return 0;
+}

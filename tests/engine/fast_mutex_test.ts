@@ -1,0 +1,161 @@
+/**
+ * The engine's lock-free mutex paths (core/emulated/fast_mutex.ts): that
+ * they really skip the device lock, and that what skips it cannot outlive
+ * a reap. What callers see of them is tested on every backend in
+ * tests/mutex_fast_test.ts.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { EmulatedBackend } from "../../core/emulated/backend.ts";
+import { SharedState } from "../../core/emulated/state.ts";
+import { NTSYNC_IOC_MUTEX_UNLOCK, NTSYNC_IOC_WAIT_ANY } from "../../mod.ts";
+import { mutex } from "./_util.ts";
+import { readMutex, waitArgs } from "../../conformance/ops.ts";
+import { auditDevice } from "./_audit.ts";
+
+/** Run `fn`, counting the device lock's acquisitions (by any thread here). */
+function countLocks(fn: () => void): number {
+  const proto = SharedState.prototype, lockDevice = proto.lockDevice;
+  let n = 0;
+  proto.lockDevice = function (this: SharedState) {
+    n++;
+    lockDevice.call(this);
+  };
+  try {
+    fn();
+  } finally {
+    proto.lockDevice = lockDevice;
+  }
+  return n;
+}
+
+function lockUnlock(nt: EmulatedBackend, dev: number, m: number, owner = 5) {
+  const w = waitArgs(nt, [m], { owner });
+  assert.equal(nt.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), 0);
+  const unlock = new Uint32Array([owner, 0]);
+  assert.equal(nt.tryIoctl(m, NTSYNC_IOC_MUTEX_UNLOCK, unlock), 0);
+  assert.equal(unlock[1], 1);
+}
+
+Deno.test("fast mutex: an uncontended lock/unlock takes no device lock once its owner is known", () => {
+  const nt = EmulatedBackend.create();
+  const dev = nt.open();
+  const m = mutex(nt, dev, 0, 0);
+  try {
+    // The owner's first lock registers it (under the lock).
+    assert.ok(countLocks(() => lockUnlock(nt, dev, m)) > 0);
+    assert.equal(
+      countLocks(() => {
+        for (let i = 0; i < 100; i++) lockUnlock(nt, dev, m);
+      }),
+      0,
+    );
+    // A recursive lock is the slow path's; held once again, the unlock is not.
+    const w = waitArgs(nt, [m], { owner: 5 });
+    assert.equal(nt.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), 0);
+    assert.equal(
+      countLocks(() =>
+        assert.equal(nt.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), 0)
+      ),
+      1,
+    );
+    const unlock = new Uint32Array([5, 0]);
+    assert.equal(
+      countLocks(() => nt.tryIoctl(m, NTSYNC_IOC_MUTEX_UNLOCK, unlock)),
+      1,
+    );
+    assert.equal(unlock[1], 2);
+    assert.equal(
+      countLocks(() => nt.tryIoctl(m, NTSYNC_IOC_MUTEX_UNLOCK, unlock)),
+      0,
+    );
+    assert.equal(unlock[1], 1);
+    assert.deepEqual(readMutex(nt, m), {
+      owner: 0,
+      count: 0,
+      abandoned: false,
+    });
+    assert.deepEqual(auditDevice(nt.share().buffer as SharedArrayBuffer), []);
+  } finally {
+    nt.close(m);
+    nt.close(dev);
+  }
+});
+
+Deno.test("fast mutex: owners past the registry's room still lock and unlock, under the lock", () => {
+  const nt = EmulatedBackend.create();
+  const dev = nt.open();
+  const m = mutex(nt, dev, 0, 0);
+  try {
+    for (let owner = 1; owner <= 1_500; owner++) lockUnlock(nt, dev, m, owner);
+    // The registry is full: a new owner takes the lock for each call.
+    assert.equal(countLocks(() => lockUnlock(nt, dev, m, 0x7fff_0000)), 2);
+    // A registered one still does not.
+    assert.equal(countLocks(() => lockUnlock(nt, dev, m, 1)), 0);
+    assert.deepEqual(auditDevice(nt.share().buffer as SharedArrayBuffer), []);
+  } finally {
+    nt.close(m);
+    nt.close(dev);
+  }
+});
+
+Deno.test("fast mutex: a reaped thread's lock-free mutex calls change nothing", () => {
+  const nt = EmulatedBackend.create();
+  const dev = nt.open();
+  const m = mutex(nt, dev, 0, 0);
+  const token = nt.share();
+  const there = EmulatedBackend.attach(token);
+  try {
+    for (let i = 0; i < 3; i++) lockUnlock(there, dev, m);
+    const w = waitArgs(there, [m], { owner: 5 });
+    assert.equal(there.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), 0);
+    nt.reap(token);
+    const unlock = new Uint32Array([5, 0xdead]);
+    assert.equal(there.tryIoctl(m, NTSYNC_IOC_MUTEX_UNLOCK, unlock), -3);
+    assert.equal(unlock[1], 0xdead);
+    assert.deepEqual(readMutex(nt, m), {
+      owner: 5,
+      count: 1,
+      abandoned: false,
+    });
+    assert.equal(nt.tryIoctl(m, NTSYNC_IOC_MUTEX_UNLOCK, unlock), 0);
+    assert.equal(there.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), -3);
+    assert.deepEqual(readMutex(nt, m), {
+      owner: 0,
+      count: 0,
+      abandoned: false,
+    });
+    assert.deepEqual(auditDevice(token.buffer as SharedArrayBuffer), []);
+  } finally {
+    nt.close(m);
+    nt.close(dev);
+  }
+});
+
+Deno.test("fast mutex: reap with its owner abandons a mutex held lock-free", () => {
+  const nt = EmulatedBackend.create();
+  const dev = nt.open();
+  const m = mutex(nt, dev, 0, 0);
+  const token = nt.share();
+  const there = EmulatedBackend.attach(token);
+  try {
+    lockUnlock(there, dev, m);
+    const w = waitArgs(there, [m], { owner: 5 });
+    assert.equal(there.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, w.args), 0);
+    nt.reap(token, { owners: [5] });
+    assert.equal(readMutex(nt, m).abandoned, true);
+    const mine = waitArgs(nt, [m], { owner: 6 });
+    assert.equal(nt.tryIoctl(dev, NTSYNC_IOC_WAIT_ANY, mine.args), -130);
+    assert.deepEqual(readMutex(nt, m), {
+      owner: 6,
+      count: 1,
+      abandoned: false,
+    });
+    assert.deepEqual(auditDevice(token.buffer as SharedArrayBuffer), []);
+  } finally {
+    nt.close(m);
+    nt.close(dev);
+  }
+});
