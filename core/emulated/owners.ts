@@ -20,9 +20,16 @@ import { MX_SLOTS } from "./layout.ts";
 /** Slots tried per owner before giving up. */
 const PROBES = 8;
 
-/** Where `owner`'s probes start: 1..MX_SLOTS-1 (slot 0 means "none"). */
+/** The shift that leaves a hash's top bits, as many as index MX_SLOTS. */
+const HASH_SHIFT = 32 - Math.log2(MX_SLOTS);
+
+/**
+ * Where `owner`'s probes start: 1..MX_SLOTS-1 (slot 0 means "none"). The
+ * top bits of a multiplicative hash, a small integer: a modulo of the full
+ * 32-bit product would be a double's, several times the cost of the lookup.
+ */
 function home(owner: number): number {
-  return 1 + (Math.imul(owner, 0x9e3779b1) >>> 0) % (MX_SLOTS - 1);
+  return (Math.imul(owner, 0x9e3779b1) >>> HASH_SHIFT) || 1;
 }
 
 /** The next slot to probe after `slot`, skipping 0. */
