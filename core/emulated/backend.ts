@@ -19,6 +19,7 @@ import { checkArg } from "../arg_check.ts";
 import { Errno } from "../../uapi/errno.ts";
 import {
   NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_SEM_RELEASE,
   NTSYNC_IOC_WAIT_ALL,
   NTSYNC_IOC_WAIT_ANY,
   requestLabel,
@@ -38,6 +39,7 @@ import {
 import { deviceIoctl, objectIoctl } from "./ops.ts";
 import { copyOut, EventFastPath } from "./fast.ts";
 import { MutexFastPath } from "./fast_mutex.ts";
+import { SemFastPath } from "./fast_sem.ts";
 import { SharedState } from "./state.ts";
 import { WaitStarter } from "./wait.ts";
 import { WaitCalls } from "./wait_call.ts";
@@ -106,6 +108,7 @@ export class EmulatedBackend implements Backend {
   readonly #spinner = new Spinner();
   readonly #fast: EventFastPath;
   readonly #fastMutex: MutexFastPath;
+  readonly #fastSem: SemFastPath;
   /** This attachment's thread id on the device: its waits carry it, for reap(). */
   readonly #thread: number;
   /** This attachment's revocation word (attachment.ts). */
@@ -119,6 +122,7 @@ export class EmulatedBackend implements Backend {
     this.#clock = new DeviceClock(st.f64[H_CLOCK_BASE_F64]);
     this.#fast = new EventFastPath(st, this.#spinner, cell);
     this.#fastMutex = new MutexFastPath(st, this.#spinner, cell);
+    this.#fastSem = new SemFastPath(st, this.#spinner, cell);
     const starter = new WaitStarter(
       st,
       this.#addresses,
@@ -126,6 +130,7 @@ export class EmulatedBackend implements Backend {
       thread,
       this.#fast,
       this.#fastMutex,
+      this.#fastSem,
       this.#spinner,
     );
     this.#waitCalls = new WaitCalls(st, starter, this.#spinner, cell);
@@ -255,7 +260,11 @@ export class EmulatedBackend implements Backend {
     const fast = this.#fast.ioctl(fd, request);
     if (fast !== SLOW_PATH) return copyOut(request, fast, asView(arg));
     const view = asView(arg);
-    if (request === NTSYNC_IOC_MUTEX_UNLOCK) {
+    // The lock-free mutex and semaphore calls (fast_mutex.ts, fast_sem.ts).
+    if (request === NTSYNC_IOC_SEM_RELEASE) {
+      const r = this.#fastSem.release(fd, view);
+      if (r !== SLOW_PATH) return r;
+    } else if (request === NTSYNC_IOC_MUTEX_UNLOCK) {
       const r = this.#fastMutex.unlock(fd, view);
       if (r !== SLOW_PATH) return r;
     }

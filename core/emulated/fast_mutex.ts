@@ -38,18 +38,16 @@ import {
   EV_PINNED,
   EVENT_STATE,
   FD_DEVICE,
-  FD_OBJECT,
   MUTEX_ABANDONED,
   MUTEX_OWNER,
   MX_SLOT,
   MX_SLOT_SHIFT,
   O_ALL_HINT,
   O_ANY_HEAD,
-  O_INST,
-  O_TYPE,
   T_MUTEX,
 } from "./layout.ts";
 import { ownerSlot } from "./owners.ts";
+import { objectOfType, stillNames } from "./fast_object.ts";
 import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 import { REVOKED } from "./attachment.ts";
@@ -82,10 +80,7 @@ export class MutexFastPath {
    * paths below check it again after reading its word), or -1.
    */
   mutexAt(fd: number): number {
-    const st = this.#st;
-    if (st.fdKind(fd) !== FD_OBJECT) return -1;
-    const at = st.objectAt(st.fdRef(fd));
-    return st.u32[at + O_TYPE] === T_MUTEX ? at : -1;
+    return objectOfType(this.#st, fd, T_MUTEX);
   }
 
   /**
@@ -101,10 +96,7 @@ export class MutexFastPath {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
       // Checked after the word: the swap below proves they still hold.
-      if (
-        st.fdKind(fd) !== FD_OBJECT || st.objectAt(st.fdRef(fd)) !== at ||
-        st.u32[at + O_TYPE] !== T_MUTEX || st.u32[at + O_INST] !== instance
-      ) return SLOW_PATH;
+      if (!stillNames(st, fd, at, T_MUTEX, instance)) return SLOW_PATH;
       const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
       const holder = slot !== 0 ? i32[own + slot] : i32[at + MUTEX_OWNER];
       if (holder !== 0) return holder === owner ? SLOW_PATH : NOT_SIGNALED;
@@ -173,8 +165,7 @@ export class MutexFastPath {
     if (
       (word & EV_PINNED) !== 0 || slot === 0 ||
       i32[st.sec.own + slot] !== owner ||
-      st.fdKind(fd) !== FD_OBJECT || st.objectAt(st.fdRef(fd)) !== at ||
-      st.u32[at + O_TYPE] !== T_MUTEX ||
+      !stillNames(st, fd, at, T_MUTEX, -1) ||
       Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
       Atomics.load(i32, at + O_ALL_HINT) !== 0 ||
       Atomics.load(this.#cell, REVOKED) !== 0

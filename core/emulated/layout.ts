@@ -259,10 +259,12 @@ export const O_REFS = 2;
 // The kind's own fields share words 3..5, as the kernel's `union u` in
 // `struct ntsync_obj` shares them (drivers/misc/ntsync.c).
 /**
- * Semaphore: units available (the kernel's `u.sem.count`).
+ * Semaphore: units available (the kernel's `u.sem.count`), unless they are
+ * in EVENT_STATE (SEM_FAST): a semaphore's count is this word plus that
+ * field, and one of the two is 0 whenever the object is not pinned.
  *
- * Guarded by: the device lock (journaled writes); looksSignaled reads it
- * atomically without the lock, as a hint.
+ * Guarded by: the device lock (journaled writes; a holder pins the object
+ * first); looksSignaled reads it atomically without the lock, as a hint.
  */
 export const SEM_COUNT = 3;
 /**
@@ -343,9 +345,11 @@ export const O_NEXT = 11;
  * with compare-and-swap: bit 0 signaled, bit 1 pinned by the device lock's
  * holder, bits 2.. a version bumped whenever a holder lets go of it, or the
  * slot is reused. Every object has the word; events keep their state in it,
- * and mutexes their fast-form owner (MX_SLOT, with the version in bits 12..).
+ * mutexes their fast-form owner (MX_SLOT) and semaphores a small count
+ * (SEM_FAST), both with the version in bits 12...
  *
- * Guarded by: the lock-free protocols (fast.ts, fast_mutex.ts): while EV_PINNED is
+ * Guarded by: the lock-free protocols (fast.ts, fast_mutex.ts, fast_sem.ts):
+ * while EV_PINNED is
  * clear, any thread changes it by compare-and-swap against the word it
  * checked (version included); once the device lock's holder has pinned it
  * (pinObject), only that holder stores to it, until the commit unpins it with
@@ -383,8 +387,23 @@ export const MX_SLOT_SHIFT = 2;
  * a mutex held once by an owner with a slot goes back to fast form.
  */
 export const MX_SLOT = (MX_SLOTS - 1) << MX_SLOT_SHIFT;
-/** A mutex's EVENT_STATE: one version step (bits 12..31 are its version). */
+/**
+ * A mutex's or a semaphore's EVENT_STATE: one version step (bits 12..31 are
+ * its version).
+ */
 export const MX_VERSION = MX_SLOTS << MX_SLOT_SHIFT;
+/**
+ * A semaphore's EVENT_STATE: bits 2..11 are its count while that is at most
+ * SEM_FAST_MAX ("fast form": SEM_COUNT is 0 then), so that a release with
+ * nobody waiting and a wait on it alone are one compare-and-swap of this
+ * word (fast_sem.ts). As for a mutex (MX_SLOT), pinning moves the count
+ * into SEM_COUNT, and the commit moves a small enough count back.
+ */
+export const SEM_FAST = MX_SLOT;
+/** Where a semaphore's EVENT_STATE keeps its count in fast form. */
+export const SEM_FAST_SHIFT = MX_SLOT_SHIFT;
+/** The largest count a semaphore keeps in fast form. */
+export const SEM_FAST_MAX = MX_SLOTS - 1;
 
 /** Object type: semaphore. */
 export const T_SEM = 1;

@@ -54,6 +54,8 @@ import {
   R_NEXT,
   REC_WORDS,
   SEM_COUNT,
+  SEM_FAST,
+  SEM_FAST_MAX,
   SEM_MAX,
   T_EVENT,
   T_MUTEX,
@@ -176,68 +178,79 @@ export abstract class DeviceTables extends JournaledMemory {
 
   /**
    * Word offset of object `obj`, which this lock holder is about to look
-   * at or change: an event is pinned first, so that no lock-free path
-   * (fast.ts) changes it until `unlockDevice` (which unpins it with a new
-   * version). The device lock already keeps every other thread off
-   * semaphores and mutexes; pinning extends it to events, so that together
-   * they do what `ntsync_lock_obj()` does in drivers/misc/ntsync.c. Only
-   * under the device lock.
+   * at or change: it is pinned first, so that no lock-free path (fast.ts,
+   * fast_mutex.ts, fast_sem.ts) changes it until `unlockDevice` (which
+   * unpins it with a new version). The device lock keeps every other
+   * thread's locked code off it; pinning extends that to the lock-free
+   * paths, so that together they do what `ntsync_lock_obj()` does in
+   * drivers/misc/ntsync.c. Only under the device lock.
    */
   pinObject(obj: number): number {
     const at = this.sec.obj + obj * OBJ_WORDS, type = this.u32[at + O_TYPE];
     // Only the lock holder sets or clears the pin, so a plain read tells
     // whether this holder has pinned the object already.
-    if (
-      (type === T_EVENT || type === T_MUTEX) &&
-      (this.i32[at + EVENT_STATE] & EV_PINNED) === 0
-    ) {
+    if (type !== 0 && (this.i32[at + EVENT_STATE] & EV_PINNED) === 0) {
       this.pinWord(at + EVENT_STATE);
-      if (type === T_MUTEX) this.#takeFastOwner(at);
+      if (type !== T_EVENT) this.#takeFastForm(at, type);
     }
     return at;
   }
 
   /**
-   * The mutex at `at`, just pinned: if a fast path holds it (MX_SLOT), its
-   * owner moves into MUTEX_OWNER and MUTEX_COUNT, where the locked code
-   * reads and changes it. Not undone by hand: the journal restores both
-   * words and the pinned word as they were.
+   * The mutex or semaphore at `at`, just pinned: what a fast path keeps in
+   * its word (a mutex's owner, MX_SLOT; a semaphore's count, SEM_FAST)
+   * moves into the fields the locked code reads and changes. Not undone by
+   * hand: the journal restores them and the pinned word as they were.
    */
-  #takeFastOwner(at: number): void {
+  #takeFastForm(at: number, type: number): void {
     const word = this.i32[at + EVENT_STATE];
-    const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
-    this.#pinnedMutexes.push(at);
-    if (slot === 0) return;
-    this.write(at + MUTEX_OWNER, this.i32[this.sec.own + slot]);
-    this.write(at + MUTEX_COUNT, 1);
+    // The same bits (layout.ts): a mutex's owner slot, a semaphore's count.
+    const field = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
+    this.#pinnedCounted.push(at);
+    if (field === 0) return;
+    if (type === T_MUTEX) {
+      this.write(at + MUTEX_OWNER, this.i32[this.sec.own + field]);
+      this.write(at + MUTEX_COUNT, 1);
+    } else this.write(at + SEM_COUNT, field);
     this.storePinned(at + EVENT_STATE, word & ~MX_SLOT);
   }
 
-  /** Mutexes this holder pinned since its last commit (word offsets). */
-  readonly #pinnedMutexes = new IntList();
+  /** Mutexes and semaphores pinned since the last commit (word offsets). */
+  readonly #pinnedCounted = new IntList();
 
   /**
    * Before commit: each mutex this holder pinned that is held once, by an
-   * owner the registry has (or now gets) a slot for, goes back to fast
-   * form, so that its owner's next unlock needs no lock. Journaled, like
+   * owner the registry has (or now gets) a slot for, and each semaphore
+   * whose count is at most SEM_FAST_MAX, goes back to fast form, so that
+   * the next unlock, release or wait on it needs no lock. Journaled, like
    * the section's other writes: a section cut short undoes it too.
    */
   protected override beforeCommit(): void {
-    const list = this.#pinnedMutexes, items = list.items;
+    const list = this.#pinnedCounted, items = list.items;
     const i32 = this.i32, u32 = this.u32;
     for (let i = 0; i < list.length; i++) {
       const at = items[i], word = i32[at + EVENT_STATE];
-      // Pinned now means pinned in this section (see #takeFastOwner), and
-      // still a mutex, held once, not in fast form already.
-      if (
-        (word & EV_PINNED) === 0 || u32[at + O_TYPE] !== T_MUTEX ||
-        u32[at + MUTEX_COUNT] !== 1 || (word & MX_SLOT) !== 0
-      ) continue;
-      const slot = addOwner(i32, this.sec.own, i32[at + MUTEX_OWNER]);
-      if (slot === 0) continue;
-      this.write(at + MUTEX_OWNER, 0);
-      this.write(at + MUTEX_COUNT, 0);
-      this.storePinned(at + EVENT_STATE, word | (slot << MX_SLOT_SHIFT));
+      // Pinned now means pinned in this section (see #takeFastForm), and
+      // not in fast form already.
+      if ((word & EV_PINNED) === 0 || (word & MX_SLOT) !== 0) continue;
+      let field: number;
+      switch (u32[at + O_TYPE]) {
+        case T_MUTEX:
+          if (u32[at + MUTEX_COUNT] !== 1) continue;
+          field = addOwner(i32, this.sec.own, i32[at + MUTEX_OWNER]);
+          if (field === 0) continue;
+          this.write(at + MUTEX_OWNER, 0);
+          this.write(at + MUTEX_COUNT, 0);
+          break;
+        case T_SEM:
+          field = u32[at + SEM_COUNT];
+          if (field === 0 || field > SEM_FAST_MAX) continue;
+          this.write(at + SEM_COUNT, 0);
+          break;
+        default:
+          continue; // freed in this section
+      }
+      this.storePinned(at + EVENT_STATE, word | (field << MX_SLOT_SHIFT));
     }
     list.length = 0;
   }
@@ -286,7 +299,7 @@ export abstract class DeviceTables extends JournaledMemory {
     // A new version for a new object: whatever a fast path remembers of the
     // slot's last object (freeing it gave a new version already) never
     // matches it.
-    const ev = type === T_MUTEX
+    const ev = type !== T_EVENT
       ? (Atomics.load(i32, at + EVENT_STATE) & ~(MX_VERSION - 1)) + MX_VERSION
       : (Atomics.load(i32, at + EVENT_STATE) & ~(EV_PINNED | EV_SIGNALED)) +
         EV_VERSION;
@@ -378,7 +391,8 @@ export abstract class DeviceTables extends JournaledMemory {
     const u32 = this.u32, at = this.objectAt(obj);
     switch (u32[at + O_TYPE]) { // stale only if freed: then start() decides
       case T_SEM:
-        return Atomics.load(u32, at + SEM_COUNT) !== 0;
+        return Atomics.load(u32, at + SEM_COUNT) !== 0 ||
+          (Atomics.load(this.i32, at + EVENT_STATE) & SEM_FAST) !== 0;
       case T_MUTEX: {
         const i32 = this.i32, word = Atomics.load(i32, at + EVENT_STATE);
         const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;

@@ -25,6 +25,7 @@ import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import type { EventFastPath } from "./fast.ts";
 import type { MutexFastPath } from "./fast_mutex.ts";
+import type { SemFastPath } from "./fast_sem.ts";
 import {
   ALL_ACQUIRED_ABANDONED,
   NOT_ALL_SIGNALED,
@@ -116,6 +117,7 @@ export class WaitStarter {
     private readonly thread: number,
     private readonly fast: EventFastPath,
     private readonly fastMutex: MutexFastPath,
+    private readonly fastSem: SemFastPath,
     private readonly spinner: Spinner,
   ) {
     this.#seen = new Uint32Array(st.objCap);
@@ -268,7 +270,7 @@ export class WaitStarter {
     if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW_PATH;
     const fd = this.#fds[0];
     if (!this.fast.namesEvent(fd)) {
-      return this.#tryFastMutex(deviceFd, fd, spin);
+      return this.#tryFastCounted(deviceFd, fd, spin);
     }
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
@@ -284,9 +286,14 @@ export class WaitStarter {
   }
 
   /** `tryFast` for a wait on one object that is not an event. */
-  #tryFastMutex(deviceFd: number, fd: number, spin: boolean): number {
-    const fast = this.fastMutex, at = fast.mutexAt(fd);
-    if (at < 0) return SLOW_PATH;
+  #tryFastCounted(deviceFd: number, fd: number, spin: boolean): number {
+    let fast: MutexFastPath | SemFastPath = this.fastMutex;
+    let at = this.fastMutex.mutexAt(fd);
+    if (at < 0) {
+      fast = this.fastSem;
+      at = this.fastSem.semAt(fd);
+      if (at < 0) return SLOW_PATH;
+    }
     const owner = this.#args[A_OWNER] | 0; // see SharedState: owners as int32
     let r = fast.acquire(deviceFd, fd, at, owner);
     if (r === NOT_SIGNALED) {

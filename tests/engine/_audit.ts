@@ -63,8 +63,11 @@ import {
   REC_WORDS,
   type Sections,
   sections,
+  SEM_COUNT,
+  SEM_MAX,
   SLEEPING,
   T_MUTEX,
+  T_SEM,
 } from "../../core/emulated/layout.ts";
 
 /** What is wrong with the device in `buffer` (empty: nothing). */
@@ -154,6 +157,7 @@ export function auditDevice(buffer: SharedArrayBuffer): string[] {
     live++;
     add(instRefs, u32[at + O_INST]);
     if (u32[at + O_TYPE] === T_MUTEX) bad.push(...auditMutex(i32, sec, obj));
+    if (u32[at + O_TYPE] === T_SEM) bad.push(...auditSem(u32, sec, obj));
     const want = objRefs.get(obj) ?? 0;
     if (u32[at + O_REFS] !== want) {
       bad.push(`object ${obj}: ${u32[at + O_REFS]} references, ${want} found`);
@@ -271,5 +275,20 @@ function auditMutex(i32: Int32Array, sec: Sections, obj: number): string[] {
   } else if ((owner === 0) !== (count === 0)) {
     return [`mutex ${obj}: owner ${owner} count ${count}`];
   }
+  return [];
+}
+
+/**
+ * A semaphore's count is in one place (layout.ts, SEM_FAST): SEM_COUNT, or
+ * its word in fast form; and it is at most the maximum.
+ */
+function auditSem(u32: Uint32Array, sec: Sections, obj: number): string[] {
+  const at = sec.obj + obj * OBJ_WORDS;
+  const fast = (u32[at + EVENT_STATE] & MX_SLOT) >>> MX_SLOT_SHIFT;
+  const count = u32[at + SEM_COUNT], max = u32[at + SEM_MAX];
+  if (fast !== 0 && count !== 0) {
+    return [`semaphore ${obj}: count ${count} and ${fast} in fast form`];
+  }
+  if (fast + count > max) return [`semaphore ${obj}: count past max ${max}`];
   return [];
 }

@@ -6,6 +6,7 @@
 
 import { NtsyncError } from "../../mod.ts";
 import assert from "node:assert/strict";
+import { SharedState } from "../../core/emulated/state.ts";
 
 // Object creation and reads are conformance/ops.ts's, under short names.
 export {
@@ -22,4 +23,20 @@ export function throwsErrno(fn: () => unknown, code: string): void {
     assert.equal(err.code, code);
     return true;
   });
+}
+
+/** Run `fn`, counting the device lock's acquisitions (by any thread here). */
+export function countLocks(fn: () => void): number {
+  const proto = SharedState.prototype, lockDevice = proto.lockDevice;
+  let n = 0;
+  proto.lockDevice = function (this: SharedState) {
+    n++;
+    lockDevice.call(this);
+  };
+  try {
+    fn();
+  } finally {
+    proto.lockDevice = lockDevice;
+  }
+  return n;
 }

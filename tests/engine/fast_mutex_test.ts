@@ -9,27 +9,10 @@
 
 import assert from "node:assert/strict";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
-import { SharedState } from "../../core/emulated/state.ts";
 import { NTSYNC_IOC_MUTEX_UNLOCK, NTSYNC_IOC_WAIT_ANY } from "../../mod.ts";
-import { mutex } from "./_util.ts";
+import { countLocks, mutex } from "./_util.ts";
 import { readMutex, waitArgs } from "../../conformance/ops.ts";
 import { auditDevice } from "./_audit.ts";
-
-/** Run `fn`, counting the device lock's acquisitions (by any thread here). */
-function countLocks(fn: () => void): number {
-  const proto = SharedState.prototype, lockDevice = proto.lockDevice;
-  let n = 0;
-  proto.lockDevice = function (this: SharedState) {
-    n++;
-    lockDevice.call(this);
-  };
-  try {
-    fn();
-  } finally {
-    proto.lockDevice = lockDevice;
-  }
-  return n;
-}
 
 function lockUnlock(nt: EmulatedBackend, dev: number, m: number, owner = 5) {
   const w = waitArgs(nt, [m], { owner });

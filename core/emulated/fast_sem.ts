@@ -1,0 +1,171 @@
+/**
+ * Fast paths that skip the device lock for semaphores: SEM_RELEASE with
+ * nobody waiting on the semaphore, and a wait on one semaphore that has a
+ * unit. A producer and a consumer then pass units with one
+ * compare-and-swap each on the semaphore's own word, instead of two trips
+ * through the device lock, and a consumer spinning for a unit takes it the
+ * moment it is released.
+ *
+ * A semaphore whose count is at most SEM_FAST_MAX keeps it in its
+ * EVENT_STATE word ("fast form", layout.ts, SEM_FAST), with SEM_COUNT 0;
+ * a larger count stays in SEM_COUNT, and calls on it take the lock. The
+ * protocol is the mutex's (fast_mutex.ts): the device lock's holder pins
+ * the semaphore before it looks at it (moving the count into SEM_COUNT)
+ * and gives its word a new version when it lets go (moving a small count
+ * back). So while the word keeps its version and is not pinned, nothing
+ * else about the semaphore has changed, and a path here reads the word,
+ * checks after it everything the outcome depends on (the fd still names
+ * the semaphore, of the device's instance for a wait; nobody waits on it,
+ * for a release; the attachment was not reaped), and commits with one
+ * compare-and-swap against that word.
+ *
+ * Anything else (a count past the fast form, an overflow or any other
+ * error to report in the kernel's order, waiters to wake) is the slow
+ * path's: `SLOW_PATH`. The ioctl takes effect at the swap.
+ *
+ * @module
+ */
+
+import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
+import {
+  EV_PINNED,
+  EVENT_STATE,
+  FD_DEVICE,
+  O_ALL_HINT,
+  O_ANY_HEAD,
+  SEM_COUNT,
+  SEM_FAST,
+  SEM_FAST_MAX,
+  SEM_FAST_SHIFT,
+  SEM_MAX,
+  T_SEM,
+} from "./layout.ts";
+import { objectOfType, stillNames } from "./fast_object.ts";
+import type { SharedState } from "./state.ts";
+import type { Spinner } from "./spin.ts";
+import { REVOKED } from "./attachment.ts";
+import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
+
+const NONE = -1;
+/** Swaps lost to other fast paths before giving way to the slow path. */
+const TRIES = 4;
+/** One unit in a semaphore's EVENT_STATE. */
+const UNIT = 1 << SEM_FAST_SHIFT;
+
+/** One thread's semaphore fast paths for one device. */
+export class SemFastPath {
+  readonly #st: SharedState;
+  readonly #spinner: Spinner;
+  /** The attachment's revocation word (attachment.ts). */
+  readonly #cell: Int32Array;
+
+  /**
+   * @param st the device, as this thread sees it
+   * @param spinner this thread's spin budget
+   * @param cell the attachment's revocation word
+   */
+  constructor(st: SharedState, spinner: Spinner, cell: Int32Array) {
+    this.#st = st;
+    this.#spinner = spinner;
+    this.#cell = cell;
+  }
+
+  /**
+   * The word offset of the semaphore `fd` names, from plain reads (a hint:
+   * the paths below check it again after reading its word), or -1.
+   */
+  semAt(fd: number): number {
+    return objectOfType(this.#st, fd, T_SEM);
+  }
+
+  /**
+   * Start a wait from device `deviceFd` on the one semaphore `fd` names, at
+   * word offset `at` (`semAt`): 0 (a unit taken), NOT_SIGNALED (none), or
+   * SLOW_PATH. (`_owner`: a unit has none; the mutex path's shape.)
+   */
+  acquire(deviceFd: number, fd: number, at: number, _owner?: number): number {
+    const st = this.#st, i32 = st.i32;
+    if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW_PATH;
+    const instance = st.fdRef(deviceFd);
+    for (let n = TRIES; n > 0; n--) {
+      const word = Atomics.load(i32, at + EVENT_STATE);
+      if ((word & EV_PINNED) !== 0) return SLOW_PATH;
+      // Checked after the word: the swap below proves they still hold.
+      if (!stillNames(st, fd, at, T_SEM, instance)) return SLOW_PATH;
+      if ((word & SEM_FAST) === 0) {
+        // None here; units past the fast form are the locked path's.
+        return i32[at + SEM_COUNT] === 0 ? NOT_SIGNALED : SLOW_PATH;
+      }
+      if (Atomics.load(this.#cell, REVOKED) !== 0) return SLOW_PATH;
+      const next = word - UNIT;
+      if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
+        return 0;
+      }
+    }
+    return SLOW_PATH;
+  }
+
+  /**
+   * After `acquire` found no unit: poll the word for the spin budget (or
+   * until `endMs`, on `performance.now()`'s clock) and take a unit as soon
+   * as one shows. 0, NOT_SIGNALED (gave up), or SLOW_PATH (among others,
+   * when waiters are queued: a release goes to them, so this wait has to
+   * queue too, and the slow path's queued wait spins for the hand-off).
+   */
+  spinAcquire(
+    deviceFd: number,
+    fd: number,
+    at: number,
+    _owner: number,
+    endMs: number,
+  ): number {
+    const i32 = this.#st.i32, spinner = this.#spinner;
+    spinner.start(endMs);
+    for (let polls = 1; !spinner.over(polls); polls++) {
+      if (
+        Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
+        Atomics.load(i32, at + O_ALL_HINT) !== 0
+      ) return SLOW_PATH;
+      const word = Atomics.load(i32, at + EVENT_STATE);
+      if ((word & EV_PINNED) === 0 && (word & SEM_FAST) !== 0) {
+        const r = this.acquire(deviceFd, fd, at);
+        if (r === 0) spinner.caught();
+        if (r !== NOT_SIGNALED) return r;
+      }
+    }
+    return NOT_SIGNALED;
+  }
+
+  /**
+   * SEM_RELEASE on `fd` with `arg` (the caller checked the fd number and
+   * the attachment): 0 (the count before copied out), or SLOW_PATH.
+   */
+  release(fd: number, arg: DataView | null): number {
+    if (arg === null || arg.byteLength < 4) return SLOW_PATH; // EFAULT
+    const amount = arg.getUint32(0, LE);
+    // 0 changes nothing but still takes the lock, as the kernel's does.
+    if (amount === 0 || amount > SEM_FAST_MAX) return SLOW_PATH;
+    const at = this.semAt(fd);
+    if (at < 0) return SLOW_PATH;
+    const st = this.#st, i32 = st.i32;
+    const word = Atomics.load(i32, at + EVENT_STATE);
+    const prev = (word & SEM_FAST) >>> SEM_FAST_SHIFT;
+    // In fast form (or empty), staying in it, not past max (else
+    // EOVERFLOW, for the slow path), with nobody to wake.
+    if (
+      (word & EV_PINNED) !== 0 || i32[at + SEM_COUNT] !== 0 ||
+      prev + amount > SEM_FAST_MAX || prev + amount > st.u32[at + SEM_MAX] ||
+      !stillNames(st, fd, at, T_SEM, -1) ||
+      Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
+      Atomics.load(i32, at + O_ALL_HINT) !== 0 ||
+      Atomics.load(this.#cell, REVOKED) !== 0
+    ) return SLOW_PATH;
+    const next = word + amount * UNIT;
+    if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {
+      return SLOW_PATH;
+    }
+    // As `ntsync_sem_release()`, the count before, copied out last.
+    arg.setUint32(0, prev, LE);
+    return 0;
+  }
+}
