@@ -103,7 +103,7 @@ export class MutexFastPath {
       if (i32[at + MUTEX_ABANDONED] !== 0) return SLOW_PATH; // EOWNERDEAD
       const mine = ownerSlot(i32, own, owner);
       if (mine === 0) return SLOW_PATH; // the slow path gives it a slot
-      if (Atomics.load(this.#cell, REVOKED) !== 0) return SLOW_PATH;
+      if (this.#cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
       const next = word | (mine << MX_SLOT_SHIFT);
       if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
         return 0;
@@ -166,9 +166,8 @@ export class MutexFastPath {
       (word & EV_PINNED) !== 0 || slot === 0 ||
       i32[st.sec.own + slot] !== owner ||
       !stillNames(st, fd, at, T_MUTEX, -1) ||
-      Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
-      Atomics.load(i32, at + O_ALL_HINT) !== 0 ||
-      Atomics.load(this.#cell, REVOKED) !== 0
+      i32[at + O_ANY_HEAD] !== NONE || i32[at + O_ALL_HINT] !== 0 ||
+      this.#cell[REVOKED] !== 0 // plain: see fast_object.ts
     ) return SLOW_PATH;
     const next = word & ~MX_SLOT;
     if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {

@@ -96,7 +96,7 @@ export class SemFastPath {
         // None here; units past the fast form are the locked path's.
         return i32[at + SEM_COUNT] === 0 ? NOT_SIGNALED : SLOW_PATH;
       }
-      if (Atomics.load(this.#cell, REVOKED) !== 0) return SLOW_PATH;
+      if (this.#cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
       const next = word - UNIT;
       if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
         return 0;
@@ -156,9 +156,8 @@ export class SemFastPath {
       (word & EV_PINNED) !== 0 || i32[at + SEM_COUNT] !== 0 ||
       prev + amount > SEM_FAST_MAX || prev + amount > st.u32[at + SEM_MAX] ||
       !stillNames(st, fd, at, T_SEM, -1) ||
-      Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
-      Atomics.load(i32, at + O_ALL_HINT) !== 0 ||
-      Atomics.load(this.#cell, REVOKED) !== 0
+      i32[at + O_ANY_HEAD] !== NONE || i32[at + O_ALL_HINT] !== 0 ||
+      this.#cell[REVOKED] !== 0 // plain: see fast_object.ts
     ) return SLOW_PATH;
     const next = word + amount * UNIT;
     if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {

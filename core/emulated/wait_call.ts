@@ -93,9 +93,14 @@ export class WaitCalls {
     this.#cell = cell;
   }
 
-  /** Has this attachment been reaped? (One atomic load.) */
+  /**
+   * Has this attachment been reaped? A plain read (see fast_object.ts): a
+   * look before a fast path is a hint (the path looks again after its
+   * object's word), and under the device lock the reaper's store, made
+   * before it took the lock, is seen.
+   */
   #revoked(): boolean {
-    return Atomics.load(this.#cell, REVOKED) !== 0;
+    return this.#cell[REVOKED] !== 0;
   }
 
   /**
