@@ -64,7 +64,6 @@ import {
   sections,
   SEM_COUNT,
   SEM_MAX,
-  T_EVENT,
   T_MUTEX,
   T_SEM,
   WAIT_KIND_ALL,
@@ -140,9 +139,10 @@ export class SharedState extends WaitQueues {
    *    object, and no unit is lost;
    * 3. every mutex owned by one of `owners` (int32s) is abandoned, as
    *    MUTEX_KILL does;
-   * 4. every event and mutex is pinned, so its version changes at unlock:
-   *    a fast path of the reaped thread that read its word before it saw
-   *    the revocation can no longer swap it (fast.ts, fast_mutex.ts).
+   * 4. every object is pinned, so its version changes at unlock: a fast
+   *    path of the reaped thread that read its word before it saw the
+   *    revocation can no longer swap it (fast.ts, fast_mutex.ts,
+   *    fast_sem.ts).
    *
    * Returns how many records were taken.
    */
@@ -170,7 +170,7 @@ export class SharedState extends WaitQueues {
       const o = this.objectAt(obj);
       const type = u32[o + O_TYPE];
       // Pinned: see 4 (and a mutex's fast-form owner is in MUTEX_OWNER now).
-      if (type === T_EVENT || type === T_MUTEX) this.pinObject(obj);
+      this.pinObject(obj);
       if (type !== T_MUTEX || i32[o + MUTEX_OWNER] === 0) continue;
       if (!owners.includes(i32[o + MUTEX_OWNER])) continue;
       this.write(o + MUTEX_OWNER, 0);

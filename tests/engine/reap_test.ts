@@ -10,6 +10,8 @@
 import assert from "node:assert/strict";
 import { EmulatedBackend } from "../../core/emulated/backend.ts";
 import { NtsyncError } from "../../core/errors.ts";
+import { SharedState } from "../../core/emulated/state.ts";
+import { EVENT_STATE } from "../../core/emulated/layout.ts";
 import {
   NTSYNC_IOC_EVENT_RESET,
   NTSYNC_IOC_EVENT_SET,
@@ -173,4 +175,34 @@ Deno.test("reap: a zombie's lock-free event calls change nothing after reap", ()
   assert.equal(there.tryIoctl(ev, NTSYNC_IOC_MUTEX_UNLOCK, set), -3);
   nt.close(ev);
   nt.close(dev);
+});
+
+Deno.test("reap: every object's word gets a new version, so no lock-free swap a zombie prepared can land after it", () => {
+  const nt = EmulatedBackend.create();
+  const dev = nt.open();
+  const fds = [
+    sem(nt, dev, 1, 5),
+    sem(nt, dev, 2000, 3000), // its count past the lock-free form
+    mutex(nt, dev, 0, 0),
+    mutex(nt, dev, 9, 2),
+    event(nt, dev, true, true),
+    event(nt, dev, false, false),
+  ];
+  // Put the semaphore and a mutex in their lock-free forms first.
+  nt.ioctl(fds[0], NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+  const w = waitArgs(nt, [fds[2]], { owner: 4 });
+  nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, w.args);
+  const st = SharedState.attach(nt.share().buffer as SharedArrayBuffer);
+  const words = () =>
+    Array.from(
+      { length: fds.length },
+      (_, obj) => st.i32[st.objectAt(obj) + EVENT_STATE],
+    );
+  const before = words();
+  nt.reap(EmulatedBackend.attach(nt.share()).share());
+  const after = words();
+  for (let obj = 0; obj < fds.length; obj++) {
+    assert.notEqual(after[obj], before[obj], `object ${obj}`);
+  }
+  for (const fd of [...fds, dev]) nt.close(fd);
 });
