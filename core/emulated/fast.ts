@@ -149,15 +149,12 @@ export class EventFastPath {
   }
 
   /**
-   * Does `fd` look like it names an event? A hint from plain reads, so that
-   * waits on semaphores and mutexes go to the slow path at once (a wrong
-   * answer either way only sends the wait to a path that decides it right).
+   * Did `fd` name an event the last time this thread used it? A hint with
+   * no look at the tables (a wrong answer only sends the wait to a path
+   * that decides it right).
    */
-  namesEvent(fd: number): boolean {
-    const st = this.#st;
-    if (fd < this.#at.length && this.#at[fd] >= 0) return true;
-    return st.fdKind(fd) === FD_OBJECT &&
-      st.objectType(st.fdRef(fd)) === T_EVENT;
+  knowsEvent(fd: number): boolean {
+    return fd < this.#at.length && this.#at[fd] >= 0;
   }
 
   /**

@@ -21,7 +21,16 @@ import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { DeviceClock } from "./clock.ts";
 import { perfMs, wallMs } from "./clock.ts";
-import { FD_OBJECT, O_INST, WAIT_KIND_ALL, WAIT_KIND_ANY } from "./layout.ts";
+import {
+  FD_OBJECT,
+  O_INST,
+  O_TYPE,
+  T_EVENT,
+  T_MUTEX,
+  T_SEM,
+  WAIT_KIND_ALL,
+  WAIT_KIND_ANY,
+} from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import type { EventFastPath } from "./fast.ts";
 import type { MutexFastPath } from "./fast_mutex.ts";
@@ -258,20 +267,37 @@ export class WaitStarter {
 
   /**
    * Try to finish the wait without the device lock (call after `check`
-   * passed): a wait-any on one event and no alert, acquired at once, or
-   * after polling it for the spin budget (if `spin`), or a poll that times
-   * out.
+   * passed): a wait-any on one event, semaphore or mutex and no alert,
+   * acquired at once, or after polling it for the spin budget (if `spin`),
+   * or a poll that times out.
    * Returns 0 (see `result`), -errno, SLOW_PATH (the slow path's, spin and all),
-   * or SLOW_PATH_SPUN (the slow path's, but the spin is done: the event stayed
-   * unsignaled for all of it).
+   * or SLOW_PATH_SPUN (the slow path's, but the spin is done: the object
+   * stayed unavailable for all of it).
    */
   tryFast(deviceFd: number, all: boolean, spin: boolean): number {
     const args = this.#args;
     if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW_PATH;
     const fd = this.#fds[0];
-    if (!this.fast.namesEvent(fd)) {
-      return this.#tryFastCounted(deviceFd, fd, spin);
+    // An event this thread used before is known without a look at the fd.
+    if (this.fast.knowsEvent(fd)) return this.#tryFastEvent(deviceFd, fd, spin);
+    // One look (plain reads, a hint: each path checks again after the word).
+    const st = this.st;
+    if (st.fdKind(fd) !== FD_OBJECT) return SLOW_PATH;
+    const at = st.objectAt(st.fdRef(fd));
+    switch (st.u32[at + O_TYPE]) {
+      case T_EVENT:
+        return this.#tryFastEvent(deviceFd, fd, spin);
+      case T_MUTEX:
+        return this.#tryFastCounted(this.fastMutex, deviceFd, fd, at, spin);
+      case T_SEM:
+        return this.#tryFastCounted(this.fastSem, deviceFd, fd, at, spin);
+      default:
+        return SLOW_PATH;
     }
+  }
+
+  /** `tryFast` on an event (fast.ts). */
+  #tryFastEvent(deviceFd: number, fd: number, spin: boolean): number {
     let r = this.fast.acquire(deviceFd, fd);
     if (r === NOT_SIGNALED) {
       // Not signaled when looked at: that is a poll's answer
@@ -285,15 +311,14 @@ export class WaitStarter {
     return r === 0 ? this.#acquired(0, false) : SLOW_PATH;
   }
 
-  /** `tryFast` for a wait on one object that is not an event. */
-  #tryFastCounted(deviceFd: number, fd: number, spin: boolean): number {
-    let fast: MutexFastPath | SemFastPath = this.fastMutex;
-    let at = this.fastMutex.mutexAt(fd);
-    if (at < 0) {
-      fast = this.fastSem;
-      at = this.fastSem.semAt(fd);
-      if (at < 0) return SLOW_PATH;
-    }
+  /** `tryFast` on the mutex or semaphore at word offset `at`. */
+  #tryFastCounted(
+    fast: MutexFastPath | SemFastPath,
+    deviceFd: number,
+    fd: number,
+    at: number,
+    spin: boolean,
+  ): number {
     const owner = this.#args[A_OWNER] | 0; // see SharedState: owners as int32
     let r = fast.acquire(deviceFd, fd, at, owner);
     if (r === NOT_SIGNALED) {
