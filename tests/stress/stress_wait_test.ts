@@ -9,7 +9,12 @@
  */
 
 import assert from "node:assert/strict";
-import { createEvent, createMutex, Ops } from "../../conformance/ops.ts";
+import {
+  createEvent,
+  createMutex,
+  createSem,
+  Ops,
+} from "../../conformance/ops.ts";
 import {
   assertSettled,
   freshDevice,
@@ -90,6 +95,51 @@ Deno.test("stress: 4 Workers x 10,000 on an auto-reset event as a lock, lock-fre
   );
   assertSettled(nt, dev, [
     { fd: lock, event: { manual: false, signaled: true } },
+    { fd: never, event: { manual: false, signaled: false } },
+    { fd: start, event: { manual: true, signaled: true } },
+  ]);
+});
+
+/**
+ * The same with a mutex taken both ways: two Workers wait on it alone (the
+ * lock-free lock and unlock, fast_mutex.ts), two on it and an event that is
+ * never signaled (the locked path, which takes the mutex out of its
+ * lock-free form and puts it back).
+ */
+Deno.test("stress: 4 Workers x 10,000 on one mutex, lock-free and queued waits mixed, plain counter exact", async () => {
+  const { nt, dev } = freshDevice();
+  const mutex = createMutex(nt, dev);
+  const never = createEvent(nt, dev, false, false);
+  const start = await lockersAgree(
+    nt,
+    dev,
+    (i) => i % 2 === 0 ? [mutex] : [mutex, never],
+    (i) => i % 2 === 0 ? ["mutex"] : ["mutex", "none"],
+  );
+  assertSettled(nt, dev, [
+    { fd: mutex, mutex: { owner: 0, count: 0, abandoned: false } },
+    { fd: never, event: { manual: false, signaled: false } },
+    { fd: start, event: { manual: true, signaled: true } },
+  ]);
+});
+
+/**
+ * And a semaphore of one unit as the lock: WAIT_ANY takes the unit,
+ * SEM_RELEASE gives it back; two Workers wait on it alone (the lock-free
+ * paths, fast_sem.ts), two on it and an event that is never signaled.
+ */
+Deno.test("stress: 4 Workers x 10,000 on a one-unit semaphore as a lock, lock-free and queued waits mixed, plain counter exact", async () => {
+  const { nt, dev } = freshDevice();
+  const sem = createSem(nt, dev, 1, 1);
+  const never = createEvent(nt, dev, false, false);
+  const start = await lockersAgree(
+    nt,
+    dev,
+    (i) => i % 2 === 0 ? [sem] : [sem, never],
+    (i) => i % 2 === 0 ? [1] : [1, "none"],
+  );
+  assertSettled(nt, dev, [
+    { fd: sem, sem: { count: 1, max: 1 } },
     { fd: never, event: { manual: false, signaled: false } },
     { fd: start, event: { manual: true, signaled: true } },
   ]);
