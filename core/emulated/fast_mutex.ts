@@ -47,40 +47,24 @@ import {
   T_MUTEX,
 } from "./layout.ts";
 import { ownerSlot } from "./owners.ts";
-import { objectOfType, stillNames } from "./fast_object.ts";
-import type { SharedState } from "./state.ts";
-import type { Spinner } from "./spin.ts";
+import {
+  CountedFastPath,
+  NONE,
+  objectOfType,
+  stillNames,
+  SWAP_TRIES,
+} from "./fast_object.ts";
 import { REVOKED } from "./attachment.ts";
 import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
 
-const NONE = -1;
-/** Swaps lost to other fast paths before giving way to the slow path. */
-const TRIES = 4;
-
 /** One thread's mutex fast paths for one device. */
-export class MutexFastPath {
-  readonly #st: SharedState;
-  readonly #spinner: Spinner;
-  /** The attachment's revocation word (attachment.ts). */
-  readonly #cell: Int32Array;
-
-  /**
-   * @param st the device, as this thread sees it
-   * @param spinner this thread's spin budget
-   * @param cell the attachment's revocation word
-   */
-  constructor(st: SharedState, spinner: Spinner, cell: Int32Array) {
-    this.#st = st;
-    this.#spinner = spinner;
-    this.#cell = cell;
-  }
-
+export class MutexFastPath extends CountedFastPath {
   /**
    * The word offset of the mutex `fd` names, from plain reads (a hint: the
    * paths below check it again after reading its word), or -1.
    */
   mutexAt(fd: number): number {
-    return objectOfType(this.#st, fd, T_MUTEX);
+    return objectOfType(this.st, fd, T_MUTEX);
   }
 
   /**
@@ -89,10 +73,10 @@ export class MutexFastPath {
    * NOT_SIGNALED (another owner holds it), or SLOW_PATH.
    */
   acquire(deviceFd: number, fd: number, at: number, owner: number): number {
-    const st = this.#st, i32 = st.i32;
+    const st = this.st, i32 = st.i32;
     if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW_PATH;
     const instance = st.fdRef(deviceFd), own = st.sec.own;
-    for (let n = TRIES; n > 0; n--) {
+    for (let n = SWAP_TRIES; n > 0; n--) {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
       // Checked after the word: the swap below proves they still hold.
@@ -103,7 +87,7 @@ export class MutexFastPath {
       if (i32[at + MUTEX_ABANDONED] !== 0) return SLOW_PATH; // EOWNERDEAD
       const mine = ownerSlot(i32, own, owner);
       if (mine === 0) return SLOW_PATH; // the slow path gives it a slot
-      if (this.#cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
+      if (this.cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
       const next = word | (mine << MX_SLOT_SHIFT);
       if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
         return 0;
@@ -112,39 +96,10 @@ export class MutexFastPath {
     return SLOW_PATH;
   }
 
-  /**
-   * After `acquire` found the mutex held by another owner: poll its word
-   * for the spin budget (or until `endMs`, on `performance.now()`'s clock)
-   * and take it as soon as it looks free. 0, NOT_SIGNALED (gave up), or
-   * SLOW_PATH (among others, when waiters are queued: a released mutex goes
-   * to them, so this wait has to queue too, and the slow path's queued wait
-   * spins for the hand-off).
-   */
-  spinAcquire(
-    deviceFd: number,
-    fd: number,
-    at: number,
-    owner: number,
-    endMs: number,
-  ): number {
-    const st = this.#st, i32 = st.i32, spinner = this.#spinner;
-    spinner.start(endMs);
-    for (let polls = 1; !spinner.over(polls); polls++) {
-      if (
-        Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
-        Atomics.load(i32, at + O_ALL_HINT) !== 0
-      ) return SLOW_PATH;
-      const word = Atomics.load(i32, at + EVENT_STATE);
-      if (
-        (word & (EV_PINNED | MX_SLOT)) === 0 &&
-        Atomics.load(i32, at + MUTEX_OWNER) === 0
-      ) {
-        const r = this.acquire(deviceFd, fd, at, owner);
-        if (r === 0) spinner.caught();
-        if (r !== NOT_SIGNALED) return r;
-      }
-    }
-    return NOT_SIGNALED;
+  /** Held by nobody (in neither form). */
+  protected looksFree(word: number, at: number): boolean {
+    return (word & MX_SLOT) === 0 &&
+      Atomics.load(this.st.i32, at + MUTEX_OWNER) === 0;
   }
 
   /**
@@ -157,7 +112,7 @@ export class MutexFastPath {
     if (owner === 0) return SLOW_PATH; // EINVAL
     const at = this.mutexAt(fd);
     if (at < 0) return SLOW_PATH;
-    const st = this.#st, i32 = st.i32;
+    const st = this.st, i32 = st.i32;
     const word = Atomics.load(i32, at + EVENT_STATE);
     const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
     // Held once by `owner`, in fast form (else EPERM, or a count to take
@@ -167,7 +122,7 @@ export class MutexFastPath {
       i32[st.sec.own + slot] !== owner ||
       !stillNames(st, fd, at, T_MUTEX, -1) ||
       i32[at + O_ANY_HEAD] !== NONE || i32[at + O_ALL_HINT] !== 0 ||
-      this.#cell[REVOKED] !== 0 // plain: see fast_object.ts
+      this.cell[REVOKED] !== 0 // plain: see fast_object.ts
     ) return SLOW_PATH;
     const next = word & ~MX_SLOT;
     if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {

@@ -1,6 +1,7 @@
 /**
  * What the lock-free mutex and semaphore paths (fast_mutex.ts, fast_sem.ts)
- * check of an fd without the device lock: plain reads, each a hint until the
+ * share: their spin, and what they check of an fd without the device lock:
+ * plain reads, each a hint until the
  * path's compare-and-swap on the object's word proves nothing changed since
  * it read that word (see "Guarded by" of EVENT_STATE in layout.ts).
  *
@@ -18,8 +19,23 @@
  * @module
  */
 
-import { FD_OBJECT, O_INST, O_TYPE } from "./layout.ts";
+import {
+  EV_PINNED,
+  EVENT_STATE,
+  FD_OBJECT,
+  O_ALL_HINT,
+  O_ANY_HEAD,
+  O_INST,
+  O_TYPE,
+} from "./layout.ts";
 import type { SharedState } from "./state.ts";
+import type { Spinner } from "./spin.ts";
+import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
+
+/** An empty queue head (layout.ts). */
+export const NONE = -1;
+/** Swaps lost to other fast paths before giving way to the slow path. */
+export const SWAP_TRIES = 4;
 
 /**
  * The word offset of the object `fd` names if it is of `type`, else -1.
@@ -59,4 +75,79 @@ export function stillNames(
   return st.fdKind(fd) === FD_OBJECT && st.objectAt(st.fdRef(fd)) === at &&
     st.u32[at + O_TYPE] === type &&
     (instance < 0 || st.u32[at + O_INST] === instance);
+}
+
+/**
+ * What the mutex and semaphore fast paths (fast_mutex.ts, fast_sem.ts)
+ * share: the device as this thread sees it, its spin budget and revocation
+ * word, and the spin that polls an object's word until it looks free.
+ */
+export abstract class CountedFastPath {
+  /** The device, as this thread sees it. */
+  protected readonly st: SharedState;
+  /** This thread's spin budget. */
+  protected readonly spinner: Spinner;
+  /** The attachment's revocation word (attachment.ts; read plain, above). */
+  protected readonly cell: Int32Array;
+
+  /**
+   * @param st the device, as this thread sees it
+   * @param spinner this thread's spin budget
+   * @param cell the attachment's revocation word
+   */
+  constructor(st: SharedState, spinner: Spinner, cell: Int32Array) {
+    this.st = st;
+    this.spinner = spinner;
+    this.cell = cell;
+  }
+
+  /**
+   * Start a wait of `owner` (an int32, nonzero) from device `deviceFd` on
+   * the one object `fd` names, at word offset `at`: 0 acquired,
+   * NOT_SIGNALED, or SLOW_PATH.
+   */
+  abstract acquire(
+    deviceFd: number,
+    fd: number,
+    at: number,
+    owner: number,
+  ): number;
+
+  /**
+   * Whether the object at `at`, whose unpinned word is `word`, looks free
+   * enough for `acquire` to try (a hint, polled while spinning).
+   */
+  protected abstract looksFree(word: number, at: number): boolean;
+
+  /**
+   * After `acquire` said NOT_SIGNALED: poll the object's word for the spin
+   * budget (or until `endMs`, on `performance.now()`'s clock) and take it
+   * as soon as it looks free. 0, NOT_SIGNALED (gave up), or SLOW_PATH
+   * (among others, when waiters are queued: what is released goes to
+   * them, so this wait has to queue too, and the slow path's queued wait
+   * spins for the hand-off).
+   */
+  spinAcquire(
+    deviceFd: number,
+    fd: number,
+    at: number,
+    owner: number,
+    endMs: number,
+  ): number {
+    const i32 = this.st.i32, spinner = this.spinner;
+    spinner.start(endMs);
+    for (let polls = 1; !spinner.over(polls); polls++) {
+      if (
+        Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
+        Atomics.load(i32, at + O_ALL_HINT) !== 0
+      ) return SLOW_PATH;
+      const word = Atomics.load(i32, at + EVENT_STATE);
+      if ((word & EV_PINNED) === 0 && this.looksFree(word, at)) {
+        const r = this.acquire(deviceFd, fd, at, owner);
+        if (r === 0) spinner.caught();
+        if (r !== NOT_SIGNALED) return r;
+      }
+    }
+    return NOT_SIGNALED;
+  }
 }

@@ -40,54 +40,39 @@ import {
   SEM_MAX,
   T_SEM,
 } from "./layout.ts";
-import { objectOfType, stillNames } from "./fast_object.ts";
-import type { SharedState } from "./state.ts";
-import type { Spinner } from "./spin.ts";
+import {
+  CountedFastPath,
+  NONE,
+  objectOfType,
+  stillNames,
+  SWAP_TRIES,
+} from "./fast_object.ts";
 import { REVOKED } from "./attachment.ts";
 import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
 
-const NONE = -1;
-/** Swaps lost to other fast paths before giving way to the slow path. */
-const TRIES = 4;
 /** One unit in a semaphore's EVENT_STATE. */
 const UNIT = 1 << SEM_FAST_SHIFT;
 
 /** One thread's semaphore fast paths for one device. */
-export class SemFastPath {
-  readonly #st: SharedState;
-  readonly #spinner: Spinner;
-  /** The attachment's revocation word (attachment.ts). */
-  readonly #cell: Int32Array;
-
-  /**
-   * @param st the device, as this thread sees it
-   * @param spinner this thread's spin budget
-   * @param cell the attachment's revocation word
-   */
-  constructor(st: SharedState, spinner: Spinner, cell: Int32Array) {
-    this.#st = st;
-    this.#spinner = spinner;
-    this.#cell = cell;
-  }
-
+export class SemFastPath extends CountedFastPath {
   /**
    * The word offset of the semaphore `fd` names, from plain reads (a hint:
    * the paths below check it again after reading its word), or -1.
    */
   semAt(fd: number): number {
-    return objectOfType(this.#st, fd, T_SEM);
+    return objectOfType(this.st, fd, T_SEM);
   }
 
   /**
    * Start a wait from device `deviceFd` on the one semaphore `fd` names, at
    * word offset `at` (`semAt`): 0 (a unit taken), NOT_SIGNALED (none), or
-   * SLOW_PATH. (`_owner`: a unit has none; the mutex path's shape.)
+   * SLOW_PATH. (`_owner`: a unit has none.)
    */
-  acquire(deviceFd: number, fd: number, at: number, _owner?: number): number {
-    const st = this.#st, i32 = st.i32;
+  acquire(deviceFd: number, fd: number, at: number, _owner: number): number {
+    const st = this.st, i32 = st.i32;
     if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW_PATH;
     const instance = st.fdRef(deviceFd);
-    for (let n = TRIES; n > 0; n--) {
+    for (let n = SWAP_TRIES; n > 0; n--) {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
       // Checked after the word: the swap below proves they still hold.
@@ -96,7 +81,7 @@ export class SemFastPath {
         // None here; units past the fast form are the locked path's.
         return i32[at + SEM_COUNT] === 0 ? NOT_SIGNALED : SLOW_PATH;
       }
-      if (this.#cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
+      if (this.cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
       const next = word - UNIT;
       if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
         return 0;
@@ -105,35 +90,9 @@ export class SemFastPath {
     return SLOW_PATH;
   }
 
-  /**
-   * After `acquire` found no unit: poll the word for the spin budget (or
-   * until `endMs`, on `performance.now()`'s clock) and take a unit as soon
-   * as one shows. 0, NOT_SIGNALED (gave up), or SLOW_PATH (among others,
-   * when waiters are queued: a release goes to them, so this wait has to
-   * queue too, and the slow path's queued wait spins for the hand-off).
-   */
-  spinAcquire(
-    deviceFd: number,
-    fd: number,
-    at: number,
-    _owner: number,
-    endMs: number,
-  ): number {
-    const i32 = this.#st.i32, spinner = this.#spinner;
-    spinner.start(endMs);
-    for (let polls = 1; !spinner.over(polls); polls++) {
-      if (
-        Atomics.load(i32, at + O_ANY_HEAD) !== NONE ||
-        Atomics.load(i32, at + O_ALL_HINT) !== 0
-      ) return SLOW_PATH;
-      const word = Atomics.load(i32, at + EVENT_STATE);
-      if ((word & EV_PINNED) === 0 && (word & SEM_FAST) !== 0) {
-        const r = this.acquire(deviceFd, fd, at);
-        if (r === 0) spinner.caught();
-        if (r !== NOT_SIGNALED) return r;
-      }
-    }
-    return NOT_SIGNALED;
+  /** A unit in the word (units past the fast form are the locked path's). */
+  protected looksFree(word: number): boolean {
+    return (word & SEM_FAST) !== 0;
   }
 
   /**
@@ -147,7 +106,7 @@ export class SemFastPath {
     if (amount === 0 || amount > SEM_FAST_MAX) return SLOW_PATH;
     const at = this.semAt(fd);
     if (at < 0) return SLOW_PATH;
-    const st = this.#st, i32 = st.i32;
+    const st = this.st, i32 = st.i32;
     const word = Atomics.load(i32, at + EVENT_STATE);
     const prev = (word & SEM_FAST) >>> SEM_FAST_SHIFT;
     // In fast form (or empty), staying in it, not past max (else
@@ -157,7 +116,7 @@ export class SemFastPath {
       prev + amount > SEM_FAST_MAX || prev + amount > st.u32[at + SEM_MAX] ||
       !stillNames(st, fd, at, T_SEM, -1) ||
       i32[at + O_ANY_HEAD] !== NONE || i32[at + O_ALL_HINT] !== 0 ||
-      this.#cell[REVOKED] !== 0 // plain: see fast_object.ts
+      this.cell[REVOKED] !== 0 // plain: see fast_object.ts
     ) return SLOW_PATH;
     const next = word + amount * UNIT;
     if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {

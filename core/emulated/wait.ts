@@ -35,6 +35,7 @@ import type { SharedState } from "./state.ts";
 import type { EventFastPath } from "./fast.ts";
 import type { MutexFastPath } from "./fast_mutex.ts";
 import type { SemFastPath } from "./fast_sem.ts";
+import type { CountedFastPath } from "./fast_object.ts";
 import {
   ALL_ACQUIRED_ABANDONED,
   NOT_ALL_SIGNALED,
@@ -313,7 +314,7 @@ export class WaitStarter {
 
   /** `tryFast` on the mutex or semaphore at word offset `at`. */
   #tryFastCounted(
-    fast: MutexFastPath | SemFastPath,
+    fast: CountedFastPath,
     deviceFd: number,
     fd: number,
     at: number,
