@@ -27,6 +27,7 @@ import type { Backend } from "../core/backend.ts";
 import { EmulatedBackend } from "../core/emulated/backend.ts";
 import { NTSYNC_IOC_WAIT_ALL, NTSYNC_IOC_WAIT_ANY } from "../uapi/ioctl.ts";
 import { cString, LIBC_NAME, O_CLOEXEC, O_RDONLY } from "../ffi/libc.ts";
+import { FOREVER, waitArgs } from "../conformance/ops.ts";
 
 /** The `ioctl` syscall number, per architecture. */
 const IOCTL_NR: Partial<Record<string, number>> = { x86_64: 16, aarch64: 29 };
@@ -176,4 +177,37 @@ export async function untilQueued(
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What {@linkcode queuedWait} started. */
+export interface QueuedWait {
+  /** The pending `ioctlAsync`. */
+  readonly waiting: Promise<number>;
+  /** Its `ntsync_wait_args` (index poisoned with 0xdeadbeef before). */
+  readonly args: DataView;
+  /** Its fd array: keep it alive until the wait ends. */
+  readonly objs: Int32Array;
+}
+
+/**
+ * Start an async WAIT_ANY (WAIT_ALL with `all`) of `owner` on `fds` from
+ * device `dev`, with no timeout, and resolve once it is queued.
+ */
+export async function queuedWait(
+  nt: Backend,
+  dev: number,
+  fds: readonly number[],
+  owner: number,
+  all = false,
+): Promise<QueuedWait> {
+  const { args, objs } = waitArgs(nt, fds, {
+    timeout: FOREVER,
+    index: 0xdead_beef,
+    owner,
+  });
+  const before = queuedWaits(nt);
+  const request = all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
+  const waiting = nt.ioctlAsync(dev, request, args);
+  await untilQueued(nt, before);
+  return { waiting, args, objs };
 }

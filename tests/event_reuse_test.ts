@@ -15,7 +15,6 @@ import {
   NTSYNC_IOC_EVENT_PULSE,
   NTSYNC_IOC_EVENT_RESET,
   NTSYNC_IOC_EVENT_SET,
-  NTSYNC_IOC_WAIT_ANY,
 } from "../uapi/ioctl.ts";
 import { WaitArgs } from "../uapi/structs.ts";
 import {
@@ -27,8 +26,7 @@ import {
   waitObjs,
   wordIoctl,
 } from "./_tuples.ts";
-import { FOREVER, waitArgs } from "../conformance/ops.ts";
-import { queuedWaits, untilQueued } from "./_blocked.ts";
+import { queuedWait } from "./_blocked.ts";
 
 for (const nt of backendsUnderTest()) {
   // The emulated engine hands out the lowest free fd; a real process may
@@ -90,16 +88,9 @@ for (const nt of backendsUnderTest()) {
     try {
       assert.deepEqual(wordIoctl(nt, fd, NTSYNC_IOC_EVENT_SET), [0, 0]);
       assert.deepEqual(waitObjs(nt, dev, false, [fd], 1), [0, 0]);
-      const { args, objs } = waitArgs(nt, [fd], {
-        timeout: FOREVER,
-        index: 0xdead_beef,
-        owner: 1,
-      });
-      const before = queuedWaits(nt);
-      const waiting = nt.ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args);
       // The set must meet a queued waiter, not one still on its way (which
       // would find the event signaled and pass without testing the wake).
-      await untilQueued(nt, before);
+      const { waiting, args, objs } = await queuedWait(nt, dev, [fd], 1);
       assert.deepEqual(wordIoctl(nt, fd, NTSYNC_IOC_EVENT_SET), [0, 0]);
       assert.equal(await waiting, 0);
       assert.equal(WaitArgs.read(args).index, 0);

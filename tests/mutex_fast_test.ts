@@ -12,8 +12,7 @@
 
 import assert from "node:assert/strict";
 import { backendsUnderTest } from "./_backends.ts";
-import { NTSYNC_IOC_MUTEX_KILL, NTSYNC_IOC_WAIT_ALL } from "../uapi/ioctl.ts";
-import { NTSYNC_IOC_WAIT_ANY } from "../uapi/ioctl.ts";
+import { NTSYNC_IOC_MUTEX_KILL } from "../uapi/ioctl.ts";
 import { WaitArgs } from "../uapi/structs.ts";
 import {
   createEvent,
@@ -26,8 +25,7 @@ import {
   waitObjs,
   wordIoctl,
 } from "./_tuples.ts";
-import { FOREVER, waitArgs } from "../conformance/ops.ts";
-import { queuedWaits, untilQueued } from "./_blocked.ts";
+import { queuedWait } from "./_blocked.ts";
 
 for (const nt of backendsUnderTest()) {
   const name = (s: string) => `mutex lock/unlock: ${nt.kind}: ${s}`;
@@ -154,15 +152,13 @@ for (const nt of backendsUnderTest()) {
           assert.deepEqual(lock(dev, m, 5), [0, 0]);
           assert.deepEqual(unlockMutex(nt, m, 5), [0, 1]);
           assert.deepEqual(lock(dev, m, 5), [0, 0]);
-          const { args, objs } = waitArgs(nt, all ? [e, m] : [m], {
-            timeout: FOREVER,
-            index: 0xdead_beef,
-            owner: 6,
-          });
-          const before = queuedWaits(nt);
-          const request = all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
-          const waiting = nt.ioctlAsync(dev, request, args);
-          await untilQueued(nt, before);
+          const { waiting, args, objs } = await queuedWait(
+            nt,
+            dev,
+            all ? [e, m] : [m],
+            6,
+            all,
+          );
           assert.deepEqual(readMutex(nt, m), [0, 1, 5]);
           assert.deepEqual(unlockMutex(nt, m, 5), [0, 1]);
           assert.equal(await waiting, 0);

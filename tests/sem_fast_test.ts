@@ -12,12 +12,7 @@
 
 import assert from "node:assert/strict";
 import { backendsUnderTest } from "./_backends.ts";
-import {
-  NTSYNC_IOC_EVENT_SET,
-  NTSYNC_IOC_SEM_RELEASE,
-  NTSYNC_IOC_WAIT_ALL,
-  NTSYNC_IOC_WAIT_ANY,
-} from "../uapi/ioctl.ts";
+import { NTSYNC_IOC_EVENT_SET, NTSYNC_IOC_SEM_RELEASE } from "../uapi/ioctl.ts";
 import { WaitArgs } from "../uapi/structs.ts";
 import { NtsyncError } from "../mod.ts";
 import {
@@ -30,8 +25,7 @@ import {
   waitObjs,
   wordIoctl,
 } from "./_tuples.ts";
-import { FOREVER, waitArgs } from "../conformance/ops.ts";
-import { queuedWaits, untilQueued } from "./_blocked.ts";
+import { queuedWait } from "./_blocked.ts";
 
 for (const nt of backendsUnderTest()) {
   const name = (s: string) => `semaphore release/take: ${nt.kind}: ${s}`;
@@ -140,15 +134,13 @@ for (const nt of backendsUnderTest()) {
       try {
         assert.deepEqual(releaseSem(nt, s, 1), [0, 0]);
         assert.deepEqual(take(dev, s), [0, 0]);
-        const { args, objs } = waitArgs(nt, all ? [e, s] : [s], {
-          timeout: FOREVER,
-          index: 0xdead_beef,
-          owner: 6,
-        });
-        const before = queuedWaits(nt);
-        const request = all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
-        const waiting = nt.ioctlAsync(dev, request, args);
-        await untilQueued(nt, before);
+        const { waiting, args, objs } = await queuedWait(
+          nt,
+          dev,
+          all ? [e, s] : [s],
+          6,
+          all,
+        );
         assert.deepEqual(readSem(nt, s), [0, 0, 2]);
         assert.deepEqual(releaseSem(nt, s, 2), [0, 0]);
         assert.equal(await waiting, 0);

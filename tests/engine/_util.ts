@@ -7,6 +7,8 @@
 import { NtsyncError } from "../../mod.ts";
 import assert from "node:assert/strict";
 import { SharedState } from "../../core/emulated/state.ts";
+import type { EmulatedBackend } from "../../core/emulated/backend.ts";
+import { auditDevice } from "./_audit.ts";
 
 // Object creation and reads are conformance/ops.ts's, under short names.
 export {
@@ -39,4 +41,10 @@ export function countLocks(fn: () => void): number {
     proto.lockDevice = lockDevice;
   }
   return n;
+}
+
+/** Assert that `nt`'s device passes the full audit of _audit.ts. */
+export function assertWhole(nt: EmulatedBackend): void {
+  const buffer = nt.share().buffer as SharedArrayBuffer;
+  assert.deepEqual(auditDevice(buffer), []);
 }
