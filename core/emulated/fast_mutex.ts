@@ -37,7 +37,6 @@ import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
   EV_PINNED,
   EVENT_STATE,
-  FD_DEVICE,
   MUTEX_ABANDONED,
   MUTEX_OWNER,
   MX_SLOT,
@@ -50,7 +49,6 @@ import { ownerSlot } from "./owners.ts";
 import {
   CountedFastPath,
   NONE,
-  objectOfType,
   stillNames,
   SWAP_TRIES,
 } from "./fast_object.ts";
@@ -59,23 +57,17 @@ import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
 
 /** One thread's mutex fast paths for one device. */
 export class MutexFastPath extends CountedFastPath {
-  /**
-   * The word offset of the mutex `fd` names, from plain reads (a hint: the
-   * paths below check it again after reading its word), or -1.
-   */
-  mutexAt(fd: number): number {
-    return objectOfType(this.st, fd, T_MUTEX);
-  }
+  protected readonly type = T_MUTEX;
 
   /**
    * Start a wait of `owner` (an int32, nonzero) from device `deviceFd` on the
-   * one mutex `fd` names, at word offset `at` (`mutexAt`): 0 acquired,
+   * one mutex `fd` names, at word offset `at` (`objectAt`): 0 acquired,
    * NOT_SIGNALED (another owner holds it), or SLOW_PATH.
    */
   acquire(deviceFd: number, fd: number, at: number, owner: number): number {
     const st = this.st, i32 = st.i32;
-    if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW_PATH;
-    const instance = st.fdRef(deviceFd), own = st.sec.own;
+    const instance = this.instanceOf(deviceFd), own = st.sec.own;
+    if (instance < 0) return SLOW_PATH;
     for (let n = SWAP_TRIES; n > 0; n--) {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
@@ -110,7 +102,7 @@ export class MutexFastPath extends CountedFastPath {
     if (arg === null || arg.byteLength < 8) return SLOW_PATH; // EFAULT
     const owner = arg.getInt32(0, LE);
     if (owner === 0) return SLOW_PATH; // EINVAL
-    const at = this.mutexAt(fd);
+    const at = this.objectAt(fd);
     if (at < 0) return SLOW_PATH;
     const st = this.st, i32 = st.i32;
     const word = Atomics.load(i32, at + EVENT_STATE);

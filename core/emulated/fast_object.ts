@@ -22,6 +22,7 @@
 import {
   EV_PINNED,
   EVENT_STATE,
+  FD_DEVICE,
   FD_OBJECT,
   O_ALL_HINT,
   O_ANY_HEAD,
@@ -99,6 +100,24 @@ export abstract class CountedFastPath {
     this.st = st;
     this.spinner = spinner;
     this.cell = cell;
+  }
+
+  /** The object type these paths serve. */
+  protected abstract readonly type: number;
+
+  /**
+   * The word offset of the object `fd` names if it is of this path's type,
+   * from plain reads (a hint: the paths check it again after reading its
+   * word), or -1.
+   */
+  objectAt(fd: number): number {
+    return objectOfType(this.st, fd, this.type);
+  }
+
+  /** The instance device fd `deviceFd` names, or -1 if it names none. */
+  protected instanceOf(deviceFd: number): number {
+    const st = this.st;
+    return st.fdKind(deviceFd) === FD_DEVICE ? st.fdRef(deviceFd) : -1;
   }
 
   /**

@@ -30,7 +30,6 @@ import { HOST_LITTLE_ENDIAN as LE } from "../../uapi/struct.ts";
 import {
   EV_PINNED,
   EVENT_STATE,
-  FD_DEVICE,
   O_ALL_HINT,
   O_ANY_HEAD,
   SEM_COUNT,
@@ -43,7 +42,6 @@ import {
 import {
   CountedFastPath,
   NONE,
-  objectOfType,
   stillNames,
   SWAP_TRIES,
 } from "./fast_object.ts";
@@ -55,23 +53,17 @@ const UNIT = 1 << SEM_FAST_SHIFT;
 
 /** One thread's semaphore fast paths for one device. */
 export class SemFastPath extends CountedFastPath {
-  /**
-   * The word offset of the semaphore `fd` names, from plain reads (a hint:
-   * the paths below check it again after reading its word), or -1.
-   */
-  semAt(fd: number): number {
-    return objectOfType(this.st, fd, T_SEM);
-  }
+  protected readonly type = T_SEM;
 
   /**
    * Start a wait from device `deviceFd` on the one semaphore `fd` names, at
-   * word offset `at` (`semAt`): 0 (a unit taken), NOT_SIGNALED (none), or
+   * word offset `at` (`objectAt`): 0 (a unit taken), NOT_SIGNALED (none), or
    * SLOW_PATH. (`_owner`: a unit has none.)
    */
   acquire(deviceFd: number, fd: number, at: number, _owner: number): number {
     const st = this.st, i32 = st.i32;
-    if (st.fdKind(deviceFd) !== FD_DEVICE) return SLOW_PATH;
-    const instance = st.fdRef(deviceFd);
+    const instance = this.instanceOf(deviceFd);
+    if (instance < 0) return SLOW_PATH;
     for (let n = SWAP_TRIES; n > 0; n--) {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
@@ -104,7 +96,7 @@ export class SemFastPath extends CountedFastPath {
     const amount = arg.getUint32(0, LE);
     // 0 changes nothing but still takes the lock, as the kernel's does.
     if (amount === 0 || amount > SEM_FAST_MAX) return SLOW_PATH;
-    const at = this.semAt(fd);
+    const at = this.objectAt(fd);
     if (at < 0) return SLOW_PATH;
     const st = this.st, i32 = st.i32;
     const word = Atomics.load(i32, at + EVENT_STATE);
