@@ -280,53 +280,50 @@ export class WaitStarter {
     if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW_PATH;
     const fd = this.#fds[0];
     // An event this thread used before is known without a look at the fd.
-    if (this.fast.knowsEvent(fd)) return this.#tryFastEvent(deviceFd, fd, spin);
+    if (this.fast.knowsEvent(fd)) {
+      return this.#tryFastOne(null, deviceFd, fd, -1, spin);
+    }
     // One look (plain reads, a hint: each path checks again after the word).
     const st = this.st;
     if (st.fdKind(fd) !== FD_OBJECT) return SLOW_PATH;
     const at = st.objectAt(st.fdRef(fd));
     switch (st.u32[at + O_TYPE]) {
       case T_EVENT:
-        return this.#tryFastEvent(deviceFd, fd, spin);
+        return this.#tryFastOne(null, deviceFd, fd, at, spin);
       case T_MUTEX:
-        return this.#tryFastCounted(this.fastMutex, deviceFd, fd, at, spin);
+        return this.#tryFastOne(this.fastMutex, deviceFd, fd, at, spin);
       case T_SEM:
-        return this.#tryFastCounted(this.fastSem, deviceFd, fd, at, spin);
+        return this.#tryFastOne(this.fastSem, deviceFd, fd, at, spin);
       default:
         return SLOW_PATH;
     }
   }
 
-  /** `tryFast` on an event (fast.ts). */
-  #tryFastEvent(deviceFd: number, fd: number, spin: boolean): number {
-    let r = this.fast.acquire(deviceFd, fd);
-    if (r === NOT_SIGNALED) {
-      // Not signaled when looked at: that is a poll's answer
-      // (docs/semantics.md#timeouts-and-clocks).
-      const deadlineMs = this.#deadlineMs();
-      if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
-      if (!spin) return SLOW_PATH_SPUN;
-      r = this.fast.spinAcquire(deviceFd, fd, spinEndMs(deadlineMs));
-      if (r === NOT_SIGNALED) return SLOW_PATH_SPUN;
-    }
-    return r === 0 ? this.#acquired(0, false) : SLOW_PATH;
-  }
-
-  /** `tryFast` on the mutex or semaphore at word offset `at`. */
-  #tryFastCounted(
-    fast: CountedFastPath,
+  /**
+   * `tryFast` on the one object `fd` names: an event (`counted` null,
+   * fast.ts), or the mutex or semaphore at word offset `at`.
+   */
+  #tryFastOne(
+    counted: CountedFastPath | null,
     deviceFd: number,
     fd: number,
     at: number,
     spin: boolean,
   ): number {
     const owner = this.#args[A_OWNER] | 0; // see SharedState: owners as int32
-    let r = fast.acquire(deviceFd, fd, at, owner);
+    let r = counted === null
+      ? this.fast.acquire(deviceFd, fd)
+      : counted.acquire(deviceFd, fd, at, owner);
     if (r === NOT_SIGNALED) {
+      // Not available when looked at: that is a poll's answer
+      // (docs/semantics.md#timeouts-and-clocks).
       const deadlineMs = this.#deadlineMs();
       if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
       if (!spin) return SLOW_PATH_SPUN;
-      r = fast.spinAcquire(deviceFd, fd, at, owner, spinEndMs(deadlineMs));
+      const endMs = spinEndMs(deadlineMs);
+      r = counted === null
+        ? this.fast.spinAcquire(deviceFd, fd, endMs)
+        : counted.spinAcquire(deviceFd, fd, at, owner, endMs);
       if (r === NOT_SIGNALED) return SLOW_PATH_SPUN;
     }
     return r === 0 ? this.#acquired(0, false) : SLOW_PATH;
