@@ -1,9 +1,9 @@
 /**
  * What the lock-free mutex and semaphore paths (fast_mutex.ts, fast_sem.ts)
  * share: their spin, and what they check of an fd without the device lock:
- * plain reads, each a hint until the
- * path's compare-and-swap on the object's word proves nothing changed since
- * it read that word (see "Guarded by" of EVENT_STATE in layout.ts).
+ * plain reads, each a hint until the path's compare-and-swap on the
+ * object's word proves nothing changed since it read that word (see
+ * "Guarded by" of EVENT_STATE in layout.ts).
  *
  * Only the word itself is read with `Atomics.load`; what those paths check
  * after it (the fd, the object's fields and queues, the attachment's

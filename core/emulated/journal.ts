@@ -222,7 +222,8 @@ export abstract class JournaledMemory {
 
   /**
    * Last writes of a section, made by `unlockDevice` before it commits
-   * (SharedTables puts mutexes back in fast form there).
+   * (DeviceTables puts mutexes and semaphores back in their lock-free form
+   * there).
    */
   protected beforeCommit(): void {}
 
@@ -361,8 +362,9 @@ export abstract class JournaledMemory {
       if (tag === J_PIN) {
         const word = i32[i];
         if ((word & EV_PINNED) !== 0) {
-          // An event's version starts at bit 2, a mutex's above its owner
-          // slot (layout.ts); a freed object's word is a mutex's from now.
+          // An event's version starts at bit 2, a mutex's or semaphore's
+          // above its owner slot or count (layout.ts, MX_VERSION); a freed
+          // object's word takes the latter step.
           const step = this.u32[i - EVENT_STATE + O_TYPE] === T_EVENT
             ? EV_VERSION
             : MX_VERSION;

@@ -6,8 +6,8 @@
  * and wait queues, as every thread of a process sees the same kernel state.
  *
  * Sections, in order: header, fd table, instances, objects, wait records,
- * wait entries, owner registry, journal. Slots are handed out below a high-water mark, so untouched
- * capacity costs no resident memory.
+ * wait entries, owner registry, journal. Slots are handed out below a
+ * high-water mark, so untouched capacity costs no resident memory.
  *
  * @module
  */
@@ -30,7 +30,7 @@ export const DEFAULT_CAPACITIES: Capacities = {
 };
 
 /** Identifies a buffer laid out by this version of the engine. */
-export const MAGIC = 0x4e545302; // "NTS" v2: mutexes keep a fast owner (MX_SLOT)
+export const MAGIC = 0x4e545302; // "NTS" v2: the owner registry, MX_SLOT, SEM_FAST
 
 // Header words. The lock has a cache line (16 words) to itself, and so do
 // the counters that waiters update without it, so that taking the lock does
@@ -346,14 +346,13 @@ export const O_NEXT = 11;
  * holder, bits 2.. a version bumped whenever a holder lets go of it, or the
  * slot is reused. Every object has the word; events keep their state in it,
  * mutexes their fast-form owner (MX_SLOT) and semaphores a small count
- * (SEM_FAST), both with the version in bits 12...
+ * (SEM_FAST), both with the version in bits 12 and up.
  *
  * Guarded by: the lock-free protocols (fast.ts, fast_mutex.ts, fast_sem.ts):
- * while EV_PINNED is
- * clear, any thread changes it by compare-and-swap against the word it
- * checked (version included); once the device lock's holder has pinned it
- * (pinObject), only that holder stores to it, until the commit unpins it with
- * a new version.
+ * while EV_PINNED is clear, any thread changes it by compare-and-swap
+ * against the word it checked (version included); once the device lock's
+ * holder has pinned it (pinObject), only that holder stores to it, until the
+ * commit unpins it with a new version.
  */
 export const EVENT_STATE = 12;
 /**
@@ -383,7 +382,7 @@ export const MX_SLOT_SHIFT = 2;
  * MUTEX_COUNT and MUTEX_ABANDONED are all 0, so a lock or an unlock is one
  * compare-and-swap of this word (fast_mutex.ts). A holder of the device lock
  * pins a mutex before it looks at it, and pinning moves the owner into
- * MUTEX_OWNER and MUTEX_COUNT (SharedTables#pinObject); just before commit,
+ * MUTEX_OWNER and MUTEX_COUNT (DeviceTables.pinObject); just before commit,
  * a mutex held once by an owner with a slot goes back to fast form.
  */
 export const MX_SLOT = (MX_SLOTS - 1) << MX_SLOT_SHIFT;
@@ -574,8 +573,8 @@ export function sections(
  * writes to unlink it, 1 to drop its reference and 3 to acquire (a mutex),
  * per record 4 more (result, orphan flag, settle, free); every object may
  * be freed (at most 8 writes: type, free list, counters, its instance) and
- * pinned once (1, and for a mutex 2 to take its owner out of fast form and
- * 3 to put it back before commit). Untouched journal pages cost no memory.
+ * pinned once (1, and for a mutex or semaphore up to 2 to take it out of
+ * its lock-free form and 3 to put it back before commit). Untouched journal pages cost no memory.
  */
 function journalCapacity(objCap: number, recCap: number): number {
   return recCap * (ENTRIES_PER_REC * 8 + 4) + objCap * 15 + 1024;

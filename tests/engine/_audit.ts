@@ -64,6 +64,8 @@ import {
   type Sections,
   sections,
   SEM_COUNT,
+  SEM_FAST,
+  SEM_FAST_SHIFT,
   SEM_MAX,
   SLEEPING,
   T_MUTEX,
@@ -261,7 +263,7 @@ function walk(
 /**
  * A mutex's two forms (layout.ts, MX_SLOT): in fast form, its owner is a
  * registered slot and MUTEX_OWNER, MUTEX_COUNT and MUTEX_ABANDONED are 0;
- * else an owner is held at least once, and nobody holds it zero times.
+ * else MUTEX_OWNER and MUTEX_COUNT are both 0 or both nonzero.
  */
 function auditMutex(i32: Int32Array, sec: Sections, obj: number): string[] {
   const at = sec.obj + obj * OBJ_WORDS;
@@ -284,7 +286,7 @@ function auditMutex(i32: Int32Array, sec: Sections, obj: number): string[] {
  */
 function auditSem(u32: Uint32Array, sec: Sections, obj: number): string[] {
   const at = sec.obj + obj * OBJ_WORDS;
-  const fast = (u32[at + EVENT_STATE] & MX_SLOT) >>> MX_SLOT_SHIFT;
+  const fast = (u32[at + EVENT_STATE] & SEM_FAST) >>> SEM_FAST_SHIFT;
   const count = u32[at + SEM_COUNT], max = u32[at + SEM_MAX];
   if (fast !== 0 && count !== 0) {
     return [`semaphore ${obj}: count ${count} and ${fast} in fast form`];
