@@ -41,6 +41,7 @@ export type {
   ReapOptions,
   ShareToken,
 } from "./core/backend.ts";
+export { WaitMemory } from "./core/wait_memory.ts";
 export {
   attachBackend,
   type AutoChoice,

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { WaitMemory } from "./wait_memory.ts";
+
 /** Which implementation a backend is. */
 export type BackendKind = "native" | "emulated";
 
@@ -84,8 +86,38 @@ export interface Backend {
     options?: IoctlAsyncOptions,
   ): Promise<number>;
   /**
+   * `tryIoctl(fd, request, memory.args)` for a wait made in `memory` (a
+   * {@linkcode WaitMemory} of this backend): the same checks in the same
+   * order, the same result or negated errno, but the memory is found
+   * without a lookup, and its own fd array always at its address (one from
+   * `addressOf` alone can be dropped; see there). A memory of another
+   * backend is taken as its `args` alone; a request other than WAIT_ANY or
+   * WAIT_ALL is `tryIoctl` on `memory.args`.
+   *
+   * @throws {TypeError} when `memory` is not a `WaitMemory`.
+   */
+  tryWait(fd: number, request: number, memory: WaitMemory): number;
+  /**
+   * {@linkcode Backend.ioctlAsync} of `memory.args`, as
+   * {@linkcode Backend.tryWait} is `tryIoctl`: the memory found without a
+   * lookup and its fd array always at its address. Resolves to 0, rejects
+   * with the `NtsyncError` `ioctlAsync` would. Keep the memory for this
+   * wait alone until it settles: the backend may read it until then.
+   *
+   * @throws {TypeError} when `memory` is not a `WaitMemory`.
+   */
+  waitAsync(
+    fd: number,
+    request: number,
+    memory: WaitMemory,
+    options?: IoctlAsyncOptions,
+  ): Promise<number>;
+  /**
    * The value to store in `ntsync_wait_args.objs` for this array of fds.
    * Only addresses handed out here (for views still alive) are accepted.
+   * The emulated backend keeps the 1024 most recently used: an older one
+   * faults like a freed pointer until `addressOf` gives its view a new one
+   * (a {@linkcode WaitMemory}'s fd array is always found by `tryWait`).
    */
   addressOf(objs: Int32Array | Uint32Array): bigint;
   /** Now, in ns, on the clock this backend's wait timeouts are measured on. */

@@ -70,6 +70,7 @@ import {
 } from "./attachment.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { checkArg } from "../core/arg_check.ts";
+import { notWaitMemory, WaitMemory } from "../core/wait_memory.ts";
 import { Errno } from "../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_MUTEX,
@@ -270,6 +271,30 @@ export class NativeBackend implements Backend {
       if (err instanceof NtsyncError) return -err.errno;
       throw err;
     }
+  }
+
+  /**
+   * `tryIoctl(fd, request, memory.args)` for a wait made in `memory` (see
+   * {@linkcode Backend.tryWait}). Here that is all it is: the registry
+   * holds every live view's address, and `memory` holds its fd array.
+   */
+  tryWait(fd: number, request: number, memory: WaitMemory): number {
+    if (!WaitMemory.is(memory)) throw notWaitMemory("tryWait", memory);
+    return this.tryIoctl(fd, request, memory.args);
+  }
+
+  /**
+   * `ioctlAsync(fd, request, memory.args, options)` for a wait made in
+   * `memory` (see {@linkcode Backend.waitAsync}).
+   */
+  async waitAsync(
+    fd: number,
+    request: number,
+    memory: WaitMemory,
+    options?: IoctlAsyncOptions,
+  ): Promise<number> {
+    if (!WaitMemory.is(memory)) throw notWaitMemory("waitAsync", memory);
+    return await this.ioctlAsync(fd, request, memory.args, options);
   }
 
   /**

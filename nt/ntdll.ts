@@ -34,6 +34,7 @@ import {
   NTSYNC_MAX_WAIT_COUNT,
   NtsyncError,
   WAIT_WORD,
+  WaitMemory,
 } from "../mod.ts";
 import {
   ACCESS_SYSTEM_SECURITY,
@@ -188,9 +189,8 @@ export class Ntdll {
   readonly #thread: ThreadInfo;
   readonly #hooks: ThreadHooks;
   readonly #scratch = new Uint32Array(2);
-  readonly #waitWords = new Uint32Array(10);
-  readonly #fds = new Int32Array(NTSYNC_MAX_WAIT_COUNT + 1);
-  readonly #fdsAddress: bigint;
+  /** This thread's wait args and fd array (found however many addresses are taken). */
+  readonly #waitMemory: WaitMemory;
 
   /** One thread's ntdll (made by its `Kernel32` view). */
   constructor(process: NtProcess, thread: ThreadInfo, hooks: ThreadHooks) {
@@ -198,7 +198,7 @@ export class Ntdll {
     this.#backend = process.backend;
     this.#thread = thread;
     this.#hooks = hooks;
-    this.#fdsAddress = this.#backend.addressOf(this.#fds);
+    this.#waitMemory = new WaitMemory(this.#backend);
   }
 
   /** This thread's id: the owner of its waits and mutex releases. */
@@ -656,14 +656,13 @@ export class Ntdll {
       (clock) => backend.now(clock),
     );
     const count = fds.length;
-    for (let i = 0; i < count; i++) this.#fds[i] = fds[i];
-    const w = this.#waitWords;
-    w.fill(0);
+    const memory = this.#waitMemory, w = memory.words;
+    for (let i = 0; i < count; i++) memory.objs[i] = fds[i];
     w[WAIT_WORD.timeout] = Number(deadline & 0xFFFF_FFFFn);
     w[WAIT_WORD.timeout + 1] = Number(deadline >> 32n);
-    w[WAIT_WORD.objs] = Number(this.#fdsAddress & 0xFFFF_FFFFn);
-    w[WAIT_WORD.objs + 1] = Number(this.#fdsAddress >> 32n);
     w[WAIT_WORD.count] = count;
+    w[WAIT_WORD.index] = 0;
+    w[WAIT_WORD.pad] = 0;
     w[WAIT_WORD.flags] = flags;
     w[WAIT_WORD.owner] = this.#thread.tid;
     w[WAIT_WORD.alert] = alertable ? this.#thread.alertFd : this.#thread.killFd;
@@ -672,12 +671,10 @@ export class Ntdll {
       : NTSYNC_IOC_WAIT_ANY;
     for (;;) {
       this.#checkAlive();
-      let errno = 0;
-      try {
-        backend.ioctl(this.#process.deviceFd, request, w);
-      } catch (err) {
-        errno = errnoOf(err);
-      }
+      const r = backend.tryWait(this.#process.deviceFd, request, memory);
+      // A revoked attachment: the thread was terminated; unwind it.
+      if (r === -ESRCH) throw new ThreadTerminated();
+      const errno = r < 0 ? -r : 0;
       const index = w[WAIT_WORD.index];
       if (errno === 0) {
         if (index === count) {

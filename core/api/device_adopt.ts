@@ -89,6 +89,7 @@ export function checkAdoptable(
     }
   }
   const words = slot.words;
+  slot.plain = false; // its owner is not the thread's
   words[WAIT_WORD.timeout] = 0; // poll
   words[WAIT_WORD.timeout + 1] = 0;
   words[WAIT_WORD.count] = 2;

@@ -1,9 +1,10 @@
 /**
  * A device's waits, put together: encode (wait_encode.ts), call the backend,
  * decode (wait_decode.ts), again on EINTR. The blocking form uses the
- * device's one slot and `tryIoctl` (an outcome is a return value, so a poll
+ * device's one slot and `tryWait` (an outcome is a return value, so a poll
  * that times out costs no exception); the async form borrows a slot from
- * the device's pool for as long as the wait is pending.
+ * the device's pool for as long as the wait is pending. Both hand the
+ * backend the slot's `WaitMemory`, which it finds without a lookup.
  *
  * @module
  */
@@ -54,7 +55,7 @@ export function waitBlocking(
   const backend = device.backend;
   for (;;) {
     // No exception for an outcome: a poll that times out stays cheap.
-    const r = backend.tryIoctl(device.fd, request, slot.args);
+    const r = backend.tryWait(device.fd, request, slot.memory);
     const result = decodeWaitReturn(
       slot,
       op,
@@ -115,10 +116,10 @@ export async function waitAsync(
     for (;;) {
       let result: WaitResult | undefined;
       try {
-        await device.backend.ioctlAsync(
+        await device.backend.waitAsync(
           device.fd,
           request,
-          slot.args,
+          slot.memory,
           ioctlOptions,
         );
         result = decodeWait(slot, op, objects, count, all, undefined);

@@ -98,9 +98,6 @@ export function prepareWait(
   options: WaitOptions | undefined,
   blocking = false,
 ): number {
-  // Small on purpose: V8 inlines a function of a few hundred bytecodes into
-  // its caller, and with it the backend call after it; errors and the
-  // options other than `timeout` go through functions of their own.
   if (!Array.isArray(objects)) throw notAnArray(op, objects);
   const count = objects.length;
   if (count > NTSYNC_MAX_WAIT_COUNT) throw tooMany(op, count);
@@ -115,18 +112,12 @@ export function prepareWait(
   const words = slot.words;
   words[WAIT_WORD.count] = count;
   words[WAIT_WORD.index] = U32_MAX; // as Wine does: never mistaken for a result
-  words[WAIT_WORD.pad] = 0;
-  words[WAIT_WORD.flags] = 0;
-  words[WAIT_WORD.owner] = device.threadId;
-  words[WAIT_WORD.alert] = 0;
-  slot.alert = undefined;
+  // Flags, owner and alert are written only when they change (WaitSlot.plain).
+  if (!slot.plain) slot.makePlain();
   if (options === undefined) {
     words[WAIT_WORD.timeout] = U32_MAX;
     words[WAIT_WORD.timeout + 1] = U32_MAX;
     return count;
-  }
-  if (options === null || typeof options !== "object") {
-    throw notAnObjectOf(op, options);
   }
   // One pass over the keys the caller set, each read by the key the loop
   // gave: V8 loads it by its index in the object's enum cache, where a
@@ -134,25 +125,20 @@ export function prepareWait(
   // (and one of an absent key walks the prototype chain). After a warm-up
   // with ten shapes: 8 ns, against 32 for reading the five names. The
   // check that catches a misspelt key comes with it.
-  let timeout: unknown, others = false;
+  let timeout: unknown;
   for (const key in options) {
-    switch (key) {
-      case "timeout":
-        timeout = (options as Record<string, unknown>)[key];
-        continue;
-      case "owner":
-      case "deadline":
-      case "clock":
-      case "alert":
-      case "signal":
-        others = true;
-        continue;
+    if (key === "timeout") {
+      timeout = (options as Record<string, unknown>)[key];
+    } else {
+      // Any other option, or a misspelt key (which that call names).
+      encodeOptions(device, slot, op, options, blocking);
+      return count;
     }
-    checkOptionNames(op, options, WAIT_OPTIONS); // throws, naming the key
   }
-  if (others) {
-    encodeOptions(device, slot, op, options, blocking);
-  } else if (timeout === undefined || timeout === Infinity) {
+  if (typeof options !== "object" || options === null) {
+    throw notAnObjectOf(op, options);
+  }
+  if (timeout === undefined || timeout === Infinity) {
     words[WAIT_WORD.timeout] = U32_MAX;
     words[WAIT_WORD.timeout + 1] = U32_MAX;
   } else if (timeout === 0) {
@@ -197,6 +183,9 @@ function encodeOptions(
   options: WaitAsyncOptions,
   blocking: boolean,
 ): void {
+  if (typeof options !== "object" || options === null) {
+    throw notAnObjectOf(op, options);
+  }
   let owner, timeout, deadline, clock, alert, signal;
   for (const key in options) {
     const value = (options as Record<string, unknown>)[key];
@@ -220,6 +209,7 @@ function encodeOptions(
         signal = value;
         continue;
     }
+    checkOptionNames(op, options, WAIT_OPTIONS); // throws, naming the key
   }
   if (blocking && signal !== undefined) {
     throw new TypeError(
@@ -227,6 +217,7 @@ function encodeOptions(
     );
   }
   const words = slot.words;
+  slot.plain = false;
   if (alert != null) {
     if (alert.device !== device || alert.closed) {
       throw notAnObject(op, device, alert, "options.alert");

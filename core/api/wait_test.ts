@@ -481,3 +481,51 @@ testEachBackend(
     );
   },
 );
+
+testEachBackend(
+  "waits keep working however many fd array addresses were taken since",
+  async (backend) => {
+    // The emulated backend keeps only the 1024 most recent addresses; the
+    // device's wait memory is found without one (Backend.tryWait).
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(2, 2);
+    for (let i = 0; i < 3000; i++) backend.addressOf(new Int32Array(1));
+    assert.deepEqual(dev.waitAny([sem], { timeout: 0 }), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.deepEqual(await dev.waitAllAsync([sem], { timeout: 0 }), {
+      status: "signaled",
+      index: 0,
+    });
+  },
+);
+
+testEachBackend(
+  "a wait after one with an owner and an alert carries the defaults again",
+  (backend) => {
+    using dev = openDevice(backend);
+    using m = dev.createMutex();
+    using alert = dev.createEvent({ manual: true });
+    assert.deepEqual(dev.waitAny([m], { owner: 77, timeout: 0, alert }), {
+      status: "signaled",
+      index: 0,
+    });
+    m.unlock(77);
+    alert.set(); // would win as index 1 if the alert were carried over
+    assert.deepEqual(dev.waitAny([m], { timeout: 0 }), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.equal(m.read().owner, dev.threadId); // not 77
+    m.unlock();
+    assert.deepEqual(dev.waitAny([m], { owner: 5, clock: "realtime" }), {
+      status: "signaled",
+      index: 0,
+    });
+    m.unlock(5);
+    m.lock(); // plain again: the thread's own id, no alert, no flags
+    assert.equal(m.read().owner, dev.threadId);
+    m.unlock();
+  },
+);

@@ -45,6 +45,7 @@ import { WaitStarter } from "./wait.ts";
 import { WaitCalls } from "./wait_call.ts";
 import { SLOW_PATH } from "./results.ts";
 import { isFd } from "./tables.ts";
+import { notWaitMemory, WaitMemory } from "../wait_memory.ts";
 import { Spinner } from "./spin.ts";
 
 /** Options for a new emulated device. */
@@ -295,6 +296,51 @@ export class EmulatedBackend implements Backend {
       }
       throw e;
     }
+    return r;
+  }
+
+  /**
+   * `tryIoctl(fd, request, memory.args)` for a wait made in `memory`, with
+   * no lookup of its views: see {@linkcode Backend.tryWait}.
+   */
+  tryWait(fd: number, request: number, memory: WaitMemory): number {
+    if (
+      WaitMemory.isOf(memory, this) &&
+      (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL)
+    ) {
+      return this.#waitCalls.wait(fd, request, memory.args, memory);
+    }
+    if (!WaitMemory.is(memory)) throw notWaitMemory("tryWait", memory);
+    return this.tryIoctl(fd, request, memory.args);
+  }
+
+  /**
+   * `ioctlAsync(fd, request, memory.args, options)` for a wait made in
+   * `memory`, with no lookup of its views: see {@linkcode Backend.waitAsync}.
+   */
+  async waitAsync(
+    fd: number,
+    request: number,
+    memory: WaitMemory,
+    options: IoctlAsyncOptions = {},
+  ): Promise<number> {
+    if (!WaitMemory.is(memory)) throw notWaitMemory("waitAsync", memory);
+    if (
+      !WaitMemory.isOf(memory, this) ||
+      (request !== NTSYNC_IOC_WAIT_ANY && request !== NTSYNC_IOC_WAIT_ALL)
+    ) {
+      return await this.ioctlAsync(fd, request, memory.args, options);
+    }
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const r = await this.#waitCalls.waitAsync(
+      fd,
+      request,
+      memory.args,
+      signal,
+      memory,
+    );
+    if (r < 0) fail(-r, request);
     return r;
   }
 

@@ -19,6 +19,7 @@ import {
 import { WAIT, WAIT_WORD } from "../../uapi/structs.ts";
 import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
+import type { WaitMemory } from "../wait_memory.ts";
 import type { DeviceClock } from "./clock.ts";
 import { perfMs, wallMs } from "./clock.ts";
 import {
@@ -143,7 +144,46 @@ export class WaitStarter {
       return -Errno.EFAULT;
     }
     this.#view = arg;
-    const w = this.#words(arg), args = this.#args;
+    const w = this.#words(arg);
+    const count = this.#keep(w);
+    if (count <= 0) return count;
+    const lo = w[WAIT_WORD.objs], hi = w[WAIT_WORD.objs + 1];
+    if (!this.addresses.read(lo, hi, count, this.#fds)) return -Errno.EFAULT;
+    return 0;
+  }
+
+  /**
+   * `check` for a wait made in `memory` (a WaitMemory of this backend):
+   * its words and, where `objs` still holds its own address, its fd array
+   * read straight from the memory, with no lookup.
+   */
+  checkMemory(memory: WaitMemory): number {
+    const w = memory.words;
+    // Detached (its buffer transferred): EFAULT, as for any such view.
+    if (w.length !== ARGS_WORDS) return -Errno.EFAULT;
+    this.#view = memory.args;
+    const count = this.#keep(w);
+    if (count <= 0) return count;
+    const lo = w[WAIT_WORD.objs], hi = w[WAIT_WORD.objs + 1];
+    const objs = memory.objs;
+    if (
+      lo === memory.objsLow && hi === memory.objsHigh && objs.length >= count
+    ) {
+      const fds = this.#fds;
+      for (let i = 0; i < count; i++) fds[i] = objs[i];
+      return 0;
+    }
+    if (!this.addresses.read(lo, hi, count, this.#fds)) return -Errno.EFAULT;
+    return 0;
+  }
+
+  /**
+   * Keep the args' words `w` for the wait's later steps and check them in
+   * `setup_wait()`'s order: the count of fds to read next, 0 for none, or
+   * a negated errno.
+   */
+  #keep(w: Uint32Array): number {
+    const args = this.#args;
     const flags = w[WAIT_WORD.flags],
       count = w[WAIT_WORD.count],
       owner = w[WAIT_WORD.owner];
@@ -158,10 +198,7 @@ export class WaitStarter {
     }
     if (owner === 0) return -Errno.EINVAL;
     if (count > NTSYNC_MAX_WAIT_COUNT) return -Errno.EINVAL;
-    if (count === 0) return 0;
-    const lo = w[WAIT_WORD.objs], hi = w[WAIT_WORD.objs + 1];
-    if (!this.addresses.read(lo, hi, count, this.#fds)) return -Errno.EFAULT;
-    return 0;
+    return count;
   }
 
   /**

@@ -44,6 +44,7 @@ import {
 import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 import type { WaitStarter } from "./wait.ts";
+import type { WaitMemory } from "../wait_memory.ts";
 import { isFd } from "./tables.ts";
 
 /**
@@ -107,8 +108,13 @@ export class WaitCalls {
    * WAIT_ANY or WAIT_ALL (`request`) from device `fd`, blocking this
    * thread: the ioctl's result, or the negated errno.
    */
-  wait(fd: number, request: number, view: DataView | null): number {
-    const rec = this.#startWait(fd, request, view, true);
+  wait(
+    fd: number,
+    request: number,
+    view: DataView | null,
+    memory?: WaitMemory,
+  ): number {
+    const rec = this.#startWait(fd, request, view, true, memory);
     // Done at once: the index is written already (WaitStarter#acquired),
     // and no call here could fail after the acquisition took effect.
     if (rec < 0) {
@@ -143,8 +149,9 @@ export class WaitCalls {
     request: number,
     view: DataView | null,
     signal: AbortSignal | undefined,
+    memory?: WaitMemory,
   ): Promise<number> {
-    const rec = this.#startWait(fd, request, view, false);
+    const rec = this.#startWait(fd, request, view, false, memory);
     // Done at once: the index is written already (WaitStarter#acquired),
     // and no call here could fail after the acquisition took effect.
     if (rec < 0) {
@@ -242,6 +249,7 @@ export class WaitCalls {
     request: number,
     view: DataView | null,
     spin: boolean,
+    memory: WaitMemory | undefined,
   ): number {
     const st = this.#st, waits = this.#waits;
     // Cleared first: the catch below must only abandon a wait this call
@@ -253,7 +261,9 @@ export class WaitCalls {
     const all = request === NTSYNC_IOC_WAIT_ALL;
     // Reading the caller's memory needs no lock; its verdict comes after the
     // fd checks, as in the kernel.
-    const checked = waits.check(view);
+    const checked = memory === undefined
+      ? waits.check(view)
+      : waits.checkMemory(memory);
     waits.handOff = false;
     if (checked === 0) {
       const r = waits.tryFast(fd, all, spin);

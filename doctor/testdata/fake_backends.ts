@@ -46,6 +46,11 @@ export function quirkyBackend(q: Quirks = {}): Backend {
       }
     },
     ioctlAsync: (fd, request, arg, o) => inner.ioctlAsync(fd, request, arg, o),
+    tryWait(fd, request, memory) {
+      return this.tryIoctl(fd, request, memory.args);
+    },
+    waitAsync: (fd, request, memory, o) =>
+      inner.ioctlAsync(fd, request, memory.args, o),
     addressOf: (objs) => inner.addressOf(objs),
     now: (clock) => inner.now(clock),
     close: (fd) => {

@@ -17,6 +17,7 @@
 
 import type { Backend, ClockName, ShareToken } from "../../core/backend.ts";
 import { NtsyncError } from "../../core/errors.ts";
+import { notWaitMemory, WaitMemory } from "../../core/wait_memory.ts";
 import { Errno } from "../../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_EVENT,
@@ -154,7 +155,22 @@ export class ModelBackend implements Backend {
     return Promise.resolve().then(() => this.ioctl(fd, request, arg));
   }
 
-  /** `ioctl(fd, request, arg)` with the kernel's checks in the kernel's order. */
+  /** `tryIoctl` on the memory's args: the model's addresses never drop. */
+  tryWait(fd: number, request: number, memory: WaitMemory): number {
+    if (!WaitMemory.is(memory)) throw notWaitMemory("tryWait", memory);
+    return this.tryIoctl(fd, request, memory.args);
+  }
+
+  /** `ioctlAsync` on the memory's args. */
+  async waitAsync(
+    fd: number,
+    request: number,
+    memory: WaitMemory,
+  ): Promise<number> {
+    if (!WaitMemory.is(memory)) throw notWaitMemory("waitAsync", memory);
+    return await this.ioctlAsync(fd, request, memory.args);
+  }
+
   /** As `ioctl`, with a failure returned as the negated errno. */
   tryIoctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     try {
@@ -165,6 +181,7 @@ export class ModelBackend implements Backend {
     }
   }
 
+  /** `ioctl(fd, request, arg)` with the kernel's checks in the kernel's order. */
   ioctl(fd: number, request: number, arg: ArrayBufferView | null): number {
     const entry = this.#fds.get(fd);
     // The VFS rejects a closed fd before any driver code runs.
