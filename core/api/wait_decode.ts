@@ -98,6 +98,22 @@ export function decodeWaitReturn(
   throw notAnOutcome(op, objects, slot, all, err);
 }
 
+/**
+ * The result of a wait that acquired the object at `index` (not the alert):
+ * preallocated, so that the common outcome allocates nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signaledAt } from "./wait_decode.ts";
+ * assert.deepEqual(signaledAt(2), { status: "signaled", index: 2 });
+ * assert.equal(signaledAt(2), signaledAt(2));
+ * ```
+ */
+export function signaledAt(index: number): WaitResult {
+  return SIGNALED[index];
+}
+
 /** What a wait that returned 0 acquired: an object, or the alert. */
 function acquired(slot: WaitSlot, count: number, all: boolean): WaitResult {
   const index = slot.words[WAIT_WORD.index];
