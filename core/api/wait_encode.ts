@@ -24,7 +24,7 @@ import {
   u32Error,
   U64_MAX,
 } from "./validate.ts";
-import type { WaitAsyncOptions, WaitOptions } from "./wait_types.ts";
+import type { WaitOptions } from "./wait_types.ts";
 import type { WaitSlot } from "./wait_slot.ts";
 
 function aKind(o: SyncObject): string {
@@ -125,20 +125,51 @@ export function prepareWait(
   // (and one of an absent key walks the prototype chain). After a warm-up
   // with ten shapes: 8 ns, against 32 for reading the five names. The
   // check that catches a misspelt key comes with it.
-  let timeout: unknown;
+  let timeout, owner, deadline, clock, alert, signal, others = false;
   for (const key in options) {
-    if (key === "timeout") {
-      timeout = (options as Record<string, unknown>)[key];
-    } else {
-      // Any other option, or a misspelt key (which that call names).
-      encodeOptions(device, slot, op, options, blocking);
-      return count;
+    const value = (options as Record<string, unknown>)[key];
+    switch (key) {
+      case "timeout":
+        timeout = value;
+        continue;
+      case "owner":
+        owner = value;
+        break;
+      case "deadline":
+        deadline = value;
+        break;
+      case "clock":
+        clock = value;
+        break;
+      case "alert":
+        alert = value;
+        break;
+      case "signal":
+        signal = value;
+        break;
+      default:
+        checkOptionNames(op, options, WAIT_OPTIONS); // throws, naming the key
     }
+    others = true;
   }
   if (typeof options !== "object" || options === null) {
     throw notAnObjectOf(op, options);
   }
-  if (timeout === undefined || timeout === Infinity) {
+  if (others) {
+    // Positional, not an object: nothing allocated per wait.
+    encodeOptions(
+      device,
+      slot,
+      op,
+      blocking,
+      timeout,
+      owner,
+      deadline,
+      clock,
+      alert,
+      signal,
+    );
+  } else if (timeout === undefined || timeout === Infinity) {
     words[WAIT_WORD.timeout] = U32_MAX;
     words[WAIT_WORD.timeout + 1] = U32_MAX;
   } else if (timeout === 0) {
@@ -173,44 +204,23 @@ function notAnObjectOf(op: string, options: unknown): TypeError {
 }
 
 /**
- * prepareWait's options beyond `timeout` alone (names already checked):
- * owner, alert, clock, deadline, and a `signal` a blocking wait refuses.
+ * prepareWait's options beyond `timeout` alone, as it read them (names
+ * already checked, values not): owner, alert, clock, deadline, and a
+ * `signal` a blocking wait refuses.
  */
 function encodeOptions(
   device: Device,
   slot: WaitSlot,
   op: string,
-  options: WaitAsyncOptions,
   blocking: boolean,
+  timeout: unknown,
+  owner: unknown,
+  deadline: unknown,
+  clock: unknown,
+  alertOption: unknown,
+  signal: unknown,
 ): void {
-  if (typeof options !== "object" || options === null) {
-    throw notAnObjectOf(op, options);
-  }
-  let owner, timeout, deadline, clock, alert, signal;
-  for (const key in options) {
-    const value = (options as Record<string, unknown>)[key];
-    switch (key) {
-      case "timeout":
-        timeout = value;
-        continue;
-      case "owner":
-        owner = value;
-        continue;
-      case "deadline":
-        deadline = value;
-        continue;
-      case "clock":
-        clock = value;
-        continue;
-      case "alert":
-        alert = value as SyncObject | undefined;
-        continue;
-      case "signal":
-        signal = value;
-        continue;
-    }
-    checkOptionNames(op, options, WAIT_OPTIONS); // throws, naming the key
-  }
+  const alert = alertOption as SyncObject | null | undefined;
   if (blocking && signal !== undefined) {
     throw new TypeError(
       `${op}: options.signal only applies to ${op}Async (a blocking wait cannot be aborted; use a timeout or an alert)`,

@@ -21,13 +21,16 @@
 
 import {
   EV_PINNED,
+  EV_SIGNALED,
   EVENT_STATE,
   FD_DEVICE,
   FD_OBJECT,
+  MX_VERSION,
   O_ALL_HINT,
   O_ANY_HEAD,
   O_INST,
   O_TYPE,
+  T_EVENT,
 } from "./layout.ts";
 import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
@@ -76,6 +79,48 @@ export function stillNames(
   return st.fdKind(fd) === FD_OBJECT && st.objectAt(st.fdRef(fd)) === at &&
     st.u32[at + O_TYPE] === type &&
     (instance < 0 || st.u32[at + O_INST] === instance);
+}
+
+/**
+ * Did `alertFd` name an object of the instance device fd `deviceFd` names,
+ * at one moment between this call's start and its end? What a fast wait
+ * with an alert checks of it (`setup_wait()` resolves the alert with the
+ * objects, before anything is acquired; its type is not checked). The
+ * alert's word is read before and after the plain reads: a close or a
+ * reuse of the fd pins the object it named (objectUnref), so a word that
+ * stayed unpinned with the same version in between proves the reads saw
+ * one state. Lock-free calls on the alert meanwhile change only bits the
+ * version leaves out (an event's signaled bit, a mutex's owner slot or a
+ * semaphore's count) and do not matter. False sends the wait to the locked
+ * path, which answers in the kernel's order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SharedState } from "./state.ts";
+ * import { DEFAULT_CAPACITIES } from "./layout.ts";
+ * import { alertNamesObjectOf } from "./fast_object.ts";
+ * const st = SharedState.create(DEFAULT_CAPACITIES, 0);
+ * assert.equal(alertNamesObjectOf(st, 5, 3), false); // neither fd is open
+ * ```
+ */
+export function alertNamesObjectOf(
+  st: SharedState,
+  alertFd: number,
+  deviceFd: number,
+): boolean {
+  if (st.fdKind(deviceFd) !== FD_DEVICE || st.fdKind(alertFd) !== FD_OBJECT) {
+    return false;
+  }
+  const instance = st.fdRef(deviceFd);
+  const at = st.objectAt(st.fdRef(alertFd));
+  const word = Atomics.load(st.i32, at + EVENT_STATE);
+  if ((word & EV_PINNED) !== 0) return false;
+  const type = st.u32[at + O_TYPE];
+  if (type === 0 || !stillNames(st, alertFd, at, type, instance)) return false;
+  const again = Atomics.load(st.i32, at + EVENT_STATE);
+  const version = type === T_EVENT ? ~EV_SIGNALED : -MX_VERSION;
+  return ((word ^ again) & version) === 0 && (again & EV_PINNED) === 0;
 }
 
 /**

@@ -36,7 +36,7 @@ import type { SharedState } from "./state.ts";
 import type { EventFastPath } from "./fast.ts";
 import type { MutexFastPath } from "./fast_mutex.ts";
 import type { SemFastPath } from "./fast_sem.ts";
-import type { CountedFastPath } from "./fast_object.ts";
+import { alertNamesObjectOf, type CountedFastPath } from "./fast_object.ts";
 import {
   ALL_ACQUIRED_ABANDONED,
   NOT_ALL_SIGNALED,
@@ -307,30 +307,38 @@ export class WaitStarter {
    * Try to finish the wait without the device lock (call after `check`
    * passed): a wait-any on one event, semaphore or mutex and no alert,
    * acquired at once, or after polling it for the spin budget (if `spin`),
-   * or a poll that times out.
+   * or a poll that times out; with an alert, only acquired at once (the
+   * object wins at wait start; anything else depends on the alert too,
+   * which the locked path looks at).
    * Returns 0 (see `result`), -errno, SLOW_PATH (the slow path's, spin and all),
    * or SLOW_PATH_SPUN (the slow path's, but the spin is done: the object
    * stayed unavailable for all of it).
    */
   tryFast(deviceFd: number, all: boolean, spin: boolean): number {
     const args = this.#args;
-    if (all || args[A_COUNT] !== 1 || args[A_ALERT] !== 0) return SLOW_PATH;
-    const fd = this.#fds[0];
+    if (all || args[A_COUNT] !== 1) return SLOW_PATH;
+    const fd = this.#fds[0], st = this.st;
+    // The alert is resolved before anything is acquired, as setup_wait()
+    // does: an fd that is not an object of this device is EINVAL, which the
+    // locked path reports in its place in the order.
+    const alone = args[A_ALERT] === 0;
+    if (!alone && !alertNamesObjectOf(st, args[A_ALERT], deviceFd)) {
+      return SLOW_PATH;
+    }
     // An event this thread used before is known without a look at the fd.
     if (this.fast.knowsEvent(fd)) {
-      return this.#tryFastOne(null, deviceFd, fd, -1, spin);
+      return this.#tryFastOne(null, deviceFd, fd, -1, alone, spin);
     }
     // One look (plain reads, a hint: each path checks again after the word).
-    const st = this.st;
     if (st.fdKind(fd) !== FD_OBJECT) return SLOW_PATH;
     const at = st.objectAt(st.fdRef(fd));
     switch (st.u32[at + O_TYPE]) {
       case T_EVENT:
-        return this.#tryFastOne(null, deviceFd, fd, at, spin);
+        return this.#tryFastOne(null, deviceFd, fd, at, alone, spin);
       case T_MUTEX:
-        return this.#tryFastOne(this.fastMutex, deviceFd, fd, at, spin);
+        return this.#tryFastOne(this.fastMutex, deviceFd, fd, at, alone, spin);
       case T_SEM:
-        return this.#tryFastOne(this.fastSem, deviceFd, fd, at, spin);
+        return this.#tryFastOne(this.fastSem, deviceFd, fd, at, alone, spin);
       default:
         return SLOW_PATH;
     }
@@ -345,12 +353,16 @@ export class WaitStarter {
     deviceFd: number,
     fd: number,
     at: number,
+    alone: boolean,
     spin: boolean,
   ): number {
     const owner = this.#args[A_OWNER] | 0; // see SharedState: owners as int32
     let r = counted === null
       ? this.fast.acquire(deviceFd, fd)
       : counted.acquire(deviceFd, fd, at, owner);
+    // With an alert, a poll's answer and a spin (which would watch the
+    // object alone) are the locked path's.
+    if (!alone && r !== 0) return SLOW_PATH;
     if (r === NOT_SIGNALED) {
       // Not available when looked at: that is a poll's answer
       // (docs/semantics.md#timeouts-and-clocks).
