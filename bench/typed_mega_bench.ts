@@ -88,6 +88,17 @@ await warmUp();
 
 const tobjs = [tsem];
 const tpoll = { timeout: 0 };
+const talert = typed.createEvent({ manual: true });
+/** The documented option shapes, a different one each call. */
+const inTurn: (() => object)[] = [
+  () => ({ timeout: 0 }),
+  () => ({ timeout: 0, owner: 7 }),
+  () => ({ owner: 7, timeout: 0 }),
+  () => ({ timeout: 0, alert: talert }),
+  () => ({ deadline: 0n }),
+  () => ({ timeout: 0, clock: "realtime" }),
+];
+let turn = 0;
 benchRows("typed API vs surface, after a megamorphic warm-up", [{
   name: "surface: SEM_RELEASE + WAIT_ANY poll",
   baseline: true,
@@ -105,6 +116,15 @@ benchRows("typed API vs surface, after a megamorphic warm-up", [{
   fn() {
     tsem.release();
     if (typed.waitAny(tobjs, { timeout: 0 }).status !== "signaled") {
+      throw new Error("not signaled");
+    }
+  },
+}, {
+  name: "typed API, six option shapes in turn (owner, alert, deadline, clock)",
+  fn() {
+    tsem.release();
+    const options = inTurn[turn++ % inTurn.length]();
+    if (typed.waitAny(tobjs, options).status !== "signaled") {
       throw new Error("not signaled");
     }
   },
