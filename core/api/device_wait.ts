@@ -14,6 +14,7 @@ import type { SyncObject } from "./object.ts";
 import { describe } from "./validate.ts";
 import { decodeWait, decodeWaitReturn, signaledAt } from "./wait_decode.ts";
 import { WAIT_WORD } from "../../uapi/structs.ts";
+import { Errno } from "../../uapi/errno.ts";
 import { prepareWait } from "./wait_encode.ts";
 import { WaitSlot } from "./wait_slot.ts";
 import type {
@@ -21,6 +22,25 @@ import type {
   WaitOptions,
   WaitResult,
 } from "./wait_types.ts";
+
+/**
+ * A poll of the wait prepared in `slot` (its timeout set to 0 for the call,
+ * then put back): `tryWait`'s result. `slot.polls` tells whether the wait
+ * was a poll anyway.
+ */
+function poll(device: Device, slot: WaitSlot, request: number): number {
+  const words = slot.words;
+  const low = words[WAIT_WORD.timeout], high = words[WAIT_WORD.timeout + 1];
+  slot.polls = low === 0 && high === 0;
+  words[WAIT_WORD.timeout] = 0;
+  words[WAIT_WORD.timeout + 1] = 0;
+  try {
+    return device.backend.tryWait(device.fd, request, slot.memory);
+  } finally {
+    words[WAIT_WORD.timeout] = low;
+    words[WAIT_WORD.timeout + 1] = high;
+  }
+}
 
 /** Async waits keep at most this many idle slots for reuse. */
 const POOL_LIMIT = 8;
@@ -94,7 +114,7 @@ export function waitBlocking(
  * assert.equal(pool.length, 1); // its slot, kept for the next async wait
  * ```
  */
-export async function waitAsync(
+export function waitAsync(
   device: Device,
   pool: WaitSlot[],
   op: string,
@@ -103,20 +123,79 @@ export async function waitAsync(
   objects: readonly SyncObject[],
   options: WaitAsyncOptions | undefined,
 ): Promise<WaitResult> {
-  const signal = options?.signal;
-  if (signal !== undefined) {
-    if (!(signal instanceof AbortSignal)) {
-      throw new TypeError(
-        `${op}: options.signal must be an AbortSignal, got ${describe(signal)}`,
-      );
-    }
-    signal.throwIfAborted();
-  }
-  // Each pending async wait needs its own memory: the backend may read it
-  // after this function has returned to the event loop.
-  const slot = pool.pop() ?? new WaitSlot(device.backend);
+  // Not an async function: a wait that need not wait settles with one
+  // promise, where each async layer would add its own (a plain function,
+  // so every error still arrives as a rejection).
+  let slot: WaitSlot | undefined;
   try {
+    const signal = options?.signal;
+    if (signal !== undefined) {
+      if (!(signal instanceof AbortSignal)) {
+        throw new TypeError(
+          `${op}: options.signal must be an AbortSignal, got ${
+            describe(signal)
+          }`,
+        );
+      }
+      signal.throwIfAborted();
+    }
+    // Each pending async wait needs its own memory: the backend may read it
+    // after this function has returned to the event loop.
+    slot = pool.pop() ?? new WaitSlot(device.backend);
     const count = prepareWait(device, slot, op, objects, options);
+    // What is free now is taken right here, by a poll: the kernel's attempt
+    // at wait start, without a trip through the backend's async machinery.
+    // Only an outcome other than a timeout ends the wait here; else it is
+    // made as it was asked, and tries again at its start.
+    const polled = poll(device, slot, request);
+    if (polled !== -Errno.ETIMEDOUT || slot.polls) {
+      const result = decodeWaitReturn(
+        slot,
+        op,
+        objects,
+        count,
+        all,
+        polled,
+        request,
+      );
+      if (result !== undefined) {
+        giveBack(pool, slot);
+        return Promise.resolve(result);
+      }
+    }
+    const pending = waitPending(device, pool, slot, op, request, all, objects, {
+      count,
+      signal,
+    });
+    slot = undefined; // the pending wait gives it back
+    return pending;
+  } catch (err) {
+    if (slot !== undefined) giveBack(pool, slot);
+    return Promise.reject(err);
+  }
+}
+
+/** Put `slot` back in `pool` (up to POOL_LIMIT idle slots). */
+function giveBack(pool: WaitSlot[], slot: WaitSlot): void {
+  slot.alert = undefined;
+  if (pool.length < POOL_LIMIT) pool.push(slot);
+}
+
+/**
+ * The async wait prepared in `slot` that the poll did not end: through the
+ * backend's `waitAsync`, again on EINTR; `slot` goes back to `pool` after.
+ */
+async function waitPending(
+  device: Device,
+  pool: WaitSlot[],
+  slot: WaitSlot,
+  op: string,
+  request: number,
+  all: boolean,
+  objects: readonly SyncObject[],
+  { count, signal }: { count: number; signal: AbortSignal | undefined },
+): Promise<WaitResult> {
+  try {
     const ioctlOptions = signal ? { signal } : undefined;
     for (;;) {
       let result: WaitResult | undefined;
@@ -134,7 +213,6 @@ export async function waitAsync(
       if (result !== undefined) return result;
     }
   } finally {
-    slot.alert = undefined;
-    if (pool.length < POOL_LIMIT) pool.push(slot);
+    giveBack(pool, slot);
   }
 }

@@ -49,6 +49,8 @@ export class WaitSlot {
    * engine writes these fields (only `index`).
    */
   plain: boolean;
+  /** Whether the async wait in this slot was a poll (timeout 0) as asked. */
+  polls: boolean;
 
   /**
    * Allocate the slot's memory for `backend`.
@@ -63,6 +65,7 @@ export class WaitSlot {
     this.alert = undefined;
     this.threadId = backend.threadId;
     this.plain = false;
+    this.polls = false;
     this.makePlain();
   }
 

@@ -529,3 +529,50 @@ testEachBackend(
     m.unlock();
   },
 );
+
+testEachBackend(
+  "async: what is free at once settles at once; misuse and errors reject, never throw",
+  async (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(1, 1);
+    using other = openDevice(backend);
+    using foreign = other.createSemaphore(1, 1);
+    // Free now: settled before any timer or I/O turn of the event loop.
+    let settled = false;
+    const first = dev.waitAnyAsync([sem], { timeout: LONG_MS }).then((r) => {
+      settled = true;
+      return r;
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(settled, true);
+    assert.deepEqual(await first, { status: "signaled", index: 0 });
+    // A poll that finds nothing times out as a result.
+    assert.deepEqual(await dev.waitAnyAsync([sem], { timeout: 0 }), {
+      status: "timeout",
+    });
+    // Not free now: it waits, and is woken.
+    const later = dev.waitAnyAsync([sem], { timeout: LONG_MS });
+    setTimeout(() => sem.release(), 10);
+    assert.deepEqual(await later, { status: "signaled", index: 0 });
+    // Errors of every kind come as rejections.
+    const cases: [() => Promise<unknown>, ErrorConstructor][] = [
+      [() => dev.waitAnyAsync([foreign]), TypeError],
+      [() => dev.waitAnyAsync([sem], { timeout: -1 }), RangeError],
+      [() => dev.waitAnyAsync([sem], { owner: 0 }), RangeError],
+      [() => dev.waitAllAsync([sem, sem], { timeout: 0 }), TypeError],
+    ];
+    for (const [bad, kind] of cases) {
+      let promise: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        promise = bad();
+      });
+      await assert.rejects(promise!, kind);
+    }
+    // Its slot is back in the pool: many waits in a row do not grow it.
+    for (let i = 0; i < 100; i++) {
+      sem.release();
+      await dev.waitAnyAsync([sem]);
+    }
+  },
+);
