@@ -290,6 +290,11 @@ export class Waiter {
     this.#objs = wait.objs;
   }
 
+  /** Make the next waits for `owner` (a nonzero u32) instead. */
+  setOwner(owner: number): void {
+    this.#args.setUint32(WAIT.owner, owner, HOST_LITTLE_ENDIAN);
+  }
+
   /**
    * Wait until `deadlineNs` (absolute, monotonic; FOREVER by default, 0n
    * polls). The index, or -1 on ETIMEDOUT; EOWNERDEAD is an outcome too.

@@ -533,9 +533,11 @@ export interface Sections {
   rec: number;
   ent: number;
   /**
-   * The owner registry: MX_SLOTS owner ids (0: free), each written once by
-   * a holder of the device lock with an atomic store, never changed after,
-   * read by anyone (owners.ts).
+   * The owner registry: MX_SLOTS words, word 0 the count of owners added
+   * since it was last emptied, the others owner ids (0: free). Guarded by:
+   * the device lock for writes (an owner added with an atomic store; the
+   * whole table emptied, journaled, only while every mutex is pinned); read
+   * by anyone (owners.ts).
    */
   own: number;
   /**

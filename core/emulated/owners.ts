@@ -4,18 +4,30 @@
  * lock has to change the owner and the version in one compare-and-swap, and
  * an owner id is 32 bits: the word holds its slot here instead.
  *
- * An open-addressed table of MX_SLOTS words in shared memory. Only a holder
- * of the device lock adds an owner (an atomic store into a free slot); an
- * entry never changes after, so any thread may look one up without the
- * lock and trust what it finds. An owner whose probes all find other owners
- * gets no slot: its mutexes stay in the slow form, and every call on them
- * takes the device lock, as before. Entries outlive a device lock section
- * that is undone (they mean nothing until a mutex names them).
+ * An open-addressed table of MX_SLOTS words in shared memory (word 0, which
+ * no owner uses, counts the owners added since the table was last emptied).
+ * Only a holder of the device lock adds an owner (an atomic store into a
+ * free slot); an entry does not change while a mutex's word names it, so
+ * any thread that found a slot in a word it read may trust the entry. An
+ * owner whose probes all find other owners gets no slot at first: the lock
+ * holder then empties the table once enough owners came since it last did
+ * (`DeviceTables#reclaimOwners`: every mutex is pinned first, which takes
+ * each out of fast form, so no word names a slot, and a lock-free swap
+ * prepared before fails on the new version), and the owner gets a slot
+ * after all. Entries outlive a device lock section that is undone (they
+ * mean nothing until a mutex names them); emptying the table is journaled.
  *
  * @module
  */
 
 import { MX_SLOTS } from "./layout.ts";
+
+/**
+ * Owners added since the table was last emptied before an owner with no
+ * room may empty it again: emptying pins every mutex of the device, so it
+ * is paid for by this many lock-free owners at the least.
+ */
+export const RECLAIM_AFTER = MX_SLOTS / 2;
 
 /** Slots tried per owner before giving up. */
 const PROBES = 8;
@@ -81,6 +93,7 @@ export function addOwner(i32: Int32Array, base: number, owner: number): number {
     if (there === owner) return slot;
     if (there === 0) {
       Atomics.store(i32, base + slot, owner);
+      i32[base] = i32[base] + 1; // owners added (only under the lock)
       return slot;
     }
     slot = next(slot);

@@ -38,6 +38,7 @@ import {
   MUTEX_OWNER,
   MX_SLOT,
   MX_SLOT_SHIFT,
+  MX_SLOTS,
   MX_VERSION,
   O_ALL_HEAD,
   O_ALL_HINT,
@@ -63,7 +64,7 @@ import {
 } from "./layout.ts";
 import { Errno } from "../../uapi/errno.ts";
 import { JournaledMemory } from "./journal.ts";
-import { addOwner } from "./owners.ts";
+import { addOwner, RECLAIM_AFTER } from "./owners.ts";
 import { IntList } from "./int_list.ts";
 
 const U32_MAX = 0xffffffff;
@@ -226,10 +227,13 @@ export abstract class DeviceTables extends JournaledMemory {
    * the section's other writes: a section cut short undoes it too.
    */
   protected override beforeCommit(): void {
-    const list = this.#pinnedCounted, items = list.items;
+    const list = this.#pinnedCounted;
     const i32 = this.i32, u32 = this.u32;
+    let reclaimed = false;
+    // (The list grows while this runs if the registry is emptied: every
+    // mutex pinned then joins it, and gets its owner's slot back below.)
     for (let i = 0; i < list.length; i++) {
-      const at = items[i], word = i32[at + EVENT_STATE];
+      const at = list.items[i], word = i32[at + EVENT_STATE];
       // Pinned now means pinned in this section (see #takeFastForm), and
       // not in fast form already.
       if ((word & EV_PINNED) === 0 || (word & MX_SLOT) !== 0) continue;
@@ -238,6 +242,10 @@ export abstract class DeviceTables extends JournaledMemory {
         case T_MUTEX:
           if (u32[at + MUTEX_COUNT] !== 1) continue;
           field = addOwner(i32, this.sec.own, i32[at + MUTEX_OWNER]);
+          if (field === 0 && !reclaimed && this.#reclaimOwners()) {
+            reclaimed = true;
+            field = addOwner(i32, this.sec.own, i32[at + MUTEX_OWNER]);
+          }
           if (field === 0) continue;
           this.write(at + MUTEX_OWNER, 0);
           this.write(at + MUTEX_COUNT, 0);
@@ -253,6 +261,29 @@ export abstract class DeviceTables extends JournaledMemory {
       this.storePinned(at + EVENT_STATE, word | (field << MX_SLOT_SHIFT));
     }
     list.length = 0;
+  }
+
+  /**
+   * Empty the owner registry (owners.ts), if at least RECLAIM_AFTER owners
+   * were added since it was last emptied; whether it was. Every live mutex
+   * is pinned first (its owner moves out of the word, #takeFastForm), so no
+   * word names a slot, and a lock-free swap a thread prepared with an old
+   * slot fails on the version the commit gives each word; the commit then
+   * gives the mutexes held once their owners' slots back (beforeCommit).
+   * Journaled, like the section's other writes.
+   */
+  #reclaimOwners(): boolean {
+    const i32 = this.i32, own = this.sec.own;
+    if (i32[own] < RECLAIM_AFTER) return false;
+    const objects = this.u32[H_OBJ_HWM];
+    for (let obj = 0; obj < objects; obj++) {
+      if (this.objectType(obj) === T_MUTEX) this.pinObject(obj);
+    }
+    for (let slot = 1; slot < MX_SLOTS; slot++) {
+      if (i32[own + slot] !== 0) this.write(own + slot, 0);
+    }
+    this.write(own, 0);
+    return true;
   }
 
   /** Object `obj`'s type, from a plain read (0: free). */

@@ -45,6 +45,12 @@ export interface LockerInit {
    * widen the window in which a second holder would be caught.
    */
   hold: number;
+  /**
+   * Owner ids taken in turn, one per iteration: `owner`, `owner + 16`, ...
+   * (default 1: `owner` alone). Many owners make the engine empty its owner
+   * registry while the others hold and swap (core/emulated/owners.ts).
+   */
+  owners?: number;
 }
 
 /** What the Worker reports when done. */
@@ -63,11 +69,17 @@ self.onmessage = (e: MessageEvent<LockerInit>) => {
     all: init.all,
     owner: init.owner,
   });
-  const { bump, gauges, hold, kinds, objs, owner } = init;
+  const { bump, gauges, hold, kinds, objs } = init;
+  const owners = init.owners ?? 1;
+  let owner = init.owner;
   self.postMessage("ready");
   if (start.index() !== 0) throw new Error("start wait: wrong index");
 
   for (let i = 0; i < init.loops; i++) {
+    if (owners > 1) {
+      owner = init.owner + (i % owners) * 16;
+      take.setOwner(owner);
+    }
     const index = take.index();
     if (index !== 0) throw new Error(`loop ${i}: index ${index}, expected 0`);
     for (const g of gauges) {

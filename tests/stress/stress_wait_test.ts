@@ -22,6 +22,7 @@ import {
   stressLoops,
 } from "./_harness.ts";
 import type { LockerDone, LockerInit } from "./locker_worker.ts";
+import { auditDevice } from "../engine/_audit.ts";
 
 const WORKERS = 4;
 /** Shared reads inside the critical section (see LockerInit.hold). */
@@ -38,6 +39,7 @@ async function lockersAgree(
   dev: number,
   objs: (worker: number) => number[],
   kinds: (worker: number) => LockerInit["kinds"],
+  { owners = 1, all = false }: { owners?: number; all?: boolean } = {},
 ): Promise<number> {
   const loops = stressLoops();
   const start = createEvent(nt, dev, true, false);
@@ -50,12 +52,13 @@ async function lockersAgree(
     owner: 0x1000 + i,
     loops,
     objs: objs(i),
-    all: false,
+    all,
     kinds: kinds(i),
     counters,
     bump: [0],
     gauges: [1],
     hold: HOLD,
+    owners,
   }));
   const done = await runWorkers<LockerDone>(worker, inits, 20_000, () => {
     assert.equal(new Ops(nt).set(start), 0);
@@ -141,6 +144,37 @@ Deno.test("stress: 4 Workers x 10,000 on a one-unit semaphore as a lock, lock-fr
   assertSettled(nt, dev, [
     { fd: sem, sem: { count: 1, max: 1 } },
     { fd: never, event: { manual: false, signaled: false } },
+    { fd: start, event: { manual: true, signaled: true } },
+  ]);
+});
+
+/**
+ * Two mutexes at once, each Worker a different owner id each iteration
+ * (5,000 ids in turn): the shared one and one of its own, by WAIT_ALL. The
+ * owner registry (core/emulated/owners.ts) runs out of room and is emptied
+ * again and again while the other Workers hold their own mutex in the
+ * lock-free form, whose owner must survive it (else its unlock is EPERM).
+ */
+Deno.test("stress: 4 Workers x 10,000 on one mutex and one of their own, 5,000 owner ids each in turn, plain counter exact", async () => {
+  const { nt, dev } = freshDevice();
+  const mutex = createMutex(nt, dev);
+  const own = Array.from({ length: WORKERS }, () => createMutex(nt, dev));
+  const start = await lockersAgree(
+    nt,
+    dev,
+    (i) => [mutex, own[i]],
+    () => ["mutex", "mutex"],
+    { owners: 5_000, all: true },
+  );
+  // Mutexes in fast form name slots the registry holds, and so on.
+  assert.deepEqual(
+    auditDevice(nt.share().buffer as SharedArrayBuffer),
+    [],
+  );
+  const free = { owner: 0, count: 0, abandoned: false };
+  assertSettled(nt, dev, [
+    { fd: mutex, mutex: free },
+    ...own.map((fd) => ({ fd, mutex: free })),
     { fd: start, event: { manual: true, signaled: true } },
   ]);
 });
