@@ -20,13 +20,19 @@
 
 import { isDetached } from "./detached.ts";
 
-/** Slots looked at before the WeakMap: more than any hot loop's mix. */
-const SLOTS = 8;
+/**
+ * Slots looked at before the WeakMap: more than a hot loop's mix (a view to
+ * release with and one to wait with for each of 16 objects).
+ */
+const SLOTS = 32;
 
 /**
  * An identity-keyed cache of a few slots (round-robin replacement) in front
  * of a `WeakMap` that holds every entry: a hit in the slots costs a few
- * compares, a hit in the WeakMap a hash lookup, and neither allocates.
+ * compares, a hit in the WeakMap a hash lookup, and neither allocates. The
+ * slots are looked at from the one filled last backwards: a loop's few
+ * views, filled one after the other, are found in as many compares however
+ * many slots there are.
  *
  * @example
  * ```ts
@@ -51,7 +57,11 @@ export class IdentityCache<K extends object, V> {
   get(key: K): V | undefined {
     const keys = this.#keys;
     // (A primitive key, never stored, misses: WeakMap.get answers undefined.)
-    for (let i = 0; i < SLOTS; i++) {
+    const last = this.#next - 1;
+    for (let i = last; i >= 0; i--) {
+      if (keys[i] === key) return this.#values[i];
+    }
+    for (let i = SLOTS - 1; i > last; i--) {
       if (keys[i] === key) return this.#values[i];
     }
     const value = this.#all.get(key);

@@ -22,6 +22,7 @@ import { Errno } from "../uapi/errno.ts";
 import { createSem, readSem } from "../conformance/ops.ts";
 import { errnoOf } from "./native/_errors.ts";
 import type { Backend } from "../core/backend.ts";
+import { IdentityCache } from "../core/arg_views.ts";
 
 /** Poll args for `sem` (0 timeout), written into `view` at its start. */
 function pollInto(
@@ -140,3 +141,21 @@ for (const nt of backendsUnderTest()) {
     }
   });
 }
+
+Deno.test("IdentityCache: every key gives its own value, however many and in whatever order", () => {
+  const cache = new IdentityCache<object, number>();
+  const keys = Array.from({ length: 100 }, () => ({}));
+  keys.forEach((k, i) => cache.set(k, i));
+  const orders = [
+    keys.map((_, i) => i),
+    keys.map((_, i) => 99 - i),
+    keys.map((_, i) => (i * 37) % 100),
+  ];
+  for (const order of orders) {
+    for (const i of order) assert.equal(cache.get(keys[i]), i);
+  }
+  // A value set again is the one found, in the slots or behind them.
+  for (const i of [99, 0, 50]) cache.set(keys[i], -i - 1);
+  for (const i of [99, 0, 50]) assert.equal(cache.get(keys[i]), -i - 1);
+  assert.equal(cache.get({}), undefined);
+});
