@@ -1,25 +1,61 @@
 /**
  * The emulated device's clocks, readable from every Worker without FFI.
  *
- * `performance.timeOrigin + performance.now()` is the same high-resolution
- * wall-clock reading in every thread (each Worker has its own origin, but
- * the sum agrees). REALTIME is that reading in ns since the epoch; MONOTONIC
- * counts from a base stored in the device's shared memory when it was
- * created (plus one second, so that "now" is never 0).
+ * A thread's wall clock is `Date.now()` (the system's CLOCK_REALTIME, the
+ * same in every thread, to the millisecond) carried on at sub-microsecond
+ * resolution by `performance.now()`: the origin is taken once per thread,
+ * at the moments `Date.now()` ticks. `performance.timeOrigin` alone is not
+ * enough: each Worker takes its own when it starts, and under load one was
+ * measured 2 ms ahead of the thread that started it, so a deadline one
+ * thread computed passed early on another. REALTIME is that reading in ns
+ * since the epoch; MONOTONIC counts from a base stored in the device's
+ * shared memory when it was created (plus one second, so that "now" is
+ * never 0).
  *
  * @module
  */
 
 const MONOTONIC_OFFSET_MS = 1000;
 
+/**
+ * This thread's wall clock at `performance.now()` 0, in ms since the
+ * epoch: `Date.now()` is watched over its next three ticks (at most 3 ms,
+ * once per thread), each tick bracketed by two `performance.now()`
+ * readings, and the tightest bracket's middle taken as the tick's moment
+ * (a thread descheduled in between widens its bracket, and loses).
+ */
+function findOrigin(): number {
+  let found = performance.timeOrigin, best = Infinity;
+  let last = Date.now(), before = performance.now();
+  // Bounded: a clock that does not tick (a frozen test clock) keeps the
+  // origin the runtime gives.
+  for (let ticks = 0, n = 0; ticks < 3 && n < 3e7; n++) {
+    const now = Date.now(), after = performance.now();
+    if (now !== last) {
+      if (after - before < best) {
+        best = after - before;
+        found = now - (before + after) / 2;
+      }
+      last = now;
+      ticks++;
+    }
+    before = after;
+  }
+  return found;
+}
+
+let origin = Number.NaN;
+
 /** Milliseconds since the epoch, with sub-microsecond resolution. */
 export function wallMs(): number {
-  return performance.timeOrigin + performance.now();
+  if (origin !== origin) origin = findOrigin();
+  return origin + performance.now();
 }
 
 /** A `wallMs` time on this thread's `performance.now()` clock. */
 export function perfMs(wall: number): number {
-  return wall - performance.timeOrigin;
+  if (origin !== origin) origin = findOrigin();
+  return wall - origin;
 }
 
 /** A device's two clocks as ns bigints, and deadlines back in wall ms. */

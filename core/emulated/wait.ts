@@ -118,8 +118,8 @@ export class WaitStarter {
   handOff = false;
   /** The args view `check` last passed (its index is written on acquisition). */
   #view: DataView | null = null;
-  /** The views aliased, and their aliases (any mix of views stays warm). */
-  readonly #aliases = new IdentityCache<DataView, Uint32Array>();
+  /** The views seen, and their aliases (null: copied at each wait, see `#words`). */
+  readonly #aliases = new IdentityCache<DataView, Uint32Array | null>();
 
   constructor(
     private readonly st: SharedState,
@@ -209,15 +209,19 @@ export class WaitStarter {
    * aliased, so an alias is good for as long as its view is.
    */
   #words(arg: DataView): Uint32Array {
-    const known = this.#aliases.get(arg);
-    if (known !== undefined) return known;
-    const buffer = arg.buffer as ArrayBuffer | SharedArrayBuffer;
-    const fixed = !("resizable" in buffer ? buffer.resizable : buffer.growable);
-    if (LE && fixed && (arg.byteOffset & 3) === 0) {
-      const words = new Uint32Array(buffer, arg.byteOffset, ARGS_WORDS);
+    let words = this.#aliases.get(arg);
+    if (words === undefined) {
+      const buffer = arg.buffer as ArrayBuffer | SharedArrayBuffer;
+      const fixed =
+        !("resizable" in buffer ? buffer.resizable : buffer.growable);
+      // null: copied at each wait (remembered too, so that such a view
+      // costs one lookup, not a miss through every slot and the WeakMap).
+      words = LE && fixed && (arg.byteOffset & 3) === 0
+        ? new Uint32Array(buffer, arg.byteOffset, ARGS_WORDS)
+        : null;
       this.#aliases.set(arg, words);
-      return words;
     }
+    if (words !== null) return words;
     const copy = this.#copy;
     for (let i = 0; i < ARGS_WORDS; i++) copy[i] = arg.getUint32(i * 4, LE);
     return copy;
