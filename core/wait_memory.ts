@@ -91,19 +91,24 @@ export class WaitMemory {
 }
 
 /**
- * The TypeError for a `memory` argument that is not a WaitMemory at all.
+ * `memory`'s `args`, for a backend that takes a wait in a WaitMemory as its
+ * args alone; a TypeError naming `call` when it is not a WaitMemory at all.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { notWaitMemory } from "./wait_memory.ts";
- * assert.match(notWaitMemory("tryWait", {}).message, /WaitMemory/);
+ * import { getBackend } from "../select/registry.ts";
+ * import { argsOf, WaitMemory } from "./wait_memory.ts";
+ * const memory = new WaitMemory(getBackend("emulated"));
+ * assert.equal(argsOf("tryWait", memory), memory.args);
+ * assert.throws(() => argsOf("tryWait", {}), /tryWait: memory must be a WaitMemory/);
  * ```
  */
-export function notWaitMemory(call: string, value: unknown): TypeError {
-  return new TypeError(
+export function argsOf(call: string, memory: unknown): DataView {
+  if (WaitMemory.is(memory)) return memory.args;
+  throw new TypeError(
     `${call}: memory must be a WaitMemory (new WaitMemory(backend)), got ${
-      value === null ? "null" : typeof value
+      memory === null ? "null" : typeof memory
     }`,
   );
 }

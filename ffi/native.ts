@@ -70,7 +70,7 @@ import {
 } from "./attachment.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { checkArg } from "../core/arg_check.ts";
-import { notWaitMemory, WaitMemory } from "../core/wait_memory.ts";
+import { argsOf, type WaitMemory } from "../core/wait_memory.ts";
 import { Errno } from "../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_MUTEX,
@@ -279,8 +279,7 @@ export class NativeBackend implements Backend {
    * holds every live view's address, and `memory` holds its fd array.
    */
   tryWait(fd: number, request: number, memory: WaitMemory): number {
-    if (!WaitMemory.is(memory)) throw notWaitMemory("tryWait", memory);
-    return this.tryIoctl(fd, request, memory.args);
+    return this.tryIoctl(fd, request, argsOf("tryWait", memory));
   }
 
   /**
@@ -293,8 +292,8 @@ export class NativeBackend implements Backend {
     memory: WaitMemory,
     options?: IoctlAsyncOptions,
   ): Promise<number> {
-    if (!WaitMemory.is(memory)) throw notWaitMemory("waitAsync", memory);
-    return await this.ioctlAsync(fd, request, memory.args, options);
+    const args = argsOf("waitAsync", memory);
+    return await this.ioctlAsync(fd, request, args, options);
   }
 
   /**

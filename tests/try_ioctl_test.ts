@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import type { Backend } from "../core/backend.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { backendsUnderTest } from "./_backends.ts";
+import { assertTwoWaysAgree, type TwoWayCase } from "./_two_ways.ts";
 import { Errno } from "../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_SEM,
@@ -38,16 +39,8 @@ type Call = (
   arg: ArrayBufferView | null,
 ) => number;
 
-/**
- * A case: makes its objects on `dev` (handing each fd to `own`, which
- * closes it afterwards), makes its call, reports what it saw.
- */
-type Case = (
-  nt: Backend,
-  dev: number,
-  call: Call,
-  own: (fd: number | string) => number,
-) => unknown[];
+/** A case (see tests/_two_ways.ts), made through one `Call`. */
+type Case = TwoWayCase<Call>;
 
 /** A poll's args for `objs` (index preset, to see whether it is written). */
 function pollArgs(nt: Backend, objs: Int32Array, owner = 1): DataView {
@@ -154,37 +147,14 @@ for (const nt of backendsUnderTest()) {
   Deno.test(`tryIoctl: ${nt.kind} has it, and answers as ioctl does`, () => {
     assert.equal(typeof nt.tryIoctl, "function");
     const direct: Call = (fd, request, arg) => nt.tryIoctl!(fd, request, arg);
-    const errnos = new Set<number>();
-    for (const [name, run] of Object.entries(CASES)) {
-      const seen = [viaThrow(nt), direct].map((call) => {
-        const dev = nt.open(), made: number[] = [];
-        const own = (fd: number | string) => {
-          made.push(fdOf(fd));
-          return fdOf(fd);
-        };
-        try {
-          return run(nt, dev, call, own);
-        } finally {
-          for (const fd of made) nt.close(fd);
-          nt.close(dev);
-        }
-      });
-      assert.deepEqual(seen[1], seen[0], name);
-      for (const v of seen[1]) {
-        if (typeof v === "number" && v < 0) errnos.add(-v);
-      }
-    }
-    // The cases really cover the errors they are named after.
-    for (
-      const e of [
-        Errno.EBADF,
-        Errno.ENOTTY,
-        Errno.EINVAL,
-        Errno.EFAULT,
-        Errno.EOVERFLOW,
-        Errno.ETIMEDOUT,
-        Errno.EOWNERDEAD,
-      ]
-    ) assert.ok(errnos.has(e), `no case returned errno ${e}`);
+    assertTwoWaysAgree(nt, CASES, [viaThrow(nt), direct], [
+      Errno.EBADF,
+      Errno.ENOTTY,
+      Errno.EINVAL,
+      Errno.EFAULT,
+      Errno.EOVERFLOW,
+      Errno.ETIMEDOUT,
+      Errno.EOWNERDEAD,
+    ]);
   });
 }

@@ -14,6 +14,7 @@ import { EmulatedBackend } from "../core/emulated/backend.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { WaitMemory } from "../core/wait_memory.ts";
 import { backendsUnderTest } from "./_backends.ts";
+import { assertTwoWaysAgree, type TwoWayCase } from "./_two_ways.ts";
 import { Errno } from "../uapi/errno.ts";
 import {
   NTSYNC_IOC_MUTEX_KILL,
@@ -64,13 +65,8 @@ function fill(memory: WaitMemory, fds: number[], f: Fields = {}): void {
 
 type Wait = (dev: number, request: number, memory: WaitMemory) => number;
 
-/** A case: its objects on `dev` (each handed to `own`), its waits, what it saw. */
-type Case = (
-  nt: Backend,
-  dev: number,
-  wait: Wait,
-  own: (fd: number) => number,
-) => unknown[];
+/** A case (see tests/_two_ways.ts), its waits made through one `Wait`. */
+type Case = TwoWayCase<Wait>;
 
 const ANY = NTSYNC_IOC_WAIT_ANY, ALL = NTSYNC_IOC_WAIT_ALL;
 
@@ -188,42 +184,19 @@ const CASES: Record<string, Case> = {
   },
 };
 
-/** Both ways of making the same wait, on fresh objects each. */
-function ways(nt: Backend): Record<string, Wait> {
-  return {
-    tryIoctl: (dev, request, m) => nt.tryIoctl(dev, request, m.args),
-    tryWait: (dev, request, m) => nt.tryWait(dev, request, m),
-  };
-}
-
 for (const nt of backendsUnderTest()) {
   Deno.test(`${nt.kind}: tryWait answers every wait as tryIoctl does`, () => {
-    const errnos = new Set<number>();
-    for (const [name, run] of Object.entries(CASES)) {
-      const seen = Object.values(ways(nt)).map((wait) => {
-        const dev = nt.open(), made: number[] = [];
-        try {
-          return run(nt, dev, wait, (fd) => (made.push(fd), fd));
-        } finally {
-          for (const fd of made) nt.close(fd);
-          nt.close(dev);
-        }
-      });
-      assert.deepEqual(seen[1], seen[0], name);
-      for (const v of seen[1]) {
-        if (typeof v === "number" && v < 0) errnos.add(-v);
-      }
-    }
-    for (
-      const e of [
-        Errno.EBADF,
-        Errno.ENOTTY,
-        Errno.EINVAL,
-        Errno.EFAULT,
-        Errno.ETIMEDOUT,
-        Errno.EOWNERDEAD,
-      ]
-    ) assert.ok(errnos.has(e), `no case returned errno ${e}`);
+    const viaArgs: Wait = (dev, request, m) =>
+      nt.tryIoctl(dev, request, m.args);
+    const viaMemory: Wait = (dev, request, m) => nt.tryWait(dev, request, m);
+    assertTwoWaysAgree(nt, CASES, [viaArgs, viaMemory], [
+      Errno.EBADF,
+      Errno.ENOTTY,
+      Errno.EINVAL,
+      Errno.EFAULT,
+      Errno.ETIMEDOUT,
+      Errno.EOWNERDEAD,
+    ]);
   });
 
   Deno.test(`${nt.kind}: a WaitMemory's fd array outlives 3000 newer addresses`, () => {

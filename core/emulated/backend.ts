@@ -45,7 +45,7 @@ import { WaitStarter } from "./wait.ts";
 import { WaitCalls } from "./wait_call.ts";
 import { SLOW_PATH } from "./results.ts";
 import { isFd } from "./tables.ts";
-import { notWaitMemory, WaitMemory } from "../wait_memory.ts";
+import { argsOf, WaitMemory } from "../wait_memory.ts";
 import { Spinner } from "./spin.ts";
 
 /** Options for a new emulated device. */
@@ -310,8 +310,7 @@ export class EmulatedBackend implements Backend {
     ) {
       return this.#waitCalls.wait(fd, request, memory.args, memory);
     }
-    if (!WaitMemory.is(memory)) throw notWaitMemory("tryWait", memory);
-    return this.tryIoctl(fd, request, memory.args);
+    return this.tryIoctl(fd, request, argsOf("tryWait", memory));
   }
 
   /**
@@ -324,12 +323,12 @@ export class EmulatedBackend implements Backend {
     memory: WaitMemory,
     options: IoctlAsyncOptions = {},
   ): Promise<number> {
-    if (!WaitMemory.is(memory)) throw notWaitMemory("waitAsync", memory);
+    const args = argsOf("waitAsync", memory);
     if (
       !WaitMemory.isOf(memory, this) ||
       (request !== NTSYNC_IOC_WAIT_ANY && request !== NTSYNC_IOC_WAIT_ALL)
     ) {
-      return await this.ioctlAsync(fd, request, memory.args, options);
+      return await this.ioctlAsync(fd, request, args, options);
     }
     const { signal } = options;
     signal?.throwIfAborted();

@@ -17,7 +17,7 @@
 
 import type { Backend, ClockName, ShareToken } from "../../core/backend.ts";
 import { NtsyncError } from "../../core/errors.ts";
-import { notWaitMemory, WaitMemory } from "../../core/wait_memory.ts";
+import { argsOf, type WaitMemory } from "../../core/wait_memory.ts";
 import { Errno } from "../../uapi/errno.ts";
 import {
   NTSYNC_IOC_CREATE_EVENT,
@@ -157,8 +157,7 @@ export class ModelBackend implements Backend {
 
   /** `tryIoctl` on the memory's args: the model's addresses never drop. */
   tryWait(fd: number, request: number, memory: WaitMemory): number {
-    if (!WaitMemory.is(memory)) throw notWaitMemory("tryWait", memory);
-    return this.tryIoctl(fd, request, memory.args);
+    return this.tryIoctl(fd, request, argsOf("tryWait", memory));
   }
 
   /** `ioctlAsync` on the memory's args. */
@@ -167,8 +166,7 @@ export class ModelBackend implements Backend {
     request: number,
     memory: WaitMemory,
   ): Promise<number> {
-    if (!WaitMemory.is(memory)) throw notWaitMemory("waitAsync", memory);
-    return await this.ioctlAsync(fd, request, memory.args);
+    return await this.ioctlAsync(fd, request, argsOf("waitAsync", memory));
   }
 
   /** As `ioctl`, with a failure returned as the negated errno. */
