@@ -9,7 +9,6 @@
  */
 
 import assert from "node:assert/strict";
-import type { Backend } from "../core/backend.ts";
 import { EmulatedBackend } from "../core/emulated/backend.ts";
 import { NtsyncError } from "../core/errors.ts";
 import { WaitMemory } from "../core/wait_memory.ts";
