@@ -9,7 +9,12 @@
  */
 
 import { NativeUnavailableError } from "./errors.ts";
-import { type Libc, LIBC_SYMBOLS, type LibcSymbols } from "./libc_table.ts";
+import {
+  type Libc,
+  LIBC_DENO_NONBLOCKING,
+  LIBC_SYMBOLS,
+  type LibcSymbols,
+} from "./libc_table.ts";
 
 type Pointer = object | null;
 
@@ -21,7 +26,7 @@ interface DenoFfi {
   readonly errors: { readonly NotCapable: new () => Error };
   dlopen(
     name: string,
-    symbols: typeof LIBC_SYMBOLS,
+    symbols: typeof LIBC_SYMBOLS & typeof LIBC_DENO_NONBLOCKING,
   ): { symbols: Record<string, unknown>; close(): void };
   readonly UnsafePointer: {
     of(view: ArrayBufferView): Pointer;
@@ -70,7 +75,7 @@ export function loadDenoLibc(name: string): Libc {
   }
   let lib: ReturnType<DenoFfi["dlopen"]>;
   try {
-    lib = D.dlopen(name, LIBC_SYMBOLS);
+    lib = D.dlopen(name, { ...LIBC_SYMBOLS, ...LIBC_DENO_NONBLOCKING });
   } catch (err) {
     if (err instanceof D.errors.NotCapable) {
       throw new NativeUnavailableError(

@@ -47,7 +47,31 @@ export const LIBC_SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" },
   /** `pid_t gettid(void)` (glibc 2.30+; only to watch a wait worker) */
   gettid: { parameters: [], result: "i32", optional: true },
+  /**
+   * `ssize_t getdents64(int fd, void *dirp, size_t n)` (glibc 2.30+): lists
+   * `/proc/self/task` to find the thread a nonblocking wait runs on.
+   */
+  getdents64: {
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    optional: true,
+  },
 } as const satisfies Record<string, CFunction>;
+
+/**
+ * Deno only: `ioctl` as a `nonblocking` FFI call, run on one of Deno's
+ * blocking-pool threads and settled as a promise (`nonblocking_wait.ts`).
+ * Its errno is that thread's and is never read: what the call did is told
+ * from its result, the `index` it wrote and the clock.
+ */
+export const LIBC_DENO_NONBLOCKING = {
+  ioctl_nonblocking: {
+    name: "ioctl",
+    parameters: ["i32", "u64", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+} as const;
 
 /** A pointer argument: a view whose memory the call reads or writes, or NULL. */
 export type CBuffer = ArrayBufferView | null;
@@ -62,6 +86,14 @@ export interface LibcSymbols {
   clock_gettime(clock: number, ts: CBuffer): number;
   /** Present where the C library has it. */
   gettid: (() => number) | null;
+  /** Present where the C library has it. */
+  getdents64: ((fd: number, buf: CBuffer, n: bigint) => number | bigint) | null;
+  /** Deno only ({@linkcode LIBC_DENO_NONBLOCKING}); absent elsewhere. */
+  ioctl_nonblocking?: (
+    fd: number,
+    request: bigint,
+    arg: CBuffer,
+  ) => Promise<number>;
 }
 
 /** This thread's view of libc. */

@@ -7,7 +7,8 @@
  * only `index` written back; a reapable attachment's private alert, which
  * `reap` sets to wake its blocked waits; what a wait that a reap overtook
  * acquired given back (give_back.ts); and async waits handed to the worker
- * pool (wait_pool.ts) with duplicated fds and, for `signal`, a private
+ * pool (wait_pool.ts), or on Deno to its blocking pool
+ * (nonblocking_wait.ts), with duplicated fds and, for `signal`, a private
  * event that aborts them.
  *
  * @module
@@ -36,6 +37,7 @@ import type { Cell } from "./attachment.ts";
 import { F_DUPFD_CLOEXEC, type Libc, type LibcSymbols } from "./libc.ts";
 import { esrch, viewLength } from "./native_args.ts";
 import { waitPool } from "./wait_pool.ts";
+import { nonblockingWaits } from "./nonblocking_wait.ts";
 import { giveBack } from "./give_back.ts";
 
 /** Timeouts at or above 2^63 never expire (ntsync_schedule()). */
@@ -352,13 +354,16 @@ export class NativeWaits {
           dv.setUint32(WAIT.count, kcount, LE);
         }
       }
-      const running = waitPool().run({
+      const job = {
         fd: dev,
         request: req,
         args,
         objs: kcount > 0 ? objs.subarray(0, kcount) : null,
         sliced,
-      });
+      };
+      // Deno: on its blocking pool, no Worker to start; else, or when its
+      // lanes are all busy, on the worker pool.
+      const running = nonblockingWaits()?.run(job) ?? waitPool().run(job);
       const onAbort = () => {
         if (priv >= 0) s.ioctl(priv, BigInt(NTSYNC_IOC_EVENT_SET), this.#out4);
         running.abort();

@@ -13,6 +13,7 @@
  */
 
 import { archName } from "../host/runtime.ts";
+import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
 import { cString, type Libc, O_CLOEXEC, O_RDONLY } from "./libc.ts";
 
 /** The `ioctl` syscall number, per architecture (the first field of `syscall`). */
@@ -39,9 +40,10 @@ export class ThreadWatch {
   /**
    * True when the thread is asleep (interruptibly) in `ioctl`, false when
    * it is not (yet), undefined when this cannot be told here (no /proc,
-   * unknown architecture).
+   * unknown architecture). With `args` (see {@linkcode ioctlArgsText}),
+   * only an ioctl whose first arguments read so counts.
    */
-  asleepInIoctl(): boolean | undefined {
+  asleepInIoctl(args?: Uint8Array): boolean | undefined {
     if (this.#ioctlNr === undefined) return undefined;
     const buf = this.#buf;
     let n = this.#read(this.#stat);
@@ -58,7 +60,14 @@ export class ThreadWatch {
     for (; i < n && buf[i] >= 0x30 && buf[i] <= 0x39; i++) {
       nr = nr * 10 + buf[i] - 0x30;
     }
-    return i > 0 && nr === this.#ioctlNr;
+    if (i === 0 || nr !== this.#ioctlNr) return false;
+    if (args === undefined) return true;
+    // Then its arguments, in hex: " 0x<fd> 0x<request> 0x<arg> ...".
+    if (n - i < args.length) return false;
+    for (let k = 0; k < args.length; k++) {
+      if (buf[i + k] !== args[k]) return false;
+    }
+    return true;
   }
 
   /** Read `path` into the buffer; the byte count, or -1. */
@@ -69,5 +78,114 @@ export class ThreadWatch {
     const n = Number(s.read(fd, this.#buf, BigInt(this.#buf.length)));
     s.close(fd);
     return n > 0 ? n : -1;
+  }
+}
+
+/**
+ * The first three arguments of an `ioctl` as `/proc/<tid>/syscall` prints
+ * them after the syscall number (" 0x<fd> 0x<request> 0x<arg>", then a
+ * space), to tell one call from another.
+ */
+export function ioctlArgsText(
+  fd: number,
+  request: number,
+  arg: bigint,
+): Uint8Array {
+  const hex = (v: number | bigint) => `0x${v.toString(16)}`;
+  return new TextEncoder().encode(
+    ` ${hex(fd >>> 0)} ${hex(request >>> 0)} ${hex(arg)} `,
+  );
+}
+
+/**
+ * Finds which thread of this process is asleep in a given `ioctl`, for
+ * calls run on threads this code does not start (Deno's blocking pool):
+ * the threads seen there before are looked at first, then every thread of
+ * `/proc/self/task`.
+ */
+export class IoctlSleeperFinder {
+  readonly #libc: Libc;
+  readonly #dir = cString("/proc/self/task");
+  readonly #dents = new Uint8Array(4096);
+  /** Threads by tid; the ones found asleep in a call before come first. */
+  readonly #watches = new Map<number, ThreadWatch>();
+  readonly #seen: number[] = [];
+
+  /** @param libc this thread's libc */
+  constructor(libc: Libc) {
+    this.#libc = libc;
+  }
+
+  /**
+   * The tid asleep in the ioctl `args` names (see {@linkcode ioctlArgsText}),
+   * 0 when none is (yet), undefined when this cannot be told here.
+   */
+  find(args: Uint8Array): number | undefined {
+    if (IOCTL_NR[archName()] === undefined) return undefined;
+    const seen = this.#seen;
+    for (let i = 0; i < seen.length; i++) {
+      const asleep = this.#watch(seen[i]).asleepInIoctl(args);
+      if (asleep) return seen[i];
+      // Gone (its /proc entry unreadable): forget it.
+      if (asleep === undefined) this.#watches.delete(seen.splice(i--, 1)[0]);
+    }
+    const tids = this.#tids();
+    if (tids === undefined) return undefined;
+    for (const tid of tids) {
+      if (seen.includes(tid)) continue;
+      // undefined: it ended after the listing.
+      if (this.#watch(tid).asleepInIoctl(args)) {
+        // Pool threads are few and reused: remember a handful.
+        if (this.#seen.unshift(tid) > 8) this.#seen.pop();
+        return tid;
+      }
+    }
+    return 0;
+  }
+
+  #watch(tid: number): ThreadWatch {
+    let w = this.#watches.get(tid);
+    if (w === undefined) {
+      w = new ThreadWatch(this.#libc, tid);
+      this.#watches.set(tid, w);
+    }
+    return w;
+  }
+
+  /** Every tid of this process, or undefined without getdents64 or /proc. */
+  #tids(): number[] | undefined {
+    const s = this.#libc.symbols;
+    if (!s.getdents64) return undefined;
+    const fd = s.open(this.#dir, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return undefined;
+    const out: number[] = [];
+    const buf = this.#dents;
+    const view = new DataView(buf.buffer);
+    try {
+      for (;;) {
+        const n = Number(s.getdents64(fd, buf, BigInt(buf.length)));
+        if (n <= 0) break;
+        // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16,
+        // d_type u8, then the NUL-terminated name at byte 19.
+        for (let at = 0; at < n;) {
+          const len = view.getUint16(at + 16, LE);
+          let tid = 0, k = at + 19;
+          for (; buf[k] >= 0x30 && buf[k] <= 0x39; k++) {
+            tid = tid * 10 + buf[k] - 0x30;
+          }
+          if (k > at + 19 && buf[k] === 0) out.push(tid);
+          at += len;
+        }
+      }
+    } finally {
+      s.close(fd);
+    }
+    // Threads that ended leave their watches behind: drop those.
+    if (this.#watches.size > out.length * 2) {
+      for (const tid of this.#watches.keys()) {
+        if (!out.includes(tid)) this.#watches.delete(tid);
+      }
+    }
+    return out;
   }
 }

@@ -8,6 +8,8 @@
 
 import assert from "node:assert/strict";
 import { openNativeBackend } from "../../ffi/native.ts";
+import { nonblockingWaits } from "../../ffi/nonblocking_wait.ts";
+import { waitPool } from "../../ffi/wait_pool.ts";
 import { attachBackend } from "../../select/registry.ts";
 import type { Backend } from "../../core/backend.ts";
 import {
@@ -421,6 +423,56 @@ deviceTest(
     nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
     await second;
     assert.deepEqual(order, [1, 2]);
+  },
+);
+
+deviceTest(
+  "on Deno, async waits run on its blocking pool and start no Worker; past its lanes, on the worker pool",
+  async (dev, fds) => {
+    const lanes = nonblockingWaits();
+    if (lanes === null) return; // Node and Bun: the worker pool only
+    const max = lanes.options.maxLanes, n = max + 4;
+    const s = sem(dev, fds, 0, n);
+    const objs = new Int32Array([s]);
+    const order: number[] = [];
+    const workers = waitPool().stats().workers;
+    const waits = [];
+    const base = queuedWaits(nt());
+    for (let i = 0; i < max; i++) {
+      const p = nt().ioctlAsync(
+        dev,
+        NTSYNC_IOC_WAIT_ANY,
+        waitArgs(objs, 60_000),
+      );
+      waits.push(p.then(() => order.push(i)));
+      assert.equal(lanes.busy, i + 1);
+      // In the kernel's queue in call order (see the pulse test for "before
+      // ioctlAsync returns"; here, order is what is checked below).
+      await untilQueued(nt(), base, { more: i + 1 });
+    }
+    assert.equal(waitPool().stats().workers, workers, "no Worker started");
+    for (let i = max; i < n; i++) {
+      const p = nt().ioctlAsync(
+        dev,
+        NTSYNC_IOC_WAIT_ANY,
+        waitArgs(objs, 60_000),
+      );
+      waits.push(p.then(() => order.push(i)));
+    }
+    assert.equal(lanes.busy, max);
+    assert.ok(waitPool().stats().workers > workers, "the rest on workers");
+    // One unit each wakes the oldest.
+    for (let i = 0; i < max; i++) {
+      nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+      await waits[i];
+      assert.deepEqual(order, [...Array(i + 1).keys()]);
+    }
+    nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([n - max]));
+    await Promise.all(waits);
+    assert.equal(order.length, n);
+    assert.equal(lanes.busy, 0);
+    assert.deepEqual(semState(s), { count: 0, max: n });
+    waitPool().trim();
   },
 );
 
