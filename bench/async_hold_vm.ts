@@ -1,9 +1,11 @@
 /**
  * How long the native `ioctlAsync` holds its caller (the event loop) until
- * the wait is queued in the kernel: the first call (the pool's worker not
- * started yet: it must not hold for the start) and then many calls on a
- * warm pool (median and p99), against one `ioctl` (SEM_READ) on the same
- * machine. Needs `/dev/ntsync`: run it in the real-kernel VM,
+ * the wait is queued in the kernel: the first call of the process (no
+ * thread started for it yet) and then many calls (median and p99), against
+ * one `ioctl` (SEM_READ) on the same machine; and, for comparison, one
+ * `node:worker_threads` Worker constructor, which is what a first wait held
+ * when every async wait ran on the worker pool (Deno's constructor is
+ * synchronous). Needs `/dev/ntsync`: run it in the real-kernel VM,
  *
  * ```sh
  * npx -y deno@2.9.6 task test:kernel -- deno run --no-check -A bench/async_hold_vm.ts
@@ -64,11 +66,16 @@ const fmt = (us: number) =>
 console.log(
   `backend: ${nt.kind}, one ioctl (SEM_READ): ${ioctlUs.toFixed(2)} µs`,
 );
-console.log(`first ioctlAsync (pool not started): held ${fmt(first)}`);
+console.log(`first ioctlAsync of the process: held ${fmt(first)}`);
 console.log(
-  `ioctlAsync on a warm pool, ${WAITS} waits: median ${fmt(med)}, p99 ${
-    fmt(p99)
-  }`,
+  `ioctlAsync, ${WAITS} waits after it: median ${fmt(med)}, p99 ${fmt(p99)}`,
 );
 nt.close(sem);
 nt.close(dev);
+
+const { Worker } = await import("node:worker_threads");
+const t0 = performance.now();
+const worker = new Worker(new URL("data:text/javascript,"));
+const ctorUs = (performance.now() - t0) * 1000;
+await worker.terminate();
+console.log(`one node:worker_threads Worker constructor: ${fmt(ctorUs)}`);

@@ -1,7 +1,9 @@
 /**
- * The pool of wait workers behind the native `ioctlAsync`: each worker runs
- * one blocking wait at a time on its own thread, so the event loop stays
- * free and every wait's errno is read on the thread that made the call.
+ * The pool of wait workers behind the native `ioctlAsync` on Node and Bun,
+ * and on Deno for the waits beyond its blocking-pool lanes
+ * (nonblocking_wait.ts): each worker runs one blocking wait at a time on its
+ * own thread, so the event loop stays free and every wait's errno is read
+ * on the thread that made the call.
  *
  * Lifecycle:
  * - Workers start on demand (about 35 ms each), up to `maxWorkers`; beyond
