@@ -301,16 +301,19 @@ export class NativeBackend implements Backend {
    * loop. A wait first makes the kernel's attempt at wait start right here (with
    * a timeout in the past): what is acquirable now is acquired without
    * leaving this thread, and argument errors come back at once. Otherwise
-   * the wait goes to a worker thread with duplicates of its fds (so closing
+   * the wait goes to another thread with duplicates of its fds (so closing
    * an fd after this call returns does not disturb it, as in the kernel,
-   * where a wait holds its objects), and this call returns once the worker
-   * is seen asleep in the kernel's queues (see `wait_pool.ts`).
+   * where a wait holds its objects), and this call returns once that thread
+   * is seen asleep in the kernel's queues. On Deno the thread is one of
+   * Deno's blocking pool (`nonblocking_wait.ts`: no Worker to start), up to
+   * 8 waits at once; beyond that, and on Node and Bun, a worker of
+   * `wait_pool.ts`.
    *
    * `options.signal` cancels the wait by signaling a private manual-reset
    * event on the wait's device that takes the `alert` slot (or, with an
    * alert already given, an extra slot of a WAIT_ANY below 64 objects).
    * For WAIT_ALL with an alert, or WAIT_ANY with 64 objects and an alert,
-   * there is no free slot: the worker then waits in 50 ms slices and stops
+   * there is no free slot: the wait then runs in 50 ms slices and stops
    * at the slice end after the abort; between slices it leaves the queues
    * for a moment (a pulse then can be missed, and its FIFO place is lost).
    * A wait that acquired before the abort took effect resolves as usual.

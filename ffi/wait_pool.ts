@@ -28,11 +28,13 @@
  * over at once and the worker takes it up as soon as it runs (`confirmed:
  * false`); until then it is not queued in the kernel, so a pulse issued
  * meanwhile can miss it. What does still hold the calling thread is the
- * runtime's Worker constructor itself, which in Deno is synchronous (0.4 to
- * 1 s measured on a loaded 2-vCPU machine, for a web Worker and a
- * `node:worker_threads` one alike): {@linkcode WaitPool.warmUp} pays it
- * ahead of the first wait, at a moment the caller chooses, and `run` keeps
- * one spare worker starting or ready.
+ * runtime's Worker constructor itself: under a millisecond to a few on Node
+ * and Bun (the thread starts behind it), but synchronous in Deno (36 to
+ * 100 ms for a `node:worker_threads` Worker on a quiet 2-vCPU machine, up
+ * to seconds under load), which is why Deno's waits run on its blocking
+ * pool first (nonblocking_wait.ts). {@linkcode WaitPool.warmUp} pays it
+ * ahead of a wait, at a moment the caller chooses, and `run` keeps one
+ * spare worker starting or ready.
  *
  * @module
  */

@@ -477,6 +477,59 @@ deviceTest(
 );
 
 deviceTest(
+  "under load, every async wait's outcome is its own: acquired (index), abandoned (EOWNERDEAD, index), timed out",
+  async (dev, fds) => {
+    // Each wait has objects of its own, so its outcome is known; the main
+    // thread fails calls of its own meanwhile (errno EBADF on this thread).
+    const closed = sem(dev, [], 0, 1);
+    nt().close(closed);
+    const rounds = 12, width = 8;
+    for (let round = 0; round < rounds; round++) {
+      const waits = [];
+      for (let i = 0; i < width; i++) {
+        const kind = (round + i) % 3;
+        const decoy = sem(dev, fds, 0, 1);
+        const target = kind === 0
+          ? sem(dev, fds, 0, 1)
+          : kind === 1
+          ? mutex(dev, fds, 9, 1)
+          : event(dev, fds, 0, 0);
+        const objs = new Int32Array([decoy, target]);
+        const args = waitArgs(objs, kind === 2 ? 40 : 60_000, {
+          owner: 3,
+          index: 50,
+        });
+        const p = errnoOfAsync(
+          nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, args),
+        ).then((e) => ({ e, index: WaitArgs.read(args).index }));
+        waits.push({ kind, target, p });
+      }
+      for (const w of waits) {
+        assert.equal(
+          errnoOf(() =>
+            nt().ioctl(closed, NTSYNC_IOC_SEM_READ, SemArgs.alloc())
+          ),
+          Errno.EBADF,
+        );
+        if (w.kind === 0) {
+          nt().ioctl(w.target, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+        } else if (w.kind === 1) {
+          nt().ioctl(w.target, NTSYNC_IOC_MUTEX_KILL, new Uint32Array([9]));
+        }
+      }
+      for (const [i, w] of waits.entries()) {
+        const want = [
+          { e: 0, index: 1 },
+          { e: Errno.EOWNERDEAD, index: 1 },
+          { e: Errno.ETIMEDOUT, index: 50 },
+        ][w.kind];
+        assert.deepEqual(await w.p, want, `round ${round}, wait ${i}`);
+      }
+    }
+  },
+);
+
+deviceTest(
   "closing fds after ioctlAsync returns does not disturb the wait",
   async (dev, fds) => {
     const s = sem(dev, fds, 0, 1);
