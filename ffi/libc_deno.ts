@@ -11,7 +11,7 @@
 import { NativeUnavailableError } from "./errors.ts";
 import {
   type Libc,
-  LIBC_DENO_NONBLOCKING,
+  LIBC_DENO_ONLY,
   LIBC_SYMBOLS,
   type LibcSymbols,
 } from "./libc_table.ts";
@@ -26,7 +26,7 @@ interface DenoFfi {
   readonly errors: { readonly NotCapable: new () => Error };
   dlopen(
     name: string,
-    symbols: typeof LIBC_SYMBOLS & typeof LIBC_DENO_NONBLOCKING,
+    symbols: typeof LIBC_SYMBOLS & typeof LIBC_DENO_ONLY,
   ): { symbols: Record<string, unknown>; close(): void };
   readonly UnsafePointer: {
     of(view: ArrayBufferView): Pointer;
@@ -75,7 +75,7 @@ export function loadDenoLibc(name: string): Libc {
   }
   let lib: ReturnType<DenoFfi["dlopen"]>;
   try {
-    lib = D.dlopen(name, { ...LIBC_SYMBOLS, ...LIBC_DENO_NONBLOCKING });
+    lib = D.dlopen(name, { ...LIBC_SYMBOLS, ...LIBC_DENO_ONLY });
   } catch (err) {
     if (err instanceof D.errors.NotCapable) {
       throw new NativeUnavailableError(

@@ -47,6 +47,25 @@ export const LIBC_SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" },
   /** `pid_t gettid(void)` (glibc 2.30+; only to watch a wait worker) */
   gettid: { parameters: [], result: "i32", optional: true },
+} as const satisfies Record<string, CFunction>;
+
+/**
+ * What only Deno's async waits use (`nonblocking_wait.ts`), loaded with the
+ * table above on Deno alone (Node and Bun run those waits on Workers).
+ */
+export const LIBC_DENO_ONLY = {
+  /**
+   * `ioctl` as a `nonblocking` FFI call, run on one of Deno's blocking-pool
+   * threads and settled as a promise. Its errno is that thread's and is
+   * never read: what the call did is told from its result, the `index` it
+   * wrote and the clock.
+   */
+  ioctl_nonblocking: {
+    name: "ioctl",
+    parameters: ["i32", "u64", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   /**
    * `ssize_t getdents64(int fd, void *dirp, size_t n)` (glibc 2.30+): lists
    * `/proc/self/task` to find the thread a nonblocking wait runs on.
@@ -55,21 +74,6 @@ export const LIBC_SYMBOLS = {
     parameters: ["i32", "buffer", "usize"],
     result: "isize",
     optional: true,
-  },
-} as const satisfies Record<string, CFunction>;
-
-/**
- * Deno only: `ioctl` as a `nonblocking` FFI call, run on one of Deno's
- * blocking-pool threads and settled as a promise (`nonblocking_wait.ts`).
- * Its errno is that thread's and is never read: what the call did is told
- * from its result, the `index` it wrote and the clock.
- */
-export const LIBC_DENO_NONBLOCKING = {
-  ioctl_nonblocking: {
-    name: "ioctl",
-    parameters: ["i32", "u64", "buffer"],
-    result: "i32",
-    nonblocking: true,
   },
 } as const;
 
@@ -86,9 +90,11 @@ export interface LibcSymbols {
   clock_gettime(clock: number, ts: CBuffer): number;
   /** Present where the C library has it. */
   gettid: (() => number) | null;
-  /** Present where the C library has it. */
-  getdents64: ((fd: number, buf: CBuffer, n: bigint) => number | bigint) | null;
-  /** Deno only ({@linkcode LIBC_DENO_NONBLOCKING}); absent elsewhere. */
+  /** Deno only ({@linkcode LIBC_DENO_ONLY}), where the C library has it. */
+  getdents64?:
+    | ((fd: number, buf: CBuffer, n: bigint) => number | bigint)
+    | null;
+  /** Deno only ({@linkcode LIBC_DENO_ONLY}); absent elsewhere. */
   ioctl_nonblocking?: (
     fd: number,
     request: bigint,

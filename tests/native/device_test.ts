@@ -8,7 +8,11 @@
 
 import assert from "node:assert/strict";
 import { openNativeBackend } from "../../ffi/native.ts";
-import { nonblockingWaits } from "../../ffi/nonblocking_wait.ts";
+import {
+  NonblockingWaits,
+  nonblockingWaits,
+} from "../../ffi/nonblocking_wait.ts";
+import { libc } from "../../ffi/libc.ts";
 import { waitPool } from "../../ffi/wait_pool.ts";
 import { attachBackend } from "../../select/registry.ts";
 import type { Backend } from "../../core/backend.ts";
@@ -473,6 +477,32 @@ deviceTest(
     assert.equal(lanes.busy, 0);
     assert.deepEqual(semState(s), { count: 0, max: n });
     waitPool().trim();
+  },
+);
+
+deviceTest(
+  "on Deno, a nonblocking wait is confirmed asleep in the kernel before run() returns",
+  async (dev, fds) => {
+    if (nonblockingWaits() === null) return; // Node and Bun: no such waits
+    const waits = new NonblockingWaits(libc(), { confirmMs: 60_000 });
+    const s = sem(dev, fds, 0, 1);
+    const objs = new Int32Array([s]);
+    for (let i = 0; i < 3; i++) {
+      const args = waitArgs(objs, 60_000);
+      const running = waits.run({
+        fd: dev,
+        request: NTSYNC_IOC_WAIT_ANY,
+        args: new Uint8Array(args.buffer, args.byteOffset, 40),
+        objs,
+        sliced: false,
+      })!;
+      // Seen in /proc/self/task: asleep in this ioctl (the count is 0, so
+      // it cannot have ended yet).
+      assert.equal(running.confirmed, true);
+      nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+      const o = await running.done;
+      assert.deepEqual([o.result, o.index], [0, 0]);
+    }
   },
 );
 
