@@ -17,6 +17,12 @@
 
 import { openDevice } from "../core/api/mod.ts";
 import { benchDevice, releaseAndPoll } from "./_device.ts";
+import { createEvent, createSem, waitArgs } from "../conformance/ops.ts";
+import {
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ANY,
+  NTSYNC_WAIT_REALTIME,
+} from "../mod.ts";
 import { benchRows } from "./_interleaved.ts";
 
 const { nt, dev } = benchDevice();
@@ -103,6 +109,24 @@ const inTurn: object[] = [
   { timeout: 0, clock: "realtime" },
 ];
 let turn = 0;
+/**
+ * The same six shapes through the surface: the wait args each one makes
+ * (owner, alert, a realtime clock; the deadline 0 is a poll), one a call in
+ * turn, so that what the shapes cost by themselves (the alert's check, a
+ * branch per shape) is told from what the typed layer adds.
+ */
+const shapeSem = createSem(nt, dev, 0, 1);
+const shapeAlert = createEvent(nt, dev, true, false);
+const surfaceShapes = [
+  { owner: 1 },
+  { owner: 7 },
+  { owner: 7 },
+  { owner: 1, alert: shapeAlert },
+  { owner: 1 },
+  { owner: 1, flags: NTSYNC_WAIT_REALTIME },
+].map((f) => waitArgs(nt, [shapeSem], { ...f, timeout: 0n }));
+const one = new DataView(new Uint32Array([1, 0]).buffer);
+let surfaceTurn = 0;
 benchRows("typed API vs surface, after a megamorphic warm-up", [{
   name: "surface: SEM_RELEASE + WAIT_ANY poll",
   baseline: true,
@@ -131,6 +155,14 @@ benchRows("typed API vs surface, after a megamorphic warm-up", [{
     if (typed.waitAny(tobjs, options).status !== "signaled") {
       throw new Error("not signaled");
     }
+  },
+}, {
+  name: "surface, the same six shapes in turn (their wait args)",
+  fn() {
+    one.setUint32(0, 1, true);
+    nt.ioctl(shapeSem, NTSYNC_IOC_SEM_RELEASE, one);
+    const { args } = surfaceShapes[surfaceTurn++ % surfaceShapes.length];
+    nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args);
   },
 }, {
   name: "typed API: sem.release() + sem.acquire({ timeout: 0 })",
