@@ -117,6 +117,7 @@ export function loadDenoLibc(name: string): Libc {
     );
   }
   const P = D.UnsafePointer;
+  const heap = lib.symbols as unknown as { malloc(n: bigint): Pointer };
   return {
     name,
     symbols,
@@ -124,6 +125,17 @@ export function loadDenoLibc(name: string): Libc {
     addressOf(view) {
       const p = P.of(view);
       return p === null ? 0n : BigInt(P.value(p));
+    },
+    outside: {
+      alloc(bytes) {
+        const p = heap.malloc(BigInt(bytes));
+        if (p === null) return null;
+        const view = new Uint8Array(
+          D.UnsafePointerView.getArrayBuffer(p, bytes),
+        );
+        view.fill(0);
+        return view;
+      },
     },
     unload: () => lib.close(),
   };

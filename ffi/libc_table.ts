@@ -75,7 +75,24 @@ export const LIBC_DENO_ONLY = {
     result: "isize",
     optional: true,
   },
+  /**
+   * `void *malloc(size_t n)`: the memory a nonblocking call reads and
+   * writes, which no runtime frees (see {@linkcode Libc.outside}).
+   */
+  malloc: { parameters: ["usize"], result: "pointer" },
 } as const;
+
+/**
+ * Memory outside the JavaScript heap: the runtime never moves or frees it,
+ * not even when the thread that made it ends (its isolate torn down). A
+ * call still running on another thread then writes to memory that is still
+ * there. It is never given back: callers keep what they take for the
+ * thread's life (a few hundred bytes).
+ */
+export interface OutsideMemory {
+  /** `bytes` zeroed bytes, or null when none can be had. */
+  alloc(bytes: number): Uint8Array | null;
+}
 
 /** A pointer argument: a view whose memory the call reads or writes, or NULL. */
 export type CBuffer = ArrayBufferView | null;
@@ -117,6 +134,8 @@ export interface Libc {
   readonly errno: { readonly [index: number]: number };
   /** The address of a view's first byte (`0n` for a view with no memory). */
   addressOf(view: ArrayBufferView): bigint;
+  /** Deno only: memory no runtime frees (nonblocking calls use it). */
+  readonly outside?: OutsideMemory;
   /** Unload the library (only for a handle from {@linkcode loadLibc} that was never adopted). */
   unload(): void;
 }

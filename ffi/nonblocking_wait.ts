@@ -48,6 +48,8 @@ const NEVER = 1n << 63n;
 const NO_INDEX = 0xffffffff;
 /** Interruptions in a row before the wait gives up with EINTR. */
 const MAX_RETRIES = 1000;
+/** A lane's memory: the 40-byte args, then the fd array. */
+const ARGS_BYTES = 40, BLOCK_BYTES = ARGS_BYTES + OBJS_CAPACITY * 4;
 
 /** Tunables of {@linkcode NonblockingWaits}. */
 export interface NonblockingWaitOptions {
@@ -64,10 +66,10 @@ export const DEFAULT_NONBLOCKING_OPTIONS: Readonly<NonblockingWaitOptions> =
 /** One wait in flight: its private memory and where it stands. */
 interface Lane {
   readonly job: WaitJob;
+  /** The args and fd array the kernel reads and writes (see `#block`). */
+  readonly block: Uint8Array;
   readonly args: Uint8Array;
   readonly view: DataView;
-  /** The copy of `job.objs` that `args.objs` points at (kept alive here). */
-  readonly objs: Int32Array | null;
   readonly request: bigint;
   readonly clock: number;
   /** The caller's timeout. */
@@ -99,6 +101,8 @@ export class NonblockingWaits {
   readonly #ts = new BigInt64Array(2);
   /** A word nobody notifies: `Atomics.wait` on it is a short sleep. */
   readonly #nap = new Int32Array(new SharedArrayBuffer(4));
+  /** Lane memory no call is using, for the next ones. */
+  readonly #spare: Uint8Array[] = [];
   #busy = 0;
 
   /**
@@ -133,18 +137,24 @@ export class NonblockingWaits {
       );
     }
     if (this.#busy >= this.options.maxLanes) return null;
-    const args = job.args.slice();
-    const view = new DataView(args.buffer);
-    let objs: Int32Array | null = null;
+    const block = this.#block();
+    const args = block.subarray(0, ARGS_BYTES);
+    args.set(job.args);
+    const view = new DataView(block.buffer, block.byteOffset, ARGS_BYTES);
     if (job.objs) {
-      objs = job.objs.slice();
+      const objs = new Int32Array(
+        block.buffer,
+        block.byteOffset + ARGS_BYTES,
+        job.objs.length,
+      );
+      objs.set(job.objs);
       view.setBigUint64(WAIT.objs, this.#libc.addressOf(objs), LE);
     }
     const lane: Lane = {
       job,
+      block,
       args,
       view,
-      objs,
       request: BigInt(job.request >>> 0),
       clock: view.getUint32(WAIT.flags, LE) & NTSYNC_WAIT_REALTIME
         ? CLOCK_REALTIME
@@ -160,11 +170,11 @@ export class NonblockingWaits {
     try {
       call = this.#issue(lane);
     } catch (err) {
-      this.#busy--;
+      this.#end(lane);
       throw err;
     }
     const confirmed = this.#confirm(lane);
-    const done = this.#settle(lane, call).finally(() => this.#busy--);
+    const done = this.#settle(lane, call).finally(() => this.#end(lane));
     return {
       done,
       confirmed,
@@ -172,6 +182,27 @@ export class NonblockingWaits {
         lane.aborted = true;
       },
     };
+  }
+
+  /**
+   * Memory for a lane: where the runtime has it, outside the JavaScript
+   * heap, so that a call still in the kernel when this thread ends (a
+   * Worker terminated while its async wait is pending; reap's alert then
+   * wakes the wait) writes `index` to memory that is still there rather
+   * than to a freed ArrayBuffer. Blocks are kept for the thread's life.
+   */
+  #block(): Uint8Array {
+    return this.#spare.pop() ?? this.#libc.outside?.alloc(BLOCK_BYTES) ??
+      new Uint8Array(BLOCK_BYTES);
+  }
+
+  /**
+   * A lane's call has settled: its memory is free for the next (at most
+   * `maxLanes` blocks are ever made, as many as calls run at once).
+   */
+  #end(lane: Lane): void {
+    this.#busy--;
+    this.#spare.push(lane.block);
   }
 
   /** The wait's next call, on a blocking-pool thread. */

@@ -34,7 +34,7 @@ import {
   WaitArgs,
 } from "../../uapi/mod.ts";
 import { errnoOf, errnoOfAsync } from "./_errors.ts";
-import { queuedWaits, untilQueued } from "../_blocked.ts";
+import { QUEUE_MS, queuedWaits, untilQueued } from "../_blocked.ts";
 import * as ops from "../../conformance/ops.ts";
 import { deadline, type WaitFields } from "../../conformance/ops.ts";
 
@@ -684,6 +684,46 @@ deviceTest(
         assert.deepEqual(semState(sems[i]), { count: 0, max: 1 });
       }
     }
+  },
+);
+
+deviceTest(
+  "a Worker terminated with an async wait pending: the wait's thread ends it later, writing to memory that is still there",
+  async (dev, fds) => {
+    const s = sem(dev, fds, 0, 1);
+    const worker = new Worker(
+      new URL("./_async_orphan_worker.ts", import.meta.url),
+      { type: "module" },
+    );
+    const said = new Promise((resolve) => worker.onmessage = resolve);
+    const before = queuedWaits(nt());
+    worker.postMessage({ token: nt().share(), dev, sem: s });
+    await said;
+    await untilQueued(nt(), before);
+    worker.terminate(); // its isolate goes; its wait stays in the kernel
+    await sleep(200);
+    // The release ends the orphaned wait (or reap did already): either way
+    // the thread that ran it leaves the kernel, and this process goes on.
+    nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+    const deadlineMs = performance.now() + QUEUE_MS;
+    while (queuedWaits(nt())! > before!) {
+      assert.ok(performance.now() < deadlineMs, "the orphaned wait ended");
+      await sleep(20);
+    }
+    // The heap is sound: allocate, and wait again on this thread.
+    const junk = Array.from(
+      { length: 20_000 },
+      (_, i) => new Uint8Array(i % 97),
+    );
+    assert.equal(junk.length, 20_000);
+    const objs = new Int32Array([s]);
+    if (semState(s).count === 1) {
+      nt().ioctl(dev, NTSYNC_IOC_WAIT_ANY, waitArgs(objs, 0)); // left over
+    }
+    const p = nt().ioctlAsync(dev, NTSYNC_IOC_WAIT_ANY, waitArgs(objs, 60_000));
+    nt().ioctl(s, NTSYNC_IOC_SEM_RELEASE, new Uint32Array([1]));
+    assert.equal(await p, 0);
+    assert.equal(semState(s).count, 0);
   },
 );
 

@@ -195,6 +195,45 @@ Deno.test("at most maxLanes waits at once: run() then returns null and starts no
   }
 });
 
+Deno.test("a wait's args and fds are in memory outside the JS heap, reused once the call settles", async () => {
+  const made: Uint8Array[] = [];
+  const seen: Uint8Array[] = [];
+  const lib: Libc = {
+    ...real,
+    outside: {
+      alloc(bytes) {
+        const view = real.outside?.alloc(bytes) ?? new Uint8Array(bytes);
+        made.push(view);
+        return view;
+      },
+    },
+    symbols: {
+      ...real.symbols,
+      ioctl_nonblocking: (_fd, _req, arg) => {
+        const a = arg as Uint8Array;
+        seen.push(a);
+        // What the kernel reads: args.objs points into the same block.
+        const dv = new DataView(a.buffer, a.byteOffset, 40);
+        const objsAt = dv.getBigUint64(8, true);
+        assert.equal(objsAt, real.addressOf(a) + 40n);
+        assert.equal(new Int32Array(a.buffer, a.byteOffset + 40, 1)[0], 9);
+        dv.setUint32(20, 0, true);
+        return Promise.resolve(0);
+      },
+    },
+  };
+  const waits = new NonblockingWaits(lib, { confirmMs: 1 });
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await waits.run(job(fromNow(10_000)))!.done).result, 0);
+  }
+  assert.equal(made.length, 1, "one block, reused");
+  assert.ok(seen.every((a) => a.buffer === made[0].buffer));
+  if (isDeno) {
+    // Deno's: malloc'd, an ArrayBuffer over memory V8 does not own.
+    assert.ok(real.outside !== undefined);
+  }
+});
+
 Deno.test("bad jobs are refused before anything runs", () => {
   const { waits, calls } = scripted([], []);
   assert.throws(
