@@ -7,7 +7,9 @@
  * at the moments `Date.now()` ticks. `performance.timeOrigin` alone is not
  * enough: each Worker takes its own when it starts, and under load one was
  * measured 2 ms ahead of the thread that started it, so a deadline one
- * thread computed passed early on another. REALTIME is that reading in ns
+ * thread computed passed early on another. An origin taken on a busy
+ * machine can be off too, so {@linkcode reached} checks `Date.now()` again
+ * before a wait times out. REALTIME is that reading in ns
  * since the epoch; MONOTONIC counts from a base stored in the device's
  * shared memory when it was created (plus one second, so that "now" is
  * never 0).
@@ -17,25 +19,30 @@
 
 const MONOTONIC_OFFSET_MS = 1000;
 
+/** A bracket this tight (ms) is taken at once: the tick is known to 10 µs. */
+const TIGHT_MS = 0.02;
+
 /**
  * This thread's wall clock at `performance.now()` 0, in ms since the
- * epoch: `Date.now()` is watched over its next three ticks (at most 3 ms,
- * once per thread), each tick bracketed by two `performance.now()`
- * readings, and the tightest bracket's middle taken as the tick's moment
- * (a thread descheduled in between widens its bracket, and loses).
+ * epoch: `Date.now()` is watched over its next ticks, each bracketed by two
+ * `performance.now()` readings, and the tightest bracket's middle taken as
+ * the tick's moment (a thread descheduled in between widens its bracket,
+ * and loses). It stops at the first bracket under {@linkcode TIGHT_MS} or
+ * after ten ticks (10 ms, on a machine too busy to give a tight one).
  */
 function findOrigin(): number {
   let found = performance.timeOrigin, best = Infinity;
   let last = Date.now(), before = performance.now();
   // Bounded: a clock that does not tick (a frozen test clock) keeps the
   // origin the runtime gives.
-  for (let ticks = 0, n = 0; ticks < 3 && n < 3e7; n++) {
+  for (let ticks = 0, n = 0; ticks < 10 && n < 3e7; n++) {
     const now = Date.now(), after = performance.now();
     if (now !== last) {
       if (after - before < best) {
         best = after - before;
         found = now - (before + after) / 2;
       }
+      if (best < TIGHT_MS) break;
       last = now;
       ticks++;
     }
@@ -50,6 +57,39 @@ let origin = Number.NaN;
 export function wallMs(): number {
   if (origin !== origin) origin = findOrigin();
   return origin + performance.now();
+}
+
+/**
+ * Has the wall-clock time `deadlineMs` come, on this thread's clock? Just
+ * after it (within 2 ms), `Date.now()` is asked too: it is the wall time
+ * rounded down, so a reading below `deadlineMs - 1` proves the deadline is
+ * still ahead, and that this thread's origin ran ahead of the wall clock
+ * (taken under load, or the clocks drifted apart since): it is taken again,
+ * so a deadline another thread computed never passes early here.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reached, wallMs } from "./clock.ts";
+ * assert.equal(reached(wallMs() - 10), true);
+ * assert.equal(reached(wallMs() + 1000), false);
+ * ```
+ */
+export function reached(deadlineMs: number): boolean {
+  const now = wallMs();
+  if (deadlineMs > now) return false;
+  if (now - deadlineMs >= 2 || Date.now() >= deadlineMs - 1) return true;
+  origin = findOrigin();
+  return deadlineMs <= wallMs();
+}
+
+/**
+ * Tests only: move this thread's origin by `ms`, as an origin taken badly
+ * would be (see {@linkcode reached}); null: take it afresh at next use.
+ */
+export function skewOriginForTest(ms: number | null): void {
+  if (ms === null) origin = Number.NaN;
+  else origin = (origin !== origin ? findOrigin() : origin) + ms;
 }
 
 /** A `wallMs` time on this thread's `performance.now()` clock. */

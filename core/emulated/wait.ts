@@ -21,7 +21,7 @@ import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { WaitMemory } from "../wait_memory.ts";
 import type { DeviceClock } from "./clock.ts";
-import { perfMs, wallMs } from "./clock.ts";
+import { perfMs, reached } from "./clock.ts";
 import {
   FD_OBJECT,
   O_INST,
@@ -49,7 +49,7 @@ import type { Spinner } from "./spin.ts";
 
 /** Has a wall-clock deadline passed? (No clock read for none: ~80 ns saved.) */
 function isPast(deadlineMs: number): boolean {
-  return deadlineMs !== Infinity && deadlineMs <= wallMs();
+  return deadlineMs !== Infinity && reached(deadlineMs);
 }
 
 /**

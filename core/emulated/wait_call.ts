@@ -18,7 +18,7 @@ import {
 import { WAIT } from "../../uapi/structs.ts";
 import { outOfBounds } from "../arg_views.ts";
 import { REVOKED } from "./attachment.ts";
-import { perfMs, wallMs } from "./clock.ts";
+import { perfMs, reached, wallMs } from "./clock.ts";
 import {
   FD_DEVICE,
   FD_FREE,
@@ -217,7 +217,7 @@ export class WaitCalls {
         state = asleep(i32, at);
         if (state !== SLEEPING) break;
         const left = deadlineMs - wallMs();
-        if (aborted || signal?.aborted || left <= 0) {
+        if (aborted || signal?.aborted || (left <= 0 && reached(deadlineMs))) {
           aborted ||= signal?.aborted === true;
           state = this.#giveUp(rec, ticket);
           break;
@@ -351,7 +351,7 @@ export class WaitCalls {
         continue;
       }
       const left = deadlineMs - wallMs();
-      if (left <= 0) {
+      if (left <= 0 && reached(deadlineMs)) {
         state = this.#giveUp(rec, ticket);
         break;
       }

@@ -1,0 +1,60 @@
+/**
+ * The engine's wall clock (core/emulated/clock.ts): a thread whose origin
+ * ran ahead of the system clock (taken under load, or clocks drifting
+ * apart) never lets a deadline pass early; `reached` asks `Date.now()` near
+ * a deadline and takes the origin again.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  reached,
+  skewOriginForTest,
+  wallMs,
+} from "../../core/emulated/clock.ts";
+import { EmulatedBackend } from "../../core/emulated/backend.ts";
+import { Errno, NTSYNC_IOC_WAIT_ANY, NTSYNC_WAIT_REALTIME } from "../../mod.ts";
+import { sem } from "./_util.ts";
+import { waitArgs } from "../../conformance/ops.ts";
+import { NtsyncError } from "../../core/errors.ts";
+
+Deno.test("reached: an origin 5 ms ahead is caught near the deadline and taken again", () => {
+  skewOriginForTest(5);
+  try {
+    const deadline = wallMs() - 1; // looks 1 ms past; truly about 4 ahead
+    assert.equal(reached(deadline), false);
+    // Taken again: this thread's clock is the system's once more.
+    assert.ok(Math.abs(wallMs() - Date.now()) < 1.1);
+  } finally {
+    skewOriginForTest(null); // whatever happened: a fresh origin
+  }
+});
+
+Deno.test("a REALTIME deadline does not pass early on a thread whose origin ran ahead", () => {
+  const nt = EmulatedBackend.create();
+  const dev = nt.open();
+  const s = sem(nt, dev, 0, 1);
+  try {
+    skewOriginForTest(10);
+    const deadlineMs = Date.now() + 30;
+    const { args } = waitArgs(nt, [s], {
+      timeout: BigInt(deadlineMs) * 1_000_000n,
+      flags: NTSYNC_WAIT_REALTIME,
+      owner: 1,
+    });
+    assert.throws(
+      () => nt.ioctl(dev, NTSYNC_IOC_WAIT_ANY, args),
+      (e) => e instanceof NtsyncError && e.errno === Errno.ETIMEDOUT,
+    );
+    // Date.now() is the wall time rounded down.
+    assert.ok(
+      Date.now() + 1 > deadlineMs,
+      `${deadlineMs - Date.now()} ms early`,
+    );
+  } finally {
+    skewOriginForTest(null);
+    nt.close(s);
+    nt.close(dev);
+  }
+});
