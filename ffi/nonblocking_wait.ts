@@ -18,7 +18,9 @@
  *   Then the kernel is asked here, with the same arguments and a timeout
  *   in the past, on this thread, whose errno is read right away: ETIMEDOUT
  *   means nothing is free and the wait goes on; any other answer is the
- *   wait's.
+ *   wait's. A timeout at or above 2^63, which the clock cannot settle
+ *   (Linux 7.2 expires REALTIME ones at once), goes to the worker pool,
+ *   which reads the kernel's errno where the call is made.
  * `index` is preset to 0xffffffff, which no wait writes (at most 64).
  *
  * Like the worker pool, `run` holds its caller until the wait is seen
@@ -39,7 +41,12 @@ import { HOST_LITTLE_ENDIAN as LE } from "../uapi/struct.ts";
 import { WAIT } from "../uapi/structs.ts";
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, type Libc, libc } from "./libc.ts";
 import { ioctlArgsText, IoctlSleeperFinder } from "./thread_watch.ts";
-import type { RunningWait, WaitJob, WaitOutcome } from "./wait_pool.ts";
+import {
+  type RunningWait,
+  type WaitJob,
+  type WaitOutcome,
+  waitPool,
+} from "./wait_pool.ts";
 import { OBJS_CAPACITY, SLICE_NS } from "./wait_worker.ts";
 
 /** Timeouts at or above 2^63 never expire (ntsync_schedule()). */
@@ -237,10 +244,24 @@ export class NonblockingWaits {
       const verdict = this.#pollHere(lane);
       if (verdict.errno !== Errno.ETIMEDOUT) return verdict;
       if (lane.aborted) return verdict;
+      // A timeout at or above 2^63 cannot be told from an interruption by
+      // the clock (Linux 7.2 expires REALTIME ones at once): the worker
+      // pool runs the wait again and reads the kernel's own errno.
+      if (lane.timeout >= NEVER) return await this.#onWorker(lane);
       if (++retries >= MAX_RETRIES) {
         return outcome(-1, Errno.EINTR, lane.index);
       }
     }
+  }
+
+  /** The wait, as the caller made it, on a worker of the pool. */
+  async #onWorker(lane: Lane): Promise<WaitOutcome> {
+    const args = lane.args.slice();
+    const view = new DataView(args.buffer);
+    view.setBigUint64(WAIT.timeout, lane.until, LE);
+    view.setUint32(WAIT.index, lane.index, LE);
+    const { job } = lane;
+    return await waitPool().run({ ...job, args }).done;
   }
 
   /** The wait with a timeout in the past, on this thread (errno readable). */

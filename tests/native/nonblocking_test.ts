@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { type Libc, libc, type LibcSymbols } from "../../ffi/libc.ts";
 import { NonblockingWaits } from "../../ffi/nonblocking_wait.ts";
-import type { WaitJob } from "../../ffi/wait_pool.ts";
+import { type WaitJob, waitPool } from "../../ffi/wait_pool.ts";
 import { Errno, NTSYNC_IOC_WAIT_ANY } from "../../uapi/mod.ts";
 import { closeFd, openFd } from "./_fds.ts";
 
@@ -137,6 +137,25 @@ Deno.test("a failure before the timeout asks the kernel here: its error or grant
     assert.equal(o.result, want.result);
     assert.equal(o.errno, want.errno);
     assert.equal(o.index, want.result === 0 ? 0 : 77);
+  }
+});
+
+Deno.test("a timeout at or above 2^63 that ends at once goes to the worker pool, which reads the kernel's errno", async () => {
+  // The clock cannot tell Linux 7.2's at-once expiry of such a REALTIME
+  // timeout from an interruption: the pool's worker makes the call again
+  // (here on /dev/null: the kernel's ENOTTY) and reads its errno.
+  const devnull = openFd("/dev/null");
+  try {
+    const { waits, calls } = scripted([() => -1], [{
+      r: -1,
+      e: Errno.ETIMEDOUT,
+    }]);
+    const o = await waits.run(job(1n << 63n, { fd: devnull }))!.done;
+    assert.deepEqual([o.result, o.errno, o.index], [-1, Errno.ENOTTY, 77]);
+    assert.equal(calls.nonblocking, 1);
+  } finally {
+    waitPool().trim();
+    closeFd(devnull);
   }
 });
 
