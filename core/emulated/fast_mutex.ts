@@ -48,6 +48,7 @@ import {
 import { ownerSlot } from "./owners.ts";
 import {
   CountedFastPath,
+  extended,
   NONE,
   stillNames,
   SWAP_TRIES,
@@ -58,6 +59,32 @@ import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
 /** One thread's mutex fast paths for one device. */
 export class MutexFastPath extends CountedFastPath {
   protected readonly type = T_MUTEX;
+  // For a mutex, `knownWord` is its word free (no slot in it), and these
+  // say who last took or let go of it through the fd.
+  /** Per fd: the owner that last took or let go of the mutex through it. */
+  #knownOwner: Int32Array<ArrayBuffer> = new Int32Array(0);
+  /** Per fd: that owner's registry slot, shifted into place (MX_SLOT). */
+  #knownSlot: Int32Array<ArrayBuffer> = new Int32Array(0);
+
+  protected override grow(fd: number): void {
+    super.grow(fd);
+    const length = this.knownAt.length;
+    this.#knownOwner = extended(this.#knownOwner, length);
+    this.#knownSlot = extended(this.#knownSlot, length);
+  }
+
+  /** Remember the mutex `fd` names, `free` its word with no owner. */
+  #rememberFree(
+    fd: number,
+    at: number,
+    free: number,
+    owner: number,
+    slot: number,
+  ): void {
+    this.remember(fd, at, free);
+    this.#knownOwner[fd] = owner;
+    this.#knownSlot[fd] = slot << MX_SLOT_SHIFT;
+  }
 
   /**
    * Start a wait of `owner` (an int32, nonzero) from device `deviceFd` on the
@@ -68,6 +95,17 @@ export class MutexFastPath extends CountedFastPath {
     const st = this.st, i32 = st.i32;
     const instance = this.instanceOf(deviceFd), own = st.sec.own;
     if (instance < 0) return SLOW_PATH;
+    // Free as this thread last left it, for the same owner: one swap.
+    if (
+      this.known(fd, instance) === at && this.#knownOwner[fd] === owner &&
+      this.cell[REVOKED] === 0 // plain: see fast_object.ts
+    ) {
+      const free = this.knownWord[fd];
+      const held = free | this.#knownSlot[fd];
+      if (Atomics.compareExchange(i32, at + EVENT_STATE, free, held) === free) {
+        return 0;
+      }
+    }
     for (let n = SWAP_TRIES; n > 0; n--) {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
@@ -82,6 +120,7 @@ export class MutexFastPath extends CountedFastPath {
       if (this.cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
       const next = word | (mine << MX_SLOT_SHIFT);
       if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
+        this.#rememberFree(fd, at, word, owner, mine);
         return 0;
       }
     }
@@ -102,6 +141,27 @@ export class MutexFastPath extends CountedFastPath {
     if (arg === null || arg.byteLength < 8) return SLOW_PATH; // EFAULT
     const owner = arg.getInt32(0, LE);
     if (owner === 0) return SLOW_PATH; // EINVAL
+    // Held once by `owner`, as this thread last saw it: one swap.
+    const known = this.known(fd, -1);
+    if (
+      known >= 0 && this.#knownOwner[fd] === owner &&
+      this.cell[REVOKED] === 0 // plain: see fast_object.ts
+    ) {
+      const free = this.knownWord[fd];
+      const held = free | this.#knownSlot[fd];
+      if (
+        Atomics.compareExchange(
+          this.st.i32,
+          known + EVENT_STATE,
+          held,
+          free,
+        ) ===
+          held
+      ) {
+        arg.setUint32(4, 1, LE);
+        return 0;
+      }
+    }
     const at = this.objectAt(fd);
     if (at < 0) return SLOW_PATH;
     const st = this.st, i32 = st.i32;
@@ -120,6 +180,7 @@ export class MutexFastPath extends CountedFastPath {
     if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {
       return SLOW_PATH;
     }
+    this.#rememberFree(fd, at, next, owner, slot);
     // As `ntsync_mutex_unlock()`, the count before, copied out last.
     arg.setUint32(4, 1, LE);
     return 0;

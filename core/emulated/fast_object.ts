@@ -36,6 +36,16 @@ import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
 
+/** `words` copied into a new array of `length` (zeros after them). */
+export function extended(
+  words: Int32Array,
+  length: number,
+): Int32Array<ArrayBuffer> {
+  const longer = new Int32Array(length);
+  longer.set(words);
+  return longer;
+}
+
 /** An empty queue head (layout.ts). */
 export const NONE = -1;
 /** Swaps lost to other fast paths before giving way to the slow path. */
@@ -149,6 +159,59 @@ export abstract class CountedFastPath {
 
   /** The object type these paths serve. */
   protected abstract readonly type: number;
+
+  // Remembered words (the per-fd caches below). A path that took its
+  // checks and committed through fd remembers the object's word as it left
+  // it: while the word keeps that version and is not pinned, every check
+  // still holds (only a holder of the device lock changes what they read,
+  // and it pins the word first), so the next call through fd can swap
+  // against the word it guesses without reading it or anything else
+  // first. A swap then moves the object's cache line once, where a load
+  // and a swap move it twice when two cores take turns. A wrong guess
+  // costs the swap and the paths start over. The remembered word was read
+  // in an earlier call, so it was read before this call's look at the
+  // revocation word ("Reaped attachments" in fast.ts).
+
+  /** Per fd: the word offset of the object remembered for it, or -1. */
+  protected knownAt: Int32Array = new Int32Array(0);
+  /** Per fd: that object's word as this thread last found or left it. */
+  protected knownWord: Int32Array = new Int32Array(0);
+  /** Per fd: that object's instance. */
+  protected knownInstance: Int32Array = new Int32Array(0);
+
+  /**
+   * The word offset remembered for `fd` (an fd number), if its object is
+   * of `instance` (-1: any), else -1.
+   */
+  protected known(fd: number, instance: number): number {
+    if (fd >= this.knownAt.length) return -1;
+    const at = this.knownAt[fd];
+    return at >= 0 && (instance < 0 || this.knownInstance[fd] === instance)
+      ? at
+      : -1;
+  }
+
+  /**
+   * Remember the object at `at` for `fd`, with `word` as the word a swap
+   * of this call left (its checks done in this call, after `word`'s
+   * version was read).
+   */
+  protected remember(fd: number, at: number, word: number): void {
+    if (fd >= this.knownAt.length) this.grow(fd);
+    this.knownAt[fd] = at;
+    this.knownWord[fd] = word;
+    this.knownInstance[fd] = this.st.u32[at + O_INST];
+  }
+
+  /** Make the per-fd caches long enough for `fd`. */
+  protected grow(fd: number): void {
+    const length = Math.min(Math.max(64, (fd + 1) * 2), this.st.fdCap);
+    const at = new Int32Array(length).fill(-1);
+    at.set(this.knownAt);
+    this.knownAt = at;
+    this.knownWord = extended(this.knownWord, length);
+    this.knownInstance = extended(this.knownInstance, length);
+  }
 
   /**
    * The word offset of the object `fd` names if it is of this path's type,

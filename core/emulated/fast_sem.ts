@@ -64,6 +64,30 @@ export class SemFastPath extends CountedFastPath {
     const st = this.st, i32 = st.i32;
     const instance = this.instanceOf(deviceFd);
     if (instance < 0) return SLOW_PATH;
+    // Checked before at this version: swap against the word as last seen,
+    // and again against the word a lost swap found if only the count moved.
+    if (this.known(fd, instance) === at) {
+      let seen = this.knownWord[fd];
+      // Last seen empty: look (a poll's answer must come from this call).
+      if ((seen & SEM_FAST) === 0) seen = Atomics.load(i32, at + EVENT_STATE);
+      for (let n = SWAP_TRIES; n > 0; n--) {
+        if (((seen ^ this.knownWord[fd]) & ~SEM_FAST) !== 0) break; // moved on
+        if (this.cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
+        // Read in this call, at the version checked: SEM_COUNT is 0.
+        if ((seen & SEM_FAST) === 0) return NOT_SIGNALED;
+        const got = Atomics.compareExchange(
+          i32,
+          at + EVENT_STATE,
+          seen,
+          seen - UNIT,
+        );
+        if (got === seen) {
+          this.knownWord[fd] = seen - UNIT;
+          return 0;
+        }
+        seen = got; // the loop's first check sends a new version below
+      }
+    }
     for (let n = SWAP_TRIES; n > 0; n--) {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
@@ -76,6 +100,7 @@ export class SemFastPath extends CountedFastPath {
       if (this.cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
       const next = word - UNIT;
       if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) === word) {
+        this.remember(fd, at, next);
         return 0;
       }
     }
@@ -96,9 +121,36 @@ export class SemFastPath extends CountedFastPath {
     const amount = arg.getUint32(0, LE);
     // 0 changes nothing but still takes the lock, as the kernel's does.
     if (amount === 0 || amount > SEM_FAST_MAX) return SLOW_PATH;
+    const st = this.st, i32 = st.i32;
+    // Checked before at this version (nobody waits, so nobody to wake):
+    // swap against the word as last seen, and again against the word a
+    // lost swap found if only the count moved.
+    const known = this.known(fd, -1);
+    if (known >= 0) {
+      const limit = Math.min(SEM_FAST_MAX, st.u32[known + SEM_MAX]);
+      let seen = this.knownWord[fd];
+      for (let n = SWAP_TRIES; n > 0; n--) {
+        if (this.cell[REVOKED] !== 0) break; // plain: see fast_object.ts
+        const prev = (seen & SEM_FAST) >>> SEM_FAST_SHIFT;
+        if (prev + amount > limit) break; // EOVERFLOW or past the fast form
+        const next = seen + amount * UNIT;
+        const got = Atomics.compareExchange(
+          i32,
+          known + EVENT_STATE,
+          seen,
+          next,
+        );
+        if (got === seen) {
+          this.knownWord[fd] = next;
+          arg.setUint32(0, prev, LE);
+          return 0;
+        }
+        if (((got ^ seen) & ~SEM_FAST) !== 0) break; // checked again below
+        seen = got;
+      }
+    }
     const at = this.objectAt(fd);
     if (at < 0) return SLOW_PATH;
-    const st = this.st, i32 = st.i32;
     const word = Atomics.load(i32, at + EVENT_STATE);
     const prev = (word & SEM_FAST) >>> SEM_FAST_SHIFT;
     // In fast form (or empty), staying in it, not past max (else
@@ -114,6 +166,7 @@ export class SemFastPath extends CountedFastPath {
     if (Atomics.compareExchange(i32, at + EVENT_STATE, word, next) !== word) {
       return SLOW_PATH;
     }
+    this.remember(fd, at, next);
     // As `ntsync_sem_release()`, the count before, copied out last.
     arg.setUint32(0, prev, LE);
     return 0;
