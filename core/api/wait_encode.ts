@@ -112,9 +112,8 @@ export function prepareWait(
   const words = slot.words;
   words[WAIT_WORD.count] = count;
   words[WAIT_WORD.index] = U32_MAX; // as Wine does: never mistaken for a result
-  // Flags, owner and alert are written only when they change (WaitSlot.plain).
-  if (!slot.plain) slot.makePlain();
   if (options === undefined) {
+    if (!slot.plain) slot.makePlain();
     words[WAIT_WORD.timeout] = U32_MAX;
     words[WAIT_WORD.timeout + 1] = U32_MAX;
     return count;
@@ -124,51 +123,56 @@ export function prepareWait(
   // named load is megamorphic once the code has seen many option shapes
   // (and one of an absent key walks the prototype chain). After a warm-up
   // with ten shapes: 8 ns, against 32 for reading the five names. The
-  // check that catches a misspelt key comes with it.
-  let timeout, owner, deadline, clock, alert, signal, others = false;
+  // check that catches a misspelt key comes with it. Each option is
+  // checked as it comes; flags, owner and alert are written after all
+  // are, so a bad one leaves them as `slot.plain` says.
+  let timeout, deadline, owner = 0, realtime = false;
+  let alert: SyncObject | undefined;
   for (const key in options) {
     const value = (options as Record<string, unknown>)[key];
     switch (key) {
       case "timeout":
         timeout = value;
-        continue;
-      case "owner":
-        owner = value;
         break;
       case "deadline":
         deadline = value;
         break;
+      case "owner":
+        if (value !== undefined) owner = checkOwner(op, value);
+        break;
       case "clock":
-        clock = value;
+        if (value !== undefined && value !== "monotonic") {
+          realtime = checkClock(op, value);
+        }
         break;
       case "alert":
-        alert = value;
+        if (value != null) alert = checkAlert(device, op, value);
         break;
       case "signal":
-        signal = value;
+        if (blocking && value !== undefined) throw signalRefused(op);
         break;
       default:
         checkOptionNames(op, options, WAIT_OPTIONS); // throws, naming the key
     }
-    others = true;
   }
   if (typeof options !== "object" || options === null) {
     throw notAnObjectOf(op, options);
   }
-  if (others) {
-    // Positional, not an object: nothing allocated per wait.
-    encodeOptions(
-      device,
-      slot,
-      op,
-      blocking,
-      timeout,
-      owner,
-      deadline,
-      clock,
-      alert,
-      signal,
-    );
+  // Flags, owner and alert are written only when they change (WaitSlot.plain).
+  if (owner !== 0 || realtime || alert !== undefined) {
+    words[WAIT_WORD.flags] = realtime ? NTSYNC_WAIT_REALTIME : 0;
+    words[WAIT_WORD.owner] = owner !== 0 ? owner : slot.threadId;
+    words[WAIT_WORD.alert] = alert !== undefined ? alert.fd : 0;
+    slot.alert = alert;
+    slot.plain = false;
+  } else if (!slot.plain) slot.makePlain();
+  if (deadline !== undefined) {
+    if (timeout !== undefined) {
+      throw new TypeError(
+        `${op}: options.timeout and options.deadline cannot both be given`,
+      );
+    }
+    slot.args.setBigUint64(WAIT.timeout, checkDeadline(op, deadline), LE);
   } else if (timeout === undefined || timeout === Infinity) {
     words[WAIT_WORD.timeout] = U32_MAX;
     words[WAIT_WORD.timeout + 1] = U32_MAX;
@@ -178,7 +182,7 @@ export function prepareWait(
     words[WAIT_WORD.timeout] = 0;
     words[WAIT_WORD.timeout + 1] = 0;
   } else {
-    encodeTimeout(device, slot, op, timeout, false);
+    encodeTimeout(device, slot, op, timeout, realtime);
   }
   return count;
 }
@@ -203,75 +207,39 @@ function notAnObjectOf(op: string, options: unknown): TypeError {
   );
 }
 
-/**
- * prepareWait's options beyond `timeout` alone, as it read them (names
- * already checked, values not): owner, alert, clock, deadline, and a
- * `signal` a blocking wait refuses.
- */
-function encodeOptions(
-  device: Device,
-  slot: WaitSlot,
-  op: string,
-  blocking: boolean,
-  timeout: unknown,
-  owner: unknown,
-  deadline: unknown,
-  clock: unknown,
-  alertOption: unknown,
-  signal: unknown,
-): void {
-  const alert = alertOption as SyncObject | null | undefined;
-  if (blocking && signal !== undefined) {
+/** `options.owner`, given: a nonzero u32, else a RangeError/TypeError. */
+function checkOwner(op: string, owner: unknown): number {
+  if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
+    throw u32Error(op, "options.owner", owner, 1);
+  }
+  return owner;
+}
+
+/** `options.clock`, given and not "monotonic": true if "realtime". */
+function checkClock(op: string, clock: unknown): boolean {
+  if (clock !== "realtime") {
     throw new TypeError(
-      `${op}: options.signal only applies to ${op}Async (a blocking wait cannot be aborted; use a timeout or an alert)`,
+      `${op}: options.clock must be "monotonic" or "realtime", got ${
+        describe(clock)
+      }`,
     );
   }
-  const words = slot.words;
-  slot.plain = false;
-  if (alert != null) {
-    if (alert.device !== device || alert.closed) {
-      throw notAnObject(op, device, alert, "options.alert");
-    }
-    words[WAIT_WORD.alert] = alert.fd;
-    slot.alert = alert;
-  }
+  return true;
+}
 
-  if (owner !== undefined) {
-    if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
-      throw u32Error(op, "options.owner", owner, 1);
-    }
-    words[WAIT_WORD.owner] = owner;
+/** `options.alert`, given: an open object of `device`. */
+function checkAlert(device: Device, op: string, alert: unknown): SyncObject {
+  const o = alert as SyncObject;
+  if (o.device !== device || o.closed) {
+    throw notAnObject(op, device, alert, "options.alert");
   }
+  return o;
+}
 
-  let realtime = false;
-  if (clock !== undefined && clock !== "monotonic") {
-    if (clock !== "realtime") {
-      throw new TypeError(
-        `${op}: options.clock must be "monotonic" or "realtime", got ${
-          describe(clock)
-        }`,
-      );
-    }
-    realtime = true;
-  }
-  words[WAIT_WORD.flags] = realtime ? NTSYNC_WAIT_REALTIME : 0;
-
-  if (deadline !== undefined) {
-    if (timeout !== undefined) {
-      throw new TypeError(
-        `${op}: options.timeout and options.deadline cannot both be given`,
-      );
-    }
-    slot.args.setBigUint64(WAIT.timeout, checkDeadline(op, deadline), LE);
-  } else if (timeout === undefined || timeout === Infinity) {
-    words[WAIT_WORD.timeout] = U32_MAX;
-    words[WAIT_WORD.timeout + 1] = U32_MAX;
-  } else if (timeout === 0) {
-    words[WAIT_WORD.timeout] = 0;
-    words[WAIT_WORD.timeout + 1] = 0;
-  } else {
-    encodeTimeout(device, slot, op, timeout, realtime);
-  }
+function signalRefused(op: string): TypeError {
+  return new TypeError(
+    `${op}: options.signal only applies to ${op}Async (a blocking wait cannot be aborted; use a timeout or an alert)`,
+  );
 }
 
 /** A relative timeout in ms that is neither 0 nor Infinity: now + it. */

@@ -69,6 +69,7 @@ import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 import { REVOKED } from "./attachment.ts";
 import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
+import { cacheLength, extended } from "./fast_object.ts";
 
 /**
  * Copy out what `EventFastPath#ioctl` returned for `request` (bit 0: the
@@ -102,11 +103,11 @@ export class EventFastPath {
   /** The attachment's revocation word (attachment.ts). */
   readonly #cell: Int32Array;
   /** Per fd: the word offset of the event last checked through it, or -1. */
-  #at = new Int32Array(0);
+  #at: Int32Array = new Int32Array(0);
   /** Per fd: that event's word as this thread last saw or left it. */
-  #word = new Int32Array(0);
+  #word: Int32Array = new Int32Array(0);
   /** Per fd: the event's instance, and bit 31 set if it is manual-reset. */
-  #info = new Int32Array(0);
+  #info: Int32Array = new Int32Array(0);
 
   /**
    * @param st the device, as this thread sees it
@@ -155,6 +156,33 @@ export class EventFastPath {
    */
   knowsEvent(fd: number): boolean {
     return fd < this.#at.length && this.#at[fd] >= 0;
+  }
+
+  /**
+   * Does `fd` (any number) name an event of device instance `instance`, as
+   * of one moment in this call? What a fast wait checks of its alert, told
+   * from the word this thread remembers for the event: one load, where
+   * fast_object.ts's `alertNamesObjectOf` reads the tables between two. An
+   * event not remembered yet is checked once (as a first EVENT_READ would
+   * check it) and remembered. False: not known to be (not an event, pinned,
+   * waited on, another instance's, or moved on); the caller then asks
+   * `alertNamesObjectOf`, which decides.
+   */
+  namesEventOf(fd: number, instance: number): boolean {
+    if (!(fd >= 0 && fd < this.#st.fdCap)) return false;
+    if (fd >= this.#at.length) this.#grow(fd);
+    let at = this.#at[fd];
+    if (at >= 0) {
+      // The remembered word is unpinned and was left with every check
+      // good; while its version holds, nothing but the signaled bit moved.
+      const seen = Atomics.load(this.#st.i32, at);
+      if (((seen ^ this.#word[fd]) & ~EV_SIGNALED) !== 0) {
+        at = this.#at[fd] = -1;
+      }
+    }
+    // #check reads the word before it looks at the fd: one moment.
+    if (at < 0 && this.#check(fd) < 0) return false;
+    return (this.#info[fd] & 0x7fff_ffff) === instance;
   }
 
   /**
@@ -344,14 +372,9 @@ export class EventFastPath {
   }
 
   #grow(fd: number): void {
-    const length = Math.min(Math.max(64, (fd + 1) * 2), this.#st.fdCap);
-    const at = new Int32Array(length).fill(-1);
-    at.set(this.#at);
-    const word = new Int32Array(length), info = new Int32Array(length);
-    word.set(this.#word);
-    info.set(this.#info);
-    this.#at = at;
-    this.#word = word;
-    this.#info = info;
+    const length = cacheLength(fd, this.#st.fdCap);
+    this.#at = extended(this.#at, length, -1);
+    this.#word = extended(this.#word, length);
+    this.#info = extended(this.#info, length);
   }
 }

@@ -141,6 +141,7 @@ export class MutexFastPath extends CountedFastPath {
     if (arg === null || arg.byteLength < 8) return SLOW_PATH; // EFAULT
     const owner = arg.getInt32(0, LE);
     if (owner === 0) return SLOW_PATH; // EINVAL
+    const st = this.st, i32 = st.i32;
     // Held once by `owner`, as this thread last saw it: one swap.
     const known = this.known(fd, -1);
     if (
@@ -150,13 +151,7 @@ export class MutexFastPath extends CountedFastPath {
       const free = this.knownWord[fd];
       const held = free | this.#knownSlot[fd];
       if (
-        Atomics.compareExchange(
-          this.st.i32,
-          known + EVENT_STATE,
-          held,
-          free,
-        ) ===
-          held
+        Atomics.compareExchange(i32, known + EVENT_STATE, held, free) === held
       ) {
         arg.setUint32(4, 1, LE);
         return 0;
@@ -164,7 +159,6 @@ export class MutexFastPath extends CountedFastPath {
     }
     const at = this.objectAt(fd);
     if (at < 0) return SLOW_PATH;
-    const st = this.st, i32 = st.i32;
     const word = Atomics.load(i32, at + EVENT_STATE);
     const slot = (word & MX_SLOT) >>> MX_SLOT_SHIFT;
     // Held once by `owner`, in fast form (else EPERM, or a count to take

@@ -36,14 +36,45 @@ import type { SharedState } from "./state.ts";
 import type { Spinner } from "./spin.ts";
 import { NOT_SIGNALED, SLOW_PATH } from "./results.ts";
 
-/** `words` copied into a new array of `length` (zeros after them). */
+/**
+ * `words` copied into a new array of `length`, `fill` after them: a per-fd
+ * cache grown (to {@linkcode cacheLength}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { extended } from "./fast_object.ts";
+ * const at = extended(new Int32Array([4, 8]), 4, -1);
+ * assert.deepEqual([...at], [4, 8, -1, -1]);
+ * ```
+ */
 export function extended(
   words: Int32Array,
   length: number,
+  fill = 0,
 ): Int32Array<ArrayBuffer> {
   const longer = new Int32Array(length);
+  if (fill !== 0) longer.fill(fill, words.length);
   longer.set(words);
   return longer;
+}
+
+/**
+ * How long a per-fd cache grows to hold `fd`: double, at least 64, never
+ * past the fd table's `fdCap` entries (an fd beyond it is EBADF, never
+ * cached).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cacheLength } from "./fast_object.ts";
+ * assert.equal(cacheLength(3, 1024), 64);
+ * assert.equal(cacheLength(100, 1024), 202);
+ * assert.equal(cacheLength(1000, 1024), 1024);
+ * ```
+ */
+export function cacheLength(fd: number, fdCap: number): number {
+  return Math.min(Math.max(64, (fd + 1) * 2), fdCap);
 }
 
 /** An empty queue head (layout.ts). */
@@ -205,10 +236,8 @@ export abstract class CountedFastPath {
 
   /** Make the per-fd caches long enough for `fd`. */
   protected grow(fd: number): void {
-    const length = Math.min(Math.max(64, (fd + 1) * 2), this.st.fdCap);
-    const at = new Int32Array(length).fill(-1);
-    at.set(this.knownAt);
-    this.knownAt = at;
+    const length = cacheLength(fd, this.st.fdCap);
+    this.knownAt = extended(this.knownAt, length, -1);
     this.knownWord = extended(this.knownWord, length);
     this.knownInstance = extended(this.knownInstance, length);
   }

@@ -23,6 +23,7 @@ import type { WaitMemory } from "../wait_memory.ts";
 import type { DeviceClock } from "./clock.ts";
 import { perfMs, reached } from "./clock.ts";
 import {
+  FD_DEVICE,
   FD_OBJECT,
   O_INST,
   O_TYPE,
@@ -326,7 +327,7 @@ export class WaitStarter {
     // does: an fd that is not an object of this device is EINVAL, which the
     // locked path reports in its place in the order.
     const alone = args[A_ALERT] === 0;
-    if (!alone && !alertNamesObjectOf(st, args[A_ALERT], deviceFd)) {
+    if (!alone && !this.#alertNamesObjectOf(args[A_ALERT], deviceFd)) {
       return SLOW_PATH;
     }
     // An event this thread used before is known without a look at the fd.
@@ -346,6 +347,18 @@ export class WaitStarter {
       default:
         return SLOW_PATH;
     }
+  }
+
+  /**
+   * Does the alert fd `alertFd` name an object of the device `deviceFd`
+   * names, at one moment in this call? An event this thread knows is told
+   * by one look at its word (the common alert: Wine's is an event).
+   */
+  #alertNamesObjectOf(alertFd: number, deviceFd: number): boolean {
+    const st = this.st;
+    if (st.fdKind(deviceFd) !== FD_DEVICE) return false;
+    return this.fast.namesEventOf(alertFd, st.fdRef(deviceFd)) ||
+      alertNamesObjectOf(st, alertFd, deviceFd);
   }
 
   /**
