@@ -531,6 +531,52 @@ testEachBackend(
 );
 
 testEachBackend(
+  "a wait refused for a bad option leaves the next wait its defaults",
+  (backend) => {
+    using dev = openDevice(backend);
+    using m = dev.createMutex();
+    using alert = dev.createEvent({ manual: true, signaled: true });
+    const closed = dev.createEvent();
+    closed.close();
+    // Each refused after a good owner, alert or clock came first.
+    for (
+      const bad of [
+        { owner: 77, alert: closed },
+        { owner: 77, alert, clock: "sundial" },
+        { alert, owner: 77, timeout: -1 },
+        { clock: "realtime", owner: 77, deadline: -1n },
+        { owner: 77, alert, timout: 0 },
+      ]
+    ) {
+      assert.throws(
+        () => dev.waitAny([m], bad as never),
+        (e: unknown) => e instanceof TypeError || e instanceof RangeError,
+      );
+      // The alert is signaled: carried over, it would not change the
+      // result (the mutex wins at index 0), but the owner would.
+      assert.deepEqual(dev.waitAny([m], { timeout: 0 }), {
+        status: "signaled",
+        index: 0,
+      });
+      assert.equal(m.read().owner, dev.threadId); // not 77
+      m.unlock();
+    }
+    // No alert carried over either: with the mutex held elsewhere, a plain
+    // poll times out instead of taking the signaled alert.
+    assert.deepEqual(dev.waitAny([m], { owner: 9, timeout: 0 }), {
+      status: "signaled",
+      index: 0,
+    });
+    assert.throws(
+      () => dev.waitAny([m], { owner: 77, alert, clock: 1 } as never),
+      TypeError,
+    );
+    assert.deepEqual(dev.waitAny([m], { timeout: 0 }), { status: "timeout" });
+    m.unlock(9);
+  },
+);
+
+testEachBackend(
   "async: what is free at once settles at once; misuse and errors reject, never throw",
   async (backend) => {
     using dev = openDevice(backend);
