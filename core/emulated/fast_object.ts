@@ -123,8 +123,9 @@ export function stillNames(
 }
 
 /**
- * Did `alertFd` name an object of the instance device fd `deviceFd` names,
- * at one moment between this call's start and its end? What a fast wait
+ * Did `alertFd` name an object of device instance `instance` (the one the
+ * wait's device fd names, resolved by the caller), at one moment between
+ * this call's start and its end? What a fast wait
  * with an alert checks of it (`setup_wait()` resolves the alert with the
  * objects, before anything is acquired; its type is not checked). The
  * alert's word is read before and after the plain reads: a close or a
@@ -142,18 +143,15 @@ export function stillNames(
  * import { DEFAULT_CAPACITIES } from "./layout.ts";
  * import { alertNamesObjectOf } from "./fast_object.ts";
  * const st = SharedState.create(DEFAULT_CAPACITIES, 0);
- * assert.equal(alertNamesObjectOf(st, 5, 3), false); // neither fd is open
+ * assert.equal(alertNamesObjectOf(st, 5, 0), false); // fd 5 is not open
  * ```
  */
 export function alertNamesObjectOf(
   st: SharedState,
   alertFd: number,
-  deviceFd: number,
+  instance: number,
 ): boolean {
-  if (st.fdKind(deviceFd) !== FD_DEVICE || st.fdKind(alertFd) !== FD_OBJECT) {
-    return false;
-  }
-  const instance = st.fdRef(deviceFd);
+  if (st.fdKind(alertFd) !== FD_OBJECT) return false;
   const at = st.objectAt(st.fdRef(alertFd));
   const word = Atomics.load(st.i32, at + EVENT_STATE);
   if ((word & EV_PINNED) !== 0) return false;

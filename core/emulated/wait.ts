@@ -357,8 +357,9 @@ export class WaitStarter {
   #alertNamesObjectOf(alertFd: number, deviceFd: number): boolean {
     const st = this.st;
     if (st.fdKind(deviceFd) !== FD_DEVICE) return false;
-    return this.fast.namesEventOf(alertFd, st.fdRef(deviceFd)) ||
-      alertNamesObjectOf(st, alertFd, deviceFd);
+    const instance = st.fdRef(deviceFd);
+    return this.fast.namesEventOf(alertFd, instance) ||
+      alertNamesObjectOf(st, alertFd, instance);
   }
 
   /**
