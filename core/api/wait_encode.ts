@@ -18,10 +18,10 @@ import {
   checkDeadline,
   checkOptionNames,
   checkTimeout,
+  checkU32,
   describe,
   type OptionNames,
   U32_MAX,
-  u32Error,
   U64_MAX,
 } from "./validate.ts";
 import type { WaitOptions } from "./wait_types.ts";
@@ -138,7 +138,9 @@ export function prepareWait(
         deadline = value;
         break;
       case "owner":
-        if (value !== undefined) owner = checkOwner(op, value);
+        if (value !== undefined) {
+          owner = checkU32(op, "options.owner", value, 1);
+        }
         break;
       case "clock":
         if (value !== undefined && value !== "monotonic") {
@@ -205,14 +207,6 @@ function notAnObjectOf(op: string, options: unknown): TypeError {
   return new TypeError(
     `${op}: options must be an object, got ${describe(options)}`,
   );
-}
-
-/** `options.owner`, given: a nonzero u32, else a RangeError/TypeError. */
-function checkOwner(op: string, owner: unknown): number {
-  if (typeof owner !== "number" || (owner >>> 0) !== owner || owner === 0) {
-    throw u32Error(op, "options.owner", owner, 1);
-  }
-  return owner;
 }
 
 /** `options.clock`, given and not "monotonic": true if "realtime". */
