@@ -174,8 +174,13 @@ export abstract class SyncObject implements Disposable {
     return this.device.waitAnyAsync(this.#alone, options);
   }
 
-  /** `[this]`, made once: a wait only reads its objects array. */
+  /**
+   * `[this]`, made once: a wait only reads its objects array, and this one
+   * never leaves the object. Not frozen: a frozen array has elements of
+   * another kind, and a wait that met both kinds reads `objects[i]` through
+   * a slower path, for every caller (5 ns of a 16 ns encode).
+   */
   get #alone(): readonly SyncObject[] {
-    return this.#self ??= Object.freeze([this]);
+    return this.#self ??= [this];
   }
 }
