@@ -6,13 +6,20 @@
  * longest waiter as ntsync (and NT) must. Fair hand-off costs a wake per
  * contended unlock: the FIFO floor is the one the engine can reach.
  *
- * Two groups: the bare lock/unlock (each Worker bumps one counter, so a
- * lock is mostly free when it is asked for and the ratio is the cost of one
- * uncontended call against two atomics), and a critical section of
- * `WORK` dependent multiply-adds (about a microsecond), long enough that the
- * others are queued when the holder lets go: contention proper.
+ * Three groups: one Worker alone (no contention: the floor that the calls'
+ * own cost sets), then the bare lock/unlock (each Worker bumps one counter: a lock
+ * is often free when it is asked for, and the unfair floor is little more
+ * than two atomics a pair, where a fair hand-off costs a wake), and a
+ * critical section of `WORK` dependent multiply-adds (about a microsecond),
+ * long enough that the others are queued when the holder lets go:
+ * contention proper.
  *
- * `deno run --allow-all bench/contended_bench.ts --runs 15` prints medians
+ * Each Worker makes `LOOPS` pairs a run (`CONTENDED_LOOPS` in the
+ * environment; 20000 by default). Runs of 1000 took about a millisecond,
+ * and mostly measured which Workers the two cores happened to run at once:
+ * the same code read 0.6x to 3x the FIFO floor from run to run.
+ *
+ * `deno run --allow-all bench/contended_bench.ts --runs 9` prints medians
  * of interleaved runs (bench/_runs.ts).
  *
  * Goal (issue 15): within 1.5x of the FIFO floor and 3x of the unfair one.
@@ -26,6 +33,7 @@ import { FifoMutex } from "./_raw.ts";
 import { runsArg, runVariants } from "./_runs.ts";
 import {
   type ContendedInit,
+  K_ACTIVE,
   K_COUNTER,
   K_DONE,
   K_FIFO,
@@ -37,7 +45,7 @@ import {
 } from "./contended_worker.ts";
 
 const WORKERS = 3;
-const LOOPS = 1000;
+const LOOPS = Number(Deno.env.get("CONTENDED_LOOPS") ?? 20_000);
 /** Steps of arithmetic in the critical section of the second group. */
 const WORK = 1000;
 
@@ -55,35 +63,53 @@ for (let i = 0; i < WORKERS; i++) {
       dev,
       mutex,
       owner: 100 + i,
+      index: i,
       shared,
     } satisfies ContendedInit,
   );
 }
 
-function run(kind: number, work: number): void {
+/** One run: `active` Workers (the others sit it out) lock `LOOPS` times each. */
+function run(kind: number, work: number, active: number): void {
   Atomics.store(w, K_KIND, kind);
   Atomics.store(w, K_LOOPS, LOOPS);
   Atomics.store(w, K_WORK, work);
+  Atomics.store(w, K_ACTIVE, active);
   const before = w[K_COUNTER];
   runInWorkers(w, K_GO, K_DONE, WORKERS);
-  if (w[K_COUNTER] !== before + WORKERS * LOOPS) {
+  if (w[K_COUNTER] !== before + active * LOOPS) {
     throw new Error("mutual exclusion failed");
   }
 }
 
-const groups = [0, WORK].map((work) => ({
-  title: `mutex contended by ${WORKERS} Workers, ${WORKERS} x ${LOOPS} ` +
+/**
+ * The groups: first one Worker alone, whose pairs never wait (what the
+ * calls themselves cost, which no contention can go below), then the
+ * Workers together.
+ */
+const groups = [
+  { work: 0, active: 1 },
+  { work: 0, active: WORKERS },
+  { work: WORK, active: WORKERS },
+].map(({ work, active }) => ({
+  title:
+    (active === 1
+      ? `mutex used by 1 Worker alone, ${LOOPS} `
+      : `mutex contended by ${active} Workers, ${active} x ${LOOPS} `) +
     (work === 0 ? "lock/unlock" : `lock, ${work} multiply-adds, unlock`),
   variants: [
     {
       name: "futex mutex on raw Atomics (unfair floor)",
-      run: () => run(0, work),
+      run: () => run(0, work, active),
     },
     {
       name: "FIFO hand-off mutex on raw Atomics (FIFO floor)",
-      run: () => run(2, work),
+      run: () => run(2, work, active),
     },
-    { name: "ntsync mutex: WAIT_ANY + MUTEX_UNLOCK", run: () => run(1, work) },
+    {
+      name: "ntsync mutex: WAIT_ANY + MUTEX_UNLOCK",
+      run: () => run(1, work, active),
+    },
   ],
 }));
 const runs = runsArg();
@@ -99,8 +125,8 @@ if (runs !== undefined) {
         name,
         group: title,
         baseline: i === 1,
-        n: 50,
-        warmup: 5,
+        n: 15,
+        warmup: 2,
         fn: run,
       })
     );

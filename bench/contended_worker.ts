@@ -34,6 +34,8 @@ export const K_COUNTER = 5;
 export const K_WORK = 6;
 /** Where that arithmetic's result goes (so that it is not optimized away). */
 export const K_SCRATCH = 7;
+/** How many Workers take part in a run (by index); the others sit it out. */
+export const K_ACTIVE = 8;
 
 /**
  * `steps` multiply-adds, each depending on the last (about a nanosecond
@@ -58,12 +60,14 @@ export interface ContendedInit {
   mutex: number;
   /** Owner id of this Worker. */
   owner: number;
+  /** This Worker's index (0 first): a run takes the first K_ACTIVE. */
+  index: number;
   /** The shared block. */
   shared: SharedArrayBuffer;
 }
 
 self.onmessage = (e: MessageEvent<ContendedInit>) => {
-  const { token, dev, mutex, owner, shared } = e.data;
+  const { token, dev, mutex, owner, index, shared } = e.data;
   const nt = attachBackend(token);
   const w = new Int32Array(shared);
   const futex = new FutexMutex(w, K_FUTEX);
@@ -74,7 +78,9 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
   for (let seen = 0;;) {
     Atomics.wait(w, K_GO, seen);
     seen = Atomics.load(w, K_GO);
-    const loops = Atomics.load(w, K_LOOPS);
+    const loops = index < Atomics.load(w, K_ACTIVE)
+      ? Atomics.load(w, K_LOOPS)
+      : 0;
     const kind = Atomics.load(w, K_KIND);
     const work = Atomics.load(w, K_WORK);
     if (kind === 0) {
