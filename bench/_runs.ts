@@ -27,6 +27,21 @@ export function runsArg(): number | undefined {
 }
 
 /**
+ * A count from the environment variable `name` (a positive integer), or
+ * `fallback` when it is not set: a run sized by a typo would measure
+ * nothing and still pass its checks.
+ */
+export function envCount(name: string, fallback: number): number {
+  const text = Deno.env.get(name);
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`${name}: a positive integer, got ${text}`);
+  }
+  return n;
+}
+
+/**
  * Run each variant `runs` times, round by round (after one warm-up round),
  * and print medians, ranges and ratios to variants `floors` (by index).
  */

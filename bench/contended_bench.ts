@@ -30,7 +30,7 @@
 import { benchDevice, createMutex } from "./_device.ts";
 import { runInWorkers, startWorker } from "./_workers.ts";
 import { FifoMutex } from "./_raw.ts";
-import { runsArg, runVariants } from "./_runs.ts";
+import { envCount, runsArg, runVariants } from "./_runs.ts";
 import {
   type ContendedInit,
   K_ACTIVE,
@@ -45,7 +45,7 @@ import {
 } from "./contended_worker.ts";
 
 const WORKERS = 3;
-const LOOPS = Number(Deno.env.get("CONTENDED_LOOPS") ?? 20_000);
+const LOOPS = envCount("CONTENDED_LOOPS", 20_000);
 /** Steps of arithmetic in the critical section of the second group. */
 const WORK = 1000;
 

@@ -23,9 +23,9 @@ import {
   FutexSemaphore,
 } from "./_raw.ts";
 import { Q, type QueueInit, queueLayout } from "./_queue.ts";
-import { runsArg, runVariants } from "./_runs.ts";
+import { envCount, runsArg, runVariants } from "./_runs.ts";
 
-const ITEMS = Number(Deno.env.get("QUEUE_ITEMS") ?? 100_000);
+const ITEMS = envCount("QUEUE_ITEMS", 100_000);
 const L = queueLayout();
 const { nt, dev } = benchDevice();
 const free = createSem(nt, dev, L.capacity, L.capacity);
