@@ -112,9 +112,9 @@ export class WaitStarter {
   /** The args as read from a view that cannot be aliased (see `#words`). */
   readonly #copy = new Uint32Array(ARGS_WORDS);
   /**
-   * Set by `spin`: the wait is behind queued waiters, so it skipped the
-   * spin before queueing, and its queued wait should spin for the budget
-   * before it sleeps (the hand-off usually lands within it).
+   * Set by `spin` (and `start`): the wait is behind queued waiters, so it
+   * skips the spin before queueing and queues at once (its queued wait
+   * spins for the hand-off, as every queued wait does).
    */
   handOff = false;
   /** The args view `check` last passed (its index is written on acquisition). */

@@ -47,12 +47,6 @@ import type { WaitStarter } from "./wait.ts";
 import type { WaitMemory } from "../wait_memory.ts";
 import { isFd } from "./tables.ts";
 
-/**
- * Polls of a queued wait's state word before sleeping: the objects were
- * just polled for the spin budget (before the wait started, see
- * WaitStarter#spin), so this only covers a claim racing with the queueing.
- */
-const QUEUED_SPINS = 100;
 const KEEPALIVE_MS = 1e9;
 /**
  * A queued waiter sleeps at most this long before it looks at its record's
@@ -320,20 +314,22 @@ export class WaitCalls {
     const st = this.#st, i32 = st.i32, at = st.recordAt(rec) + R_STATE;
     const kindAt = st.recordAt(rec) + R_KIND;
     const deadlineMs = this.#waits.result.deadlineMs;
-    if (this.#waits.handOff) {
-      // Queued behind others at once (see WaitStarter#spin): the hand-off
-      // comes a critical section or so later, usually within the spin.
-      const spinner = this.#spinner;
-      spinner.start(deadlineMs === Infinity ? Infinity : perfMs(deadlineMs));
-      for (let polls = 1; !spinner.over(polls); polls++) {
-        if (Atomics.load(i32, at) !== PENDING) {
-          spinner.caught();
-          break;
-        }
-      }
-    } else {
-      for (let spins = QUEUED_SPINS; spins > 0; spins--) {
-        if (Atomics.load(i32, at) !== PENDING) break;
+    // Spin for the budget before sleeping. The wait is queued, so the next
+    // release of its object is handed to it (or to a waiter ahead of it);
+    // with the object's holders running, that comes a critical section or
+    // so later, usually within the spin. A hand-off to a waiter asleep
+    // costs a futex wake, and every other thread waits behind it (a
+    // convoy): a mutex contended by 3 Workers with a critical section of
+    // about 1 us took 0.54x the FIFO floor this way against 0.75x with a
+    // short poll (bench/RESULTS.md). A wait that spun before it queued
+    // spins once more: at most MAX_SPIN_US of CPU, and after a long sleep
+    // the budget drops back to SPIN_US (spin.ts).
+    const spinner = this.#spinner;
+    spinner.start(deadlineMs === Infinity ? Infinity : perfMs(deadlineMs));
+    for (let polls = 1; !spinner.over(polls); polls++) {
+      if (Atomics.load(i32, at) !== PENDING) {
+        spinner.caught();
+        break;
       }
     }
     const caught = Atomics.load(i32, at) !== PENDING;
