@@ -6,13 +6,13 @@
  * longest waiter as ntsync (and NT) must. Fair hand-off costs a wake per
  * contended unlock: the FIFO floor is the one the engine can reach.
  *
- * Three groups: one Worker alone (no contention: the floor that the calls'
- * own cost sets), then the bare lock/unlock (each Worker bumps one counter: a lock
- * is often free when it is asked for, and the unfair floor is little more
- * than two atomics a pair, where a fair hand-off costs a wake), and a
- * critical section of `WORK` dependent multiply-adds (about a microsecond),
- * long enough that the others are queued when the holder lets go:
- * contention proper.
+ * Three groups: one Worker alone (no contention: the floor that the
+ * calls' own cost sets), then the bare lock/unlock (each Worker bumps one
+ * counter: a lock is often free when it is asked for, and the unfair floor
+ * is little more than two atomics a pair, where a fair hand-off costs a
+ * wake), and a critical section of `WORK` dependent multiply-adds (about a
+ * microsecond), long enough that the others are queued when the holder
+ * lets go: contention proper.
  *
  * Each Worker makes `LOOPS` pairs a run (`CONTENDED_LOOPS` in the
  * environment; 20000 by default). Runs of 1000 took about a millisecond,
@@ -46,7 +46,7 @@ import {
 
 const WORKERS = 3;
 const LOOPS = envCount("CONTENDED_LOOPS", 20_000);
-/** Steps of arithmetic in the critical section of the second group. */
+/** Steps of arithmetic in the critical section of the third group. */
 const WORK = 1000;
 
 const { nt, dev } = benchDevice();

@@ -98,6 +98,26 @@ export function perfMs(wall: number): number {
   return wall - origin;
 }
 
+/**
+ * Where a spin before deadline `deadlineMs` (a `wallMs` time, Infinity for
+ * none) must end at the latest, on the spinner's clock. Infinity stays the
+ * constant: a double computed on every wait and passed to a call that is
+ * not inlined is boxed, i.e. allocated, and the scavenges that follow
+ * stall a ping-pong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { perfMs, spinEndMs, wallMs } from "./clock.ts";
+ * assert.equal(spinEndMs(Infinity), Infinity);
+ * const deadline = wallMs() + 5;
+ * assert.equal(spinEndMs(deadline), perfMs(deadline));
+ * ```
+ */
+export function spinEndMs(deadlineMs: number): number {
+  return deadlineMs === Infinity ? Infinity : perfMs(deadlineMs);
+}
+
 /** A device's two clocks as ns bigints, and deadlines back in wall ms. */
 export class DeviceClock {
   /** Wall ms at which the device's MONOTONIC clock started. */

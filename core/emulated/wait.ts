@@ -21,7 +21,7 @@ import { IdentityCache } from "../arg_views.ts";
 import type { AddressSpace } from "./addresses.ts";
 import type { WaitMemory } from "../wait_memory.ts";
 import type { DeviceClock } from "./clock.ts";
-import { perfMs, reached } from "./clock.ts";
+import { reached, spinEndMs } from "./clock.ts";
 import {
   FD_DEVICE,
   FD_OBJECT,
@@ -51,16 +51,6 @@ import type { Spinner } from "./spin.ts";
 /** Has a wall-clock deadline passed? (No clock read for none: ~80 ns saved.) */
 function isPast(deadlineMs: number): boolean {
   return deadlineMs !== Infinity && reached(deadlineMs);
-}
-
-/**
- * Where a spin must end at the latest, on the spinner's clock. Infinity
- * stays the constant: a double computed on every wait and passed to a
- * call that is not inlined is boxed, i.e. allocated, and the scavenges that
- * follow stall a ping-pong.
- */
-function spinEndMs(deadlineMs: number): number {
-  return deadlineMs === Infinity ? Infinity : perfMs(deadlineMs);
 }
 
 // `ntsync_wait_args` in 32-bit words (WAIT_WORD: which is which).
@@ -111,12 +101,6 @@ export class WaitStarter {
   readonly #args = new Uint32Array(KEPT_WORDS);
   /** The args as read from a view that cannot be aliased (see `#words`). */
   readonly #copy = new Uint32Array(ARGS_WORDS);
-  /**
-   * Set by `spin` (and `start`): the wait is behind queued waiters, so it
-   * skips the spin before queueing and queues at once (its queued wait
-   * spins for the hand-off, as every queued wait does).
-   */
-  handOff = false;
   /** The args view `check` last passed (its index is written on acquisition). */
   #view: DataView | null = null;
   /** The views seen, and their aliases (null: copied at each wait, see `#words`). */
@@ -289,8 +273,7 @@ export class WaitStarter {
       out.deadlineMs = deadlineMs;
       // Behind queued waiters a spin first is futile (see `spin`): queue
       // now, and let the queued wait spin (saves a lock round trip).
-      this.handOff = this.#behindQueue(all, objs, count, alert);
-      if (!this.handOff) return WOULD_QUEUE;
+      if (!this.#behindQueue(all, objs, count, alert)) return WOULD_QUEUE;
     }
     const rec = st.allocRecord();
     out.ticket = st.enqueue(
@@ -414,9 +397,8 @@ export class WaitStarter {
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
     // Behind queued waiters, nothing released comes to this wait before it
     // queues too (a contended mutex is handed from owner to owner): then
-    // queue at once, and spin on the queued wait instead (handOff).
-    this.handOff = this.#behindQueue(all, objs, count, alert);
-    if (this.handOff) return;
+    // queue at once, and spin on the queued wait instead.
+    if (this.#behindQueue(all, objs, count, alert)) return;
     spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) {

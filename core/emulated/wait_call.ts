@@ -18,7 +18,7 @@ import {
 import { WAIT } from "../../uapi/structs.ts";
 import { outOfBounds } from "../arg_views.ts";
 import { REVOKED } from "./attachment.ts";
-import { perfMs, reached, wallMs } from "./clock.ts";
+import { reached, spinEndMs, wallMs } from "./clock.ts";
 import {
   FD_DEVICE,
   FD_FREE,
@@ -258,7 +258,6 @@ export class WaitCalls {
     const checked = memory === undefined
       ? waits.check(view)
       : waits.checkMemory(memory);
-    waits.handOff = false;
     if (checked === 0) {
       const r = waits.tryFast(fd, all, spin);
       if (r === SLOW_PATH_SPUN) spin = false;
@@ -325,7 +324,7 @@ export class WaitCalls {
     // spins once more: at most MAX_SPIN_US of CPU, and after a long sleep
     // the budget drops back to SPIN_US (spin.ts).
     const spinner = this.#spinner;
-    spinner.start(deadlineMs === Infinity ? Infinity : perfMs(deadlineMs));
+    spinner.start(spinEndMs(deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (Atomics.load(i32, at) !== PENDING) {
         spinner.caught();
