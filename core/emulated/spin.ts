@@ -19,6 +19,16 @@ export const SPIN_US = 20;
 /** The longest spin the budget grows to, in microseconds. */
 export const MAX_SPIN_US = 80;
 
+/**
+ * A wait that spun for its budget, found nothing and queued spins once more
+ * while queued (a hand-off through the queue often comes a critical section
+ * later), unless that second spin missed this many times in a row: then it
+ * sleeps at once, as an idle wait should.
+ */
+export const SECOND_SPIN_MISSES = 8;
+/** Meanwhile one such wait in this many spins anyway, to see if that changed. */
+export const SECOND_SPIN_PROBE = 4;
+
 /** Polls between two looks at the clock (a clock read costs ~30 polls). */
 const POLLS_PER_CHECK = 64;
 /** #startMs before the spin's first clock read. */
@@ -34,11 +44,18 @@ const NOT_STARTED = -1;
  *   MAX_SPIN_US, a longer spin would have saved the sleep: the budget
  *   doubles (up to MAX_SPIN_US). Later, or never (Infinity, a timeout): the
  *   peer is not running, and the budget drops back to SPIN_US.
+ *
+ * A wait that spun and then queued asks `spinsAgain()` whether to spin
+ * once more, and reports with `secondSpin(...)` how the queued wait ended.
  */
 export class Spinner {
   #budgetUs = SPIN_US;
   #startMs = 0;
   #endMs = 0;
+  /** Second spins in a row that caught nothing and were followed by a long sleep. */
+  #secondMisses = 0;
+  /** Second spins skipped since the last probe. */
+  #secondSkips = 0;
   readonly #now: () => number;
 
   /** @param now the clock in ms (tests pass their own) */
@@ -91,5 +108,31 @@ export class Spinner {
     this.#budgetUs = ms * 1000 <= MAX_SPIN_US
       ? Math.min(MAX_SPIN_US, this.#budgetUs * 2)
       : SPIN_US;
+  }
+
+  /**
+   * A wait that spun for the budget before it queued: spin again, queued?
+   * Yes unless its last SECOND_SPIN_MISSES second spins all missed; then
+   * only one call in SECOND_SPIN_PROBE says yes.
+   */
+  spinsAgain(): boolean {
+    if (this.#secondMisses < SECOND_SPIN_MISSES) return true;
+    if (++this.#secondSkips < SECOND_SPIN_PROBE) return false;
+    this.#secondSkips = 0;
+    return true;
+  }
+
+  /**
+   * How the queued wait of a wait that had spun ended: `spun` whether it
+   * spun again (`spinsAgain()`), `caught` whether that spin got it, else
+   * `sleptMs` it slept before it was served (Infinity: never). A sleep
+   * within MAX_SPIN_US means a spin would have caught it.
+   */
+  secondSpin(spun: boolean, caught: boolean, sleptMs: number): void {
+    if (caught || sleptMs * 1000 <= MAX_SPIN_US) {
+      this.#secondMisses = 0;
+    } else if (spun && this.#secondMisses < SECOND_SPIN_MISSES) {
+      this.#secondMisses++;
+    }
   }
 }

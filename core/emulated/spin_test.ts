@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { MAX_SPIN_US, SPIN_US, Spinner } from "./spin.ts";
+import {
+  MAX_SPIN_US,
+  SECOND_SPIN_MISSES,
+  SECOND_SPIN_PROBE,
+  SPIN_US,
+  Spinner,
+} from "./spin.ts";
 
 Deno.test("spin: a short sleep after the spin doubles the budget, up to the cap", () => {
   const s = new Spinner();
@@ -75,4 +81,61 @@ Deno.test("spin: a deadline before the budget ends the spin there", () => {
   s.start(nowMs + SPIN_US / 1000 / 4);
   nowMs += SPIN_US / 1000 / 4;
   assert.equal(s.over(64), true);
+});
+
+/** A sleep longer than any spin: the hand-off did not come within one. */
+const LONG_MS = (MAX_SPIN_US * 2) / 1000;
+
+/** Miss `n` second spins in a row (each spun, caught nothing, slept long). */
+function missSecondSpins(s: Spinner, n: number): void {
+  for (let i = 0; i < n; i++) {
+    assert.equal(s.spinsAgain(), true, `second spin ${i} still spins`);
+    s.secondSpin(true, false, LONG_MS);
+  }
+}
+
+/** What the next `n` calls of spinsAgain() say. */
+function nextAnswers(s: Spinner, n: number): boolean[] {
+  return Array.from({ length: n }, () => s.spinsAgain());
+}
+
+Deno.test("spin: a second spin that missed its last few times is skipped, but for a probe now and then", () => {
+  const s = new Spinner();
+  missSecondSpins(s, SECOND_SPIN_MISSES);
+  const answers = nextAnswers(s, 2 * SECOND_SPIN_PROBE);
+  const probe = Array(SECOND_SPIN_PROBE - 1).fill(false).concat(true);
+  assert.deepEqual(answers, [...probe, ...probe]);
+  // A skipped spin that slept long again changes nothing; nor does a probe
+  // that missed.
+  s.secondSpin(false, false, LONG_MS);
+  s.secondSpin(true, false, LONG_MS);
+  s.secondSpin(false, false, Infinity);
+  assert.deepEqual(nextAnswers(s, SECOND_SPIN_PROBE), probe);
+});
+
+Deno.test("spin: the misses must come in a row: a catch in between starts the count again", () => {
+  const s = new Spinner();
+  missSecondSpins(s, SECOND_SPIN_MISSES - 1);
+  s.secondSpin(true, true, 0);
+  missSecondSpins(s, SECOND_SPIN_MISSES - 1);
+  assert.equal(s.spinsAgain(), true);
+  s.secondSpin(true, false, Infinity); // a timeout is a miss too
+  assert.deepEqual(nextAnswers(s, 2), [false, false]);
+});
+
+Deno.test("spin: a probe that catches, or a sleep a spin would have covered, brings the second spin back", () => {
+  const s = new Spinner();
+  missSecondSpins(s, SECOND_SPIN_MISSES);
+  s.secondSpin(true, true, 0); // a probe caught it
+  assert.deepEqual(
+    nextAnswers(s, SECOND_SPIN_PROBE),
+    Array(SECOND_SPIN_PROBE).fill(true),
+  );
+  missSecondSpins(s, SECOND_SPIN_MISSES);
+  assert.equal(s.spinsAgain(), false);
+  s.secondSpin(false, false, MAX_SPIN_US / 1000); // skipped, served within a spin
+  assert.deepEqual(
+    nextAnswers(s, SECOND_SPIN_PROBE),
+    Array(SECOND_SPIN_PROBE).fill(true),
+  );
 });

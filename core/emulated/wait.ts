@@ -79,6 +79,8 @@ export class WaitStart {
   ticket = 0;
   /** Wall-clock deadline in ms, Infinity for none (Queued). */
   deadlineMs = Infinity;
+  /** The wait spun for the budget before it queued (Queued; set by WaitCalls). */
+  spun = false;
 }
 
 /** Starts waits for one backend instance, with scratch space reused. */
@@ -391,21 +393,24 @@ export class WaitStarter {
    * been scheduled yet: it holds nothing and is in no queue, so FIFO order,
    * pulses and close-during-wait all apply from the second `start` on, as
    * if the ioctl had been called a moment later.
+   *
+   * Returns whether it spun (not when it found the objects' queues ahead).
    */
-  spin(all: boolean): void {
+  spin(all: boolean): boolean {
     const count = this.#args[A_COUNT], owner = this.#args[A_OWNER] | 0;
     const objs = this.#objs, alert = this.#alert, spinner = this.spinner;
     // Behind queued waiters, nothing released comes to this wait before it
     // queues too (a contended mutex is handed from owner to owner): then
     // queue at once, and spin on the queued wait instead.
-    if (this.#behindQueue(all, objs, count, alert)) return;
+    if (this.#behindQueue(all, objs, count, alert)) return false;
     spinner.start(spinEndMs(this.result.deadlineMs));
     for (let polls = 1; !spinner.over(polls); polls++) {
       if (this.#looksReady(all, objs, count, alert, owner)) {
         spinner.caught();
-        return;
+        break;
       }
     }
+    return true;
   }
 
   /**

@@ -258,10 +258,13 @@ export class WaitCalls {
     const checked = memory === undefined
       ? waits.check(view)
       : waits.checkMemory(memory);
+    let spun = false;
     if (checked === 0) {
       const r = waits.tryFast(fd, all, spin);
-      if (r === SLOW_PATH_SPUN) spin = false;
-      else if (r !== SLOW_PATH) return r < 0 ? r : DONE_AT_ONCE;
+      if (r === SLOW_PATH_SPUN) {
+        spun = spin; // (an async wait does not spin)
+        spin = false;
+      } else if (r !== SLOW_PATH) return r < 0 ? r : DONE_AT_ONCE;
     }
     // Try at once; if it would have to queue, spin first (once), then again.
     for (;;) {
@@ -299,9 +302,10 @@ export class WaitCalls {
       }
       if (r < 0) return r;
       if (r !== WOULD_QUEUE) break;
-      waits.spin(all);
+      spun = waits.spin(all);
       spin = false;
     }
+    waits.result.spun = spun;
     return waits.result.queued ? waits.result.rec : DONE_AT_ONCE;
   }
 
@@ -321,16 +325,22 @@ export class WaitCalls {
     // convoy): a mutex contended by 3 Workers with a critical section of
     // about 1 us took 0.54x the FIFO floor this way against 0.75x with a
     // short poll (bench/RESULTS.md). A wait that spun before it queued
-    // spins once more: at most MAX_SPIN_US of CPU, and after a long sleep
-    // the budget drops back to SPIN_US (spin.ts).
+    // spins once more, unless this thread's last such spins missed: an
+    // idle wait (an event set a millisecond later) then pays for one spin,
+    // not two (spin.ts, bench/idle_cpu.ts).
     const spinner = this.#spinner;
-    spinner.start(spinEndMs(deadlineMs));
-    for (let polls = 1; !spinner.over(polls); polls++) {
-      if (Atomics.load(i32, at) !== PENDING) {
-        spinner.caught();
-        break;
+    const spun = this.#waits.result.spun;
+    const spins = !spun || spinner.spinsAgain();
+    if (spins) {
+      spinner.start(spinEndMs(deadlineMs));
+      for (let polls = 1; !spinner.over(polls); polls++) {
+        if (Atomics.load(i32, at) !== PENDING) {
+          spinner.caught();
+          break;
+        }
       }
     }
+    // (Served before it slept, without a spin too: hand-offs come fast.)
     const caught = Atomics.load(i32, at) !== PENDING;
     const sleptSince = performance.now();
     let state: number;
@@ -353,11 +363,13 @@ export class WaitCalls {
       Atomics.wait(i32, at, SLEEPING, left < SLICE_MS ? left : SLICE_MS);
     }
     // How long the spin fell short, for the next one (see Spinner).
-    if (!caught) {
-      this.#spinner.slept(
-        state >= 0 ? performance.now() - sleptSince : Infinity,
-      );
-    }
+    const sleptMs = caught
+      ? 0
+      : state >= 0
+      ? performance.now() - sleptSince
+      : Infinity;
+    if (!caught) spinner.slept(sleptMs);
+    if (spun) spinner.secondSpin(spins, caught, sleptMs);
     return state;
   }
 
