@@ -110,6 +110,10 @@ const groups = [
       name: "ntsync mutex: WAIT_ANY + MUTEX_UNLOCK",
       run: () => run(1, work, active),
     },
+    {
+      name: "ntsync mutex, typed API: mutex.lock(), guard.unlock()",
+      run: () => run(3, work, active),
+    },
   ],
 }));
 const runs = runsArg();

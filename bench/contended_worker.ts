@@ -2,14 +2,15 @@
 /**
  * A contending Worker: on each run, `loops` times take the shared mutex
  * (raw futex mutex, raw FIFO hand-off mutex, or the ntsync mutex through
- * WAIT_ANY / MUTEX_UNLOCK), bump a plain counter (and, in a run with a
- * critical section, `work` steps of arithmetic first), and let go.
+ * WAIT_ANY / MUTEX_UNLOCK or through the typed API's `lock()` and its
+ * guard's `unlock()`), bump a plain counter (and, in a run with a critical
+ * section, `work` steps of arithmetic first), and let go.
  *
  * @module
  */
 
 import {
-  attachBackend,
+  attachDevice,
   NTSYNC_IOC_MUTEX_UNLOCK,
   NTSYNC_IOC_WAIT_ANY,
   type ShareToken,
@@ -24,7 +25,10 @@ export const K_GO = 0;
 export const K_DONE = 1;
 /** Iterations per Worker per run. */
 export const K_LOOPS = 2;
-/** 0: raw futex mutex; 1: ntsync mutex; 2: raw FIFO hand-off mutex. */
+/**
+ * 0: raw futex mutex; 1: ntsync mutex through the surface; 2: raw FIFO
+ * hand-off mutex; 3: ntsync mutex through the typed API.
+ */
 export const K_KIND = 3;
 /** The raw futex mutex's word. */
 export const K_FUTEX = 4;
@@ -68,7 +72,9 @@ export interface ContendedInit {
 
 self.onmessage = (e: MessageEvent<ContendedInit>) => {
   const { token, dev, mutex, owner, index, shared } = e.data;
-  const nt = attachBackend(token);
+  const device = attachDevice({ backend: token, fd: dev });
+  const nt = device.backend;
+  const typed = device.mutex(mutex);
   const w = new Int32Array(shared);
   const futex = new FutexMutex(w, K_FUTEX);
   const fifo = new FifoMutex(w, K_FIFO);
@@ -96,6 +102,15 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
         w[K_COUNTER]++;
         w[K_SCRATCH] = busy(w[K_SCRATCH], work);
         fifo.unlock();
+      }
+    } else if (kind === 3) {
+      for (let i = 0; i < loops; i++) {
+        // Not `using`: a `using` scope costs V8 about 120 ns of its own
+        // (bench/lock_bench.ts), more than the lock and unlock together.
+        const held = typed.lock()!;
+        w[K_COUNTER]++;
+        w[K_SCRATCH] = busy(w[K_SCRATCH], work);
+        held.unlock();
       }
     } else {
       for (let i = 0; i < loops; i++) {
