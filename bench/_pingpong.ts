@@ -19,7 +19,7 @@ import {
 } from "../mod.ts";
 import { FOREVER } from "../conformance/ops.ts";
 import { busyWait, RawEvent } from "./_raw.ts";
-import { runInWorkers } from "./_workers.ts";
+import { runInWorkers, serveInWorker } from "./_workers.ts";
 
 /**
  * Bench iterations of a ping-pong with both peers spinning: about half a
@@ -75,18 +75,13 @@ export function orderRun(
 /** The initiator Worker's half: run each order as it comes, forever. */
 export function serveRuns(shared: SharedArrayBuffer, side: PingPong): never {
   const ctl = new Int32Array(shared);
-  for (let seen = 0;;) {
-    // Idle between runs: sleep, leave the cores to the peers.
-    Atomics.wait(ctl, C_GO, seen);
-    seen = Atomics.load(ctl, C_GO);
+  serveInWorker(ctl, C_GO, C_DONE, () => {
     side.run(
       TRANSPORTS[Atomics.load(ctl, C_TRANSPORT)],
       Atomics.load(ctl, C_ROUNDS),
       Atomics.load(ctl, C_DELAY_US),
     );
-    Atomics.add(ctl, C_DONE, 1);
-    Atomics.notify(ctl, C_DONE);
-  }
+  });
 }
 
 /** What every ping-pong Worker is told. */

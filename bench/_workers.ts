@@ -28,8 +28,7 @@ export async function startWorker(url: URL, init: unknown): Promise<Worker> {
 
 /**
  * Bump the word `go` and sleep until `workers` Workers have each added 1 to
- * the word `done` for this run (the Workers' part of the protocol:
- * bench/*_worker.ts). `done` counts all runs: run k is over at k * workers.
+ * the word `done` for this run (the Workers' part: `serveInWorker`). `done` counts all runs: run k is over at k * workers.
  */
 export function runInWorkers(
   ctl: Int32Array,
@@ -45,5 +44,25 @@ export function runInWorkers(
     d = Atomics.load(ctl, done)
   ) {
     Atomics.wait(ctl, done, d);
+  }
+}
+
+/**
+ * The Workers' part of that protocol: sleep until the word `go` moves
+ * (taking no core from the others between runs), `run()`, add 1 to the word
+ * `done` and wake the main thread; forever.
+ */
+export function serveInWorker(
+  ctl: Int32Array,
+  go: number,
+  done: number,
+  run: () => void,
+): never {
+  for (let seen = 0;;) {
+    Atomics.wait(ctl, go, seen);
+    seen = Atomics.load(ctl, go);
+    run();
+    Atomics.add(ctl, done, 1);
+    Atomics.notify(ctl, done);
   }
 }

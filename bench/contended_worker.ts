@@ -17,6 +17,7 @@ import {
 } from "../mod.ts";
 import { FOREVER, waitArgs } from "../conformance/ops.ts";
 import { FifoMutex, FutexMutex } from "./_raw.ts";
+import { serveInWorker } from "./_workers.ts";
 
 // Shared words.
 /** Bumped by the main thread to start a run. */
@@ -81,9 +82,7 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
   const { args: wait } = waitArgs(nt, [mutex], { timeout: FOREVER, owner });
   const unlock = new DataView(new ArrayBuffer(8));
   self.postMessage("ready");
-  for (let seen = 0;;) {
-    Atomics.wait(w, K_GO, seen);
-    seen = Atomics.load(w, K_GO);
+  serveInWorker(w, K_GO, K_DONE, () => {
     const loops = index < Atomics.load(w, K_ACTIVE)
       ? Atomics.load(w, K_LOOPS)
       : 0;
@@ -121,7 +120,5 @@ self.onmessage = (e: MessageEvent<ContendedInit>) => {
         nt.ioctl(mutex, NTSYNC_IOC_MUTEX_UNLOCK, unlock);
       }
     }
-    Atomics.add(w, K_DONE, 1);
-    Atomics.notify(w, K_DONE);
-  }
+  });
 };

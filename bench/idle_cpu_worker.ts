@@ -15,6 +15,7 @@ import {
 } from "../mod.ts";
 import { FOREVER, waitArgs } from "../conformance/ops.ts";
 import { RawEvent } from "./_raw.ts";
+import { serveInWorker } from "./_workers.ts";
 
 // Shared words.
 /** Bumped by the main thread to start a run. */
@@ -58,9 +59,7 @@ self.onmessage = (e: MessageEvent<IdleInit>) => {
   const wait = waitArgs(nt, [event], { owner: 1, timeout: FOREVER });
   const set = new DataView(new ArrayBuffer(4));
   self.postMessage("ready");
-  for (let seen = 0;;) {
-    Atomics.wait(w, I_GO, seen);
-    seen = Atomics.load(w, I_GO);
+  serveInWorker(w, I_GO, I_DONE, () => {
     const waits = Atomics.load(w, I_WAITS);
     const ntsync = Atomics.load(w, I_KIND) === 1;
     if (role === "waiter") {
@@ -78,7 +77,5 @@ self.onmessage = (e: MessageEvent<IdleInit>) => {
         else raw.signal();
       }
     }
-    Atomics.add(w, I_DONE, 1);
-    Atomics.notify(w, I_DONE);
-  }
+  });
 };

@@ -23,6 +23,7 @@ import {
   FutexSemaphore,
 } from "./_raw.ts";
 import { Q, type QueueInit, queueLayout } from "./_queue.ts";
+import { serveInWorker } from "./_workers.ts";
 
 /** The queue's three operations, on one kind of primitives. */
 interface Sync {
@@ -103,9 +104,7 @@ self.onmessage = (e: MessageEvent<QueueInit>) => {
   const L = queueLayout();
   const kinds = [rawUnfair(w), rawFifo(w), engine(init)];
   self.postMessage("ready");
-  for (let seen = 0;;) {
-    Atomics.wait(w, Q.GO, seen);
-    seen = Atomics.load(w, Q.GO);
+  serveInWorker(w, Q.GO, Q.DONE, () => {
     const q = kinds[Atomics.load(w, Q.KIND)];
     const n = Atomics.load(w, Q.ITEMS), cap = L.capacity;
     if (init.role === "producer") {
@@ -134,7 +133,5 @@ self.onmessage = (e: MessageEvent<QueueInit>) => {
       Atomics.add(w, Q.SUM_LO, sum % 0x1000_0000);
       Atomics.add(w, Q.SUM_HI, Math.floor(sum / 0x1000_0000));
     }
-    Atomics.add(w, Q.DONE, 1);
-    Atomics.notify(w, Q.DONE);
-  }
+  });
 };
