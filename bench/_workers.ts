@@ -28,7 +28,8 @@ export async function startWorker(url: URL, init: unknown): Promise<Worker> {
 
 /**
  * Bump the word `go` and sleep until `workers` Workers have each added 1 to
- * the word `done` for this run (the Workers' part: `serveInWorker`). `done` counts all runs: run k is over at k * workers.
+ * the word `done` for this run (the Workers' part: `serveInWorker`).
+ * `done` counts all runs: run k is over at k * workers.
  */
 export function runInWorkers(
   ctl: Int32Array,

@@ -64,7 +64,9 @@ function run(kind: 0 | 1): { cpuUs: number; wallUs: number } {
 }
 
 const names = ["raw Atomics event (spin, then sleep)", "ntsync WAIT_ANY"];
-run(0), run(1); // warm-up
+// Warm-up: one run of each.
+run(0);
+run(1);
 const cpu: number[][] = [[], []], wall: number[][] = [[], []];
 for (let r = 0; r < RUNS; r++) {
   for (const kind of [0, 1] as const) {
@@ -76,15 +78,16 @@ for (let r = 0; r < RUNS; r++) {
 console.log(
   `\nidle wait, event set ${DELAY_MS} ms later: process CPU per wait, median of ${RUNS} runs of ${WAITS} waits each, interleaved`,
 );
-const base = median([...cpu[0]]);
+// (median() sorts in place: the ranges below read the same either way.)
+const medians = cpu.map(median);
 for (const kind of [0, 1]) {
-  const m = median([...cpu[kind]]);
+  const m = medians[kind];
   console.log(
     `${m.toFixed(1).padStart(7)} us CPU  (${
       Math.min(...cpu[kind]).toFixed(1)
     }..${Math.max(...cpu[kind]).toFixed(1)}; wall ${
       median(wall[kind]).toFixed(0)
-    } us)  ${(m / base).toFixed(2)}x  ${names[kind]}`,
+    } us)  ${(m / medians[0]).toFixed(2)}x  ${names[kind]}`,
   );
 }
 // The Workers sleep in Atomics.wait between runs, where terminate() does not

@@ -17,7 +17,7 @@
 import { openDevice } from "../core/api/mod.ts";
 import { benchDevice, createMutex, waitArgs } from "./_device.ts";
 import { benchRows } from "./_interleaved.ts";
-import { NTSYNC_IOC_MUTEX_UNLOCK, NTSYNC_IOC_WAIT_ANY } from "../uapi/ioctl.ts";
+import { NTSYNC_IOC_MUTEX_UNLOCK, NTSYNC_IOC_WAIT_ANY } from "../mod.ts";
 import { FOREVER } from "../conformance/ops.ts";
 
 const { nt, dev } = benchDevice();

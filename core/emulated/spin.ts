@@ -29,6 +29,14 @@ export const SECOND_SPIN_MISSES = 8;
 /** Meanwhile one such wait in this many spins anyway, to see if that changed. */
 export const SECOND_SPIN_PROBE = 4;
 
+/**
+ * Was a wait served `ms` after its spin ended soon enough that a spin of
+ * the longest budget would have caught it?
+ */
+function withinLongestSpin(ms: number): boolean {
+  return ms * 1000 <= MAX_SPIN_US;
+}
+
 /** Polls between two looks at the clock (a clock read costs ~30 polls). */
 const POLLS_PER_CHECK = 64;
 /** #startMs before the spin's first clock read. */
@@ -105,7 +113,7 @@ export class Spinner {
 
   /** The wait slept `ms` after its spin before it was served (Infinity: never). */
   slept(ms: number): void {
-    this.#budgetUs = ms * 1000 <= MAX_SPIN_US
+    this.#budgetUs = withinLongestSpin(ms)
       ? Math.min(MAX_SPIN_US, this.#budgetUs * 2)
       : SPIN_US;
   }
@@ -129,7 +137,7 @@ export class Spinner {
    * within MAX_SPIN_US means a spin would have caught it.
    */
   secondSpin(spun: boolean, caught: boolean, sleptMs: number): void {
-    if (caught || sleptMs * 1000 <= MAX_SPIN_US) {
+    if (caught || withinLongestSpin(sleptMs)) {
       this.#secondMisses = 0;
     } else if (spun && this.#secondMisses < SECOND_SPIN_MISSES) {
       this.#secondMisses++;
