@@ -124,6 +124,28 @@ export class AddressSpace {
    * that memory is not (all) inside one mapped view: the caller's EFAULT.
    */
   read(lo: number, hi: number, count: number, out: Int32Array): boolean {
+    const halves = this.#recentHalves;
+    for (let i = 0; i < RECENT; i++) {
+      if (halves[2 * i] === lo && halves[2 * i + 1] === hi) {
+        const slot = this.#recentSlots[i], offset = this.#recentOffsets[i];
+        const view = this.#views[slot]!;
+        if ((offset & 3) !== 0 || offset + count * 4 > view.byteLength) break;
+        // Whole elements (Int32Array or Uint32Array: the same bits in `out`).
+        this.#used[slot] = 1;
+        const first = offset >> 2;
+        for (let j = 0; j < count; j++) out[j] = view[first + j];
+        return true;
+      }
+    }
+    return this.#readMapped(lo, hi, count, out);
+  }
+
+  /**
+   * `read` of an address not among the recent ones (or at an offset that
+   * is not whole elements, or past its view's end): the maps. Apart, so
+   * that the common case above is small enough for V8 to inline.
+   */
+  #readMapped(lo: number, hi: number, count: number, out: Int32Array): boolean {
     let slot = -1, offset = 0;
     const halves = this.#recentHalves;
     for (let i = 0; i < RECENT; i++) {
@@ -149,7 +171,6 @@ export class AddressSpace {
     const view = this.#views[slot]!;
     if (offset + count * 4 > view.byteLength) return false;
     if ((offset & 3) === 0) {
-      // Whole elements (Int32Array or Uint32Array: the same bits in `out`).
       const first = offset >> 2;
       for (let i = 0; i < count; i++) out[i] = view[first + i];
       return true;

@@ -256,24 +256,36 @@ export class EmulatedBackend implements Backend {
     if (request === NTSYNC_IOC_WAIT_ANY || request === NTSYNC_IOC_WAIT_ALL) {
       return this.#waitCalls.wait(fd, request, asView(arg));
     }
-    const st = this.#st;
     // A reaped attachment changes nothing: checked here for the fast path
     // (see EventFastPath for the race with a reap), under the lock below.
     if (this.#revoked()) return -Errno.ESRCH;
     if (!isFd(fd)) return -Errno.EBADF;
-    // The fast path first: the caller's memory only matters once it has
-    // changed the event, and a peer may be spinning on it.
-    const fast = this.#fast.ioctl(fd, request);
-    if (fast !== SLOW_PATH) return copyOut(request, fast, asView(arg));
-    const view = asView(arg);
     // The lock-free mutex and semaphore calls (fast_mutex.ts, fast_sem.ts).
     if (request === NTSYNC_IOC_SEM_RELEASE) {
+      const view = asView(arg);
       const r = this.#fastSem.release(fd, view);
-      if (r !== SLOW_PATH) return r;
-    } else if (request === NTSYNC_IOC_MUTEX_UNLOCK) {
-      const r = this.#fastMutex.unlock(fd, view);
-      if (r !== SLOW_PATH) return r;
+      return r !== SLOW_PATH ? r : this.#ioctlLocked(fd, request, view);
     }
+    if (request === NTSYNC_IOC_MUTEX_UNLOCK) {
+      const view = asView(arg);
+      const r = this.#fastMutex.unlock(fd, view);
+      return r !== SLOW_PATH ? r : this.#ioctlLocked(fd, request, view);
+    }
+    // The event fast path before the view: the caller's memory only
+    // matters once it has changed the event, and a peer may be spinning
+    // on it.
+    const fast = this.#fast.ioctl(fd, request);
+    if (fast !== SLOW_PATH) return copyOut(request, fast, asView(arg));
+    return this.#ioctlLocked(fd, request, asView(arg));
+  }
+
+  /**
+   * The rest of `tryIoctl` for any request but the waits, once no fast
+   * path could take it: under the device lock. Apart, so that the fast
+   * paths' calls are small enough for V8 to inline.
+   */
+  #ioctlLocked(fd: number, request: number, view: DataView | null): number {
+    const st = this.#st;
     let r: number;
     try {
       st.lockDevice();

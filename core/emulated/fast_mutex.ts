@@ -92,8 +92,7 @@ export class MutexFastPath extends CountedFastPath {
    * NOT_SIGNALED (another owner holds it), or SLOW_PATH.
    */
   acquire(deviceFd: number, fd: number, at: number, owner: number): number {
-    const st = this.st, i32 = st.i32;
-    const instance = this.instanceOf(deviceFd), own = st.sec.own;
+    const instance = this.instanceOf(deviceFd);
     if (instance < 0) return SLOW_PATH;
     // Free as this thread last left it, for the same owner: one swap.
     if (
@@ -102,10 +101,26 @@ export class MutexFastPath extends CountedFastPath {
     ) {
       const free = this.knownWord[fd];
       const held = free | this.#knownSlot[fd];
+      const i32 = this.st.i32;
       if (Atomics.compareExchange(i32, at + EVENT_STATE, free, held) === free) {
         return 0;
       }
     }
+    return this.#acquireChecked(fd, at, owner, instance);
+  }
+
+  /**
+   * `acquire` once the remembered word did not hold: read the word, check
+   * the mutex after it, and swap. Apart, so that the common case above is
+   * small enough for V8 to inline into its callers.
+   */
+  #acquireChecked(
+    fd: number,
+    at: number,
+    owner: number,
+    instance: number,
+  ): number {
+    const st = this.st, i32 = st.i32, own = st.sec.own;
     for (let n = SWAP_TRIES; n > 0; n--) {
       const word = Atomics.load(i32, at + EVENT_STATE);
       if ((word & EV_PINNED) !== 0) return SLOW_PATH;
@@ -141,7 +156,6 @@ export class MutexFastPath extends CountedFastPath {
     if (arg === null || arg.byteLength < 8) return SLOW_PATH; // EFAULT
     const owner = arg.getInt32(0, LE);
     if (owner === 0) return SLOW_PATH; // EINVAL
-    const st = this.st, i32 = st.i32;
     // Held once by `owner`, as this thread last saw it: one swap.
     const known = this.known(fd, -1);
     if (
@@ -150,6 +164,7 @@ export class MutexFastPath extends CountedFastPath {
     ) {
       const free = this.knownWord[fd];
       const held = free | this.#knownSlot[fd];
+      const i32 = this.st.i32;
       if (
         Atomics.compareExchange(i32, known + EVENT_STATE, held, free) === held
       ) {
@@ -157,6 +172,15 @@ export class MutexFastPath extends CountedFastPath {
         return 0;
       }
     }
+    return this.#unlockChecked(fd, arg, owner);
+  }
+
+  /**
+   * `unlock` once the remembered word did not hold: read the word, check
+   * the mutex after it, and swap (apart, as `#acquireChecked` is).
+   */
+  #unlockChecked(fd: number, arg: DataView, owner: number): number {
+    const st = this.st, i32 = st.i32;
     const at = this.objectAt(fd);
     if (at < 0) return SLOW_PATH;
     const word = Atomics.load(i32, at + EVENT_STATE);

@@ -61,15 +61,36 @@ export class SemFastPath extends CountedFastPath {
    * SLOW_PATH. (`_owner`: a unit has none.)
    */
   acquire(deviceFd: number, fd: number, at: number, _owner: number): number {
-    const st = this.st, i32 = st.i32;
     const instance = this.instanceOf(deviceFd);
     if (instance < 0) return SLOW_PATH;
-    // Checked before at this version: swap against the word as last seen,
-    // and again against the word a lost swap found if only the count moved.
+    // Checked before at this version: swap against the word as last seen.
     if (this.known(fd, instance) === at) {
-      let seen = this.knownWord[fd];
-      // Last seen empty: look (a poll's answer must come from this call).
-      if ((seen & SEM_FAST) === 0) seen = Atomics.load(i32, at + EVENT_STATE);
+      const i32 = this.st.i32, seen = this.knownWord[fd];
+      if (
+        (seen & SEM_FAST) !== 0 &&
+        this.cell[REVOKED] === 0 && // plain: see fast_object.ts
+        Atomics.compareExchange(i32, at + EVENT_STATE, seen, seen - UNIT) ===
+          seen
+      ) {
+        this.knownWord[fd] = seen - UNIT;
+        return 0;
+      }
+    }
+    return this.#acquireChecked(fd, at, instance);
+  }
+
+  /**
+   * `acquire` once the remembered word did not do at once: against the
+   * word as it is now if only the count moved, else read the word, check
+   * the semaphore after it, and swap. Apart, so that the common case
+   * above is small enough for V8 to inline into its callers.
+   */
+  #acquireChecked(fd: number, at: number, instance: number): number {
+    const st = this.st, i32 = st.i32;
+    if (this.known(fd, instance) === at) {
+      // Look: the word as last seen was empty (a poll's answer must come
+      // from this call) or lost its swap.
+      let seen = Atomics.load(i32, at + EVENT_STATE);
       for (let n = SWAP_TRIES; n > 0; n--) {
         if (((seen ^ this.knownWord[fd]) & ~SEM_FAST) !== 0) break; // moved on
         if (this.cell[REVOKED] !== 0) return SLOW_PATH; // plain: see fast_object.ts
@@ -121,15 +142,42 @@ export class SemFastPath extends CountedFastPath {
     const amount = arg.getUint32(0, LE);
     // 0 changes nothing but still takes the lock, as the kernel's does.
     if (amount === 0 || amount > SEM_FAST_MAX) return SLOW_PATH;
-    const st = this.st, i32 = st.i32;
     // Checked before at this version (nobody waits, so nobody to wake):
-    // swap against the word as last seen, and again against the word a
-    // lost swap found if only the count moved.
+    // swap against the word as last seen.
+    const known = this.known(fd, -1);
+    if (known >= 0) {
+      const st = this.st, seen = this.knownWord[fd];
+      const prev = (seen & SEM_FAST) >>> SEM_FAST_SHIFT;
+      const next = seen + amount * UNIT;
+      if (
+        prev + amount <= Math.min(SEM_FAST_MAX, st.u32[known + SEM_MAX]) &&
+        this.cell[REVOKED] === 0 && // plain: see fast_object.ts
+        Atomics.compareExchange(st.i32, known + EVENT_STATE, seen, next) ===
+          seen
+      ) {
+        this.knownWord[fd] = next;
+        arg.setUint32(0, prev, LE);
+        return 0;
+      }
+    }
+    return this.#releaseChecked(fd, arg, amount);
+  }
+
+  /**
+   * `release` once the remembered word did not do at once (apart, as
+   * `#acquireChecked` is): against the word as it is now if only the
+   * count moved, else read the word, check the semaphore after it, and
+   * swap.
+   */
+  #releaseChecked(fd: number, arg: DataView, amount: number): number {
+    const st = this.st, i32 = st.i32;
     const known = this.known(fd, -1);
     if (known >= 0) {
       const limit = Math.min(SEM_FAST_MAX, st.u32[known + SEM_MAX]);
-      let seen = this.knownWord[fd];
+      // Look: the word as last seen lost its swap (or was too full).
+      let seen = Atomics.load(i32, known + EVENT_STATE);
       for (let n = SWAP_TRIES; n > 0; n--) {
+        if (((seen ^ this.knownWord[fd]) & ~SEM_FAST) !== 0) break; // moved on
         if (this.cell[REVOKED] !== 0) break; // plain: see fast_object.ts
         const prev = (seen & SEM_FAST) >>> SEM_FAST_SHIFT;
         if (prev + amount > limit) break; // EOVERFLOW or past the fast form
@@ -145,8 +193,7 @@ export class SemFastPath extends CountedFastPath {
           arg.setUint32(0, prev, LE);
           return 0;
         }
-        if (((got ^ seen) & ~SEM_FAST) !== 0) break; // checked again below
-        seen = got;
+        seen = got; // the loop's first check sends a new version below
       }
     }
     const at = this.objectAt(fd);

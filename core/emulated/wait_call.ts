@@ -118,9 +118,18 @@ export class WaitCalls {
         ? -Errno.EOWNERDEAD
         : 0;
     }
+    return this.#waitQueued(view!, rec);
+  }
+
+  /**
+   * The rest of `wait` for a wait queued in `rec`: sleep, then the result.
+   * Apart, so that `wait`'s common case (done at once) is small enough for
+   * V8 to inline into the ioctl call.
+   */
+  #waitQueued(view: DataView, rec: number): number {
     const { ticket } = this.#waits.result;
     try {
-      return this.#finish(view!, rec, this.#block(rec, ticket), ticket);
+      return this.#finish(view, rec, this.#block(rec, ticket), ticket);
     } catch (e) {
       // Marked with a plain store first: the call after it may overflow
       // the stack too (see #abandonWait).
@@ -245,7 +254,7 @@ export class WaitCalls {
     spin: boolean,
     memory: WaitMemory | undefined,
   ): number {
-    const st = this.#st, waits = this.#waits;
+    const waits = this.#waits;
     // Cleared first: the catch below must only abandon a wait this call
     // queued.
     waits.result.queued = false;
@@ -266,6 +275,23 @@ export class WaitCalls {
         spin = false;
       } else if (r !== SLOW_PATH) return r < 0 ? r : DONE_AT_ONCE;
     }
+    return this.#startLocked(fd, all, checked, spin, spun);
+  }
+
+  /**
+   * The rest of `#startWait` once the lock-free attempt did not decide:
+   * `checked` is what the args' check said, `spin` whether to spin before
+   * queueing, `spun` whether the lock-free attempt spun. Apart, so that the
+   * common case above is small enough for V8 to inline.
+   */
+  #startLocked(
+    fd: number,
+    all: boolean,
+    checked: number,
+    spin: boolean,
+    spun: boolean,
+  ): number {
+    const st = this.#st, waits = this.#waits;
     // Try at once; if it would have to queue, spin first (once), then again.
     for (;;) {
       let r: number;
