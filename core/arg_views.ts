@@ -61,6 +61,15 @@ export class IdentityCache<K extends object, V> {
     for (let i = last; i >= 0; i--) {
       if (keys[i] === key) return this.#values[i];
     }
+    return this.#getOlder(key, last);
+  }
+
+  /**
+   * `get` past the slots filled since the last wrap: the older slots, then
+   * the WeakMap (apart, so that a recent hit is small enough to inline).
+   */
+  #getOlder(key: K, last: number): V | undefined {
+    const keys = this.#keys;
     for (let i = SLOTS - 1; i > last; i--) {
       if (keys[i] === key) return this.#values[i];
     }
@@ -135,6 +144,14 @@ export function outOfBounds(view: DataView): boolean {
 export function argView(arg: unknown): DataView | null {
   const known = fixed.get(arg as object);
   if (known !== undefined) return outOfBounds(known) ? null : known;
+  return argViewMissed(arg);
+}
+
+/**
+ * `argView` for an argument not among the fixed-length ones seen: apart,
+ * so that the hit above is small enough for V8 to inline into every ioctl.
+ */
+function argViewMissed(arg: unknown): DataView | null {
   if (!ArrayBuffer.isView(arg)) return null;
   if (arg instanceof DataView) {
     if (outOfBounds(arg)) return null;
