@@ -221,6 +221,15 @@ export abstract class CountedFastPath {
   }
 
   /**
+   * The word offset remembered for `fd` (an fd number), or -1: a hint with
+   * no look at the tables, as `EventFastPath.knowsEvent` is (a stale one
+   * fails its swap, and the path then checks the fd).
+   */
+  rememberedAt(fd: number): number {
+    return this.known(fd, -1);
+  }
+
+  /**
    * Remember the object at `at` for `fd`, with `word` as the word a swap
    * of this call left (its checks done in this call, after `word`'s
    * version was read).

@@ -307,7 +307,7 @@ export class WaitStarter {
   tryFast(deviceFd: number, all: boolean, spin: boolean): number {
     const args = this.#args;
     if (all || args[A_COUNT] !== 1) return SLOW_PATH;
-    const fd = this.#fds[0], st = this.st;
+    const fd = this.#fds[0];
     // The alert is resolved before anything is acquired, as setup_wait()
     // does: an fd that is not an object of this device is EINVAL, which the
     // locked path reports in its place in the order.
@@ -315,11 +315,33 @@ export class WaitStarter {
     if (!alone && !this.#alertNamesObjectOf(args[A_ALERT], deviceFd)) {
       return SLOW_PATH;
     }
-    // An event this thread used before is known without a look at the fd.
+    // An object this thread used before is known without a look at the fd.
     if (this.fast.knowsEvent(fd)) {
       return this.#tryFastOne(null, deviceFd, fd, -1, alone, spin);
     }
+    let at = this.fastSem.rememberedAt(fd);
+    if (at >= 0) {
+      return this.#tryFastOne(this.fastSem, deviceFd, fd, at, alone, spin);
+    }
+    at = this.fastMutex.rememberedAt(fd);
+    if (at >= 0) {
+      return this.#tryFastOne(this.fastMutex, deviceFd, fd, at, alone, spin);
+    }
+    return this.#tryFastLooked(deviceFd, fd, alone, spin);
+  }
+
+  /**
+   * `tryFast` on the one object `fd` names, not an event this thread knows:
+   * by its type (apart, so that `tryFast` is small enough to inline).
+   */
+  #tryFastLooked(
+    deviceFd: number,
+    fd: number,
+    alone: boolean,
+    spin: boolean,
+  ): number {
     // One look (plain reads, a hint: each path checks again after the word).
+    const st = this.st;
     if (st.fdKind(fd) !== FD_OBJECT) return SLOW_PATH;
     const at = st.objectAt(st.fdRef(fd));
     switch (st.u32[at + O_TYPE]) {
@@ -360,12 +382,30 @@ export class WaitStarter {
     spin: boolean,
   ): number {
     const owner = this.#args[A_OWNER] | 0; // see SharedState: owners as int32
-    let r = counted === null
+    const r = counted === null
       ? this.fast.acquire(deviceFd, fd)
       : counted.acquire(deviceFd, fd, at, owner);
+    if (r === 0) return this.#acquired(0, false);
+    return this.#tryFastMissed(counted, deviceFd, fd, at, alone, spin, r);
+  }
+
+  /**
+   * `#tryFastOne` when the object was not acquired at once (`r`, what its
+   * fast path said): a poll's answer, a spin, or the slow path's (apart,
+   * so that the acquisition is small enough to inline).
+   */
+  #tryFastMissed(
+    counted: CountedFastPath | null,
+    deviceFd: number,
+    fd: number,
+    at: number,
+    alone: boolean,
+    spin: boolean,
+    r: number,
+  ): number {
     // With an alert, a poll's answer and a spin (which would watch the
     // object alone) are the locked path's.
-    if (!alone && r !== 0) return SLOW_PATH;
+    if (!alone) return SLOW_PATH;
     if (r === NOT_SIGNALED) {
       // Not available when looked at: that is a poll's answer
       // (docs/semantics.md#timeouts-and-clocks).
@@ -373,6 +413,7 @@ export class WaitStarter {
       if (isPast(deadlineMs)) return -Errno.ETIMEDOUT;
       if (!spin) return SLOW_PATH_SPUN;
       const endMs = spinEndMs(deadlineMs);
+      const owner = this.#args[A_OWNER] | 0;
       r = counted === null
         ? this.fast.spinAcquire(deviceFd, fd, endMs)
         : counted.spinAcquire(deviceFd, fd, at, owner, endMs);
