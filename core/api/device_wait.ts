@@ -73,14 +73,31 @@ export function waitBlocking(
 ): WaitResult {
   // (A `signal` in the options is refused there: blocking.)
   const count = prepareWait(device, slot, op, objects, options, true);
-  const backend = device.backend;
+  // No exception for an outcome: a poll that times out stays cheap.
+  const r = device.backend.tryWait(device.fd, request, slot.memory);
+  // The common outcome first, in a few instructions; the rest apart, so
+  // that this is small enough for V8 to inline into each wait.
+  if (r === 0 && slot.alert === undefined) {
+    return signaledAt(slot.words[WAIT_WORD.index]);
+  }
+  return waitOutcome(device, slot, op, request, all, objects, count, r);
+}
+
+/**
+ * What the blocking wait in `slot` that returned `r` (not a plain 0) comes
+ * to: its decoded result, after trying again on EINTR.
+ */
+function waitOutcome(
+  device: Device,
+  slot: WaitSlot,
+  op: string,
+  request: number,
+  all: boolean,
+  objects: readonly SyncObject[],
+  count: number,
+  r: number,
+): WaitResult {
   for (;;) {
-    // No exception for an outcome: a poll that times out stays cheap.
-    const r = backend.tryWait(device.fd, request, slot.memory);
-    // The common outcome first, in a few instructions.
-    if (r === 0 && slot.alert === undefined) {
-      return signaledAt(slot.words[WAIT_WORD.index]);
-    }
     const result = decodeWaitReturn(
       slot,
       op,
@@ -92,6 +109,7 @@ export function waitBlocking(
     );
     if (result !== undefined) return result;
     // EINTR: again, with the same absolute timeout.
+    r = device.backend.tryWait(device.fd, request, slot.memory);
   }
 }
 

@@ -98,6 +98,27 @@ export function prepareWait(
   options: WaitOptions | undefined,
   blocking = false,
 ): number {
+  // Small enough for V8 to inline into each wait, with the options'
+  // encoding apart (the one call a wait with options pays).
+  const count = encodeObjects(device, slot, op, objects);
+  const words = slot.words;
+  words[WAIT_WORD.count] = count;
+  words[WAIT_WORD.index] = U32_MAX; // as Wine does: never mistaken for a result
+  if (options === undefined) {
+    if (!slot.plain) slot.makePlain();
+    words[WAIT_WORD.timeout] = U32_MAX;
+    words[WAIT_WORD.timeout + 1] = U32_MAX;
+  } else encodeOptions(device, slot, op, options, blocking);
+  return count;
+}
+
+/** Check `objects` and write their fds into `slot`: their count. */
+function encodeObjects(
+  device: Device,
+  slot: WaitSlot,
+  op: string,
+  objects: readonly SyncObject[],
+): number {
   if (!Array.isArray(objects)) throw notAnArray(op, objects);
   const count = objects.length;
   if (count > NTSYNC_MAX_WAIT_COUNT) throw tooMany(op, count);
@@ -109,15 +130,18 @@ export function prepareWait(
     }
     objs[i] = o.fd;
   }
+  return count;
+}
+
+/** Check `options` (given) and write them into `slot`. */
+function encodeOptions(
+  device: Device,
+  slot: WaitSlot,
+  op: string,
+  options: WaitOptions,
+  blocking: boolean,
+): void {
   const words = slot.words;
-  words[WAIT_WORD.count] = count;
-  words[WAIT_WORD.index] = U32_MAX; // as Wine does: never mistaken for a result
-  if (options === undefined) {
-    if (!slot.plain) slot.makePlain();
-    words[WAIT_WORD.timeout] = U32_MAX;
-    words[WAIT_WORD.timeout + 1] = U32_MAX;
-    return count;
-  }
   // One pass over the keys the caller set, each read by the key the loop
   // gave: V8 loads it by its index in the object's enum cache, where a
   // named load is megamorphic once the code has seen many option shapes
@@ -186,7 +210,6 @@ export function prepareWait(
   } else {
     encodeTimeout(device, slot, op, timeout, realtime);
   }
-  return count;
 }
 
 function notAnArray(op: string, objects: unknown): TypeError {
