@@ -126,7 +126,7 @@ function encodeObjects(
   for (let i = 0; i < count; i++) {
     const o = objects[i];
     if (o == null || o.device !== device || o.closed) {
-      throw notAnObject(op, device, o, `objects[${i}]`);
+      throw notAnObjectAt(op, device, o, i);
     }
     objs[i] = o.fd;
   }
@@ -210,6 +210,16 @@ function encodeOptions(
   } else {
     encodeTimeout(device, slot, op, timeout, realtime);
   }
+}
+
+/** `notAnObject` for `objects[index]` (apart: keeps its caller small). */
+function notAnObjectAt(
+  op: string,
+  device: Device,
+  value: unknown,
+  index: number,
+): TypeError {
+  return notAnObject(op, device, value, `objects[${index}]`);
 }
 
 function notAnArray(op: string, objects: unknown): TypeError {
