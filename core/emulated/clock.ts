@@ -60,6 +60,31 @@ export function wallMs(): number {
 }
 
 /**
+ * `wallMs()` for a REALTIME reading, which a wait on another thread may
+ * compare with its own clock: checked against `Date.now()` (the wall time
+ * rounded down), and the origin taken again when this thread's clock has
+ * left it (the origin taken under load, or the system clock stepped or
+ * slewed since). Each thread keeps its own origin; so a REALTIME deadline
+ * made on one thread and waited for on another is off by no more than
+ * `Date.now()` can tell, not by how far the first thread's origin drifted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { realtimeMs } from "./clock.ts";
+ * const now = realtimeMs();
+ * assert.ok(now > Date.now() - 1.2 && now < Date.now() + 1.2);
+ * ```
+ */
+export function realtimeMs(): number {
+  const now = wallMs(), wall = Date.now();
+  // In step: `wall` is `now` rounded down, or a tick later (read after it).
+  if (now > wall - 0.1 && now < wall + 1.1) return now;
+  origin = findOrigin();
+  return wallMs();
+}
+
+/**
  * Has the wall-clock time `deadlineMs` come, on this thread's clock? Just
  * after it (within 2 ms), `Date.now()` is asked too: it is the wall time
  * rounded down, so a reading below `deadlineMs - 1` proves the deadline is
@@ -133,9 +158,9 @@ export class DeviceClock {
     return msToNs(wallMs() - this.baseMs + MONOTONIC_OFFSET_MS);
   }
 
-  /** REALTIME now in ns. */
+  /** REALTIME now in ns (see `realtimeMs`). */
   realtimeNs(): bigint {
-    return msToNs(wallMs());
+    return msToNs(realtimeMs());
   }
 
   /** An absolute timeout in ns on the given clock (below 2^63), as wall ms. */

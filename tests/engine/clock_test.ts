@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import {
   reached,
+  realtimeMs,
   skewOriginForTest,
   wallMs,
 } from "../../core/emulated/clock.ts";
@@ -61,5 +62,34 @@ Deno.test("a REALTIME deadline does not pass early on a thread whose origin ran 
     skewOriginForTest(null);
     nt.close(s);
     nt.close(dev);
+  }
+});
+
+Deno.test("a REALTIME reading on a thread whose origin fell behind or ran ahead is the system clock's", () => {
+  // A deadline another thread waits for is made from such a reading: an
+  // origin 5 ms behind would let that wait end 5 ms early by this thread's
+  // clock (the conformance check realtime_deadline saw 2 ms once).
+  const nt = EmulatedBackend.create();
+  try {
+    for (const skew of [-5, 5, -1000]) {
+      skewOriginForTest(skew);
+      const before = Date.now();
+      const ms = Number(nt.now("realtime") / 1_000_000n);
+      const after = Date.now();
+      assert.ok(
+        ms >= before - 1 && ms <= after + 1,
+        `origin skewed ${skew} ms: read ${ms - before} ms from Date.now()`,
+      );
+      skewOriginForTest(skew);
+      const first = Date.now(), direct = realtimeMs(), last = Date.now();
+      assert.ok(
+        direct > first - 0.1 && direct < last + 1.1,
+        `origin skewed ${skew} ms: realtimeMs() ${
+          direct - first
+        } ms from Date.now()`,
+      );
+    }
+  } finally {
+    skewOriginForTest(null);
   }
 });
