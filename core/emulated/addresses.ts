@@ -47,6 +47,18 @@ function reach(view: FdArray): number {
   return view.byteLength;
 }
 
+/** `count` fds from byte `offset` of `view`, not at a whole element. */
+function copyUnaligned(
+  view: FdArray,
+  offset: number,
+  count: number,
+  out: Int32Array,
+): true {
+  const dv = new DataView(view.buffer, view.byteOffset + offset, count * 4);
+  for (let i = 0; i < count; i++) out[i] = dv.getInt32(i * 4, true);
+  return true;
+}
+
 /** One thread's address space for one device's fd arrays. */
 export class AddressSpace {
   /** Per mapping: its view (undefined: free). */
@@ -127,56 +139,48 @@ export class AddressSpace {
     const halves = this.#recentHalves;
     for (let i = 0; i < RECENT; i++) {
       if (halves[2 * i] === lo && halves[2 * i + 1] === hi) {
-        const slot = this.#recentSlots[i], offset = this.#recentOffsets[i];
-        const view = this.#views[slot]!;
-        if ((offset & 3) !== 0 || offset + count * 4 > view.byteLength) break;
-        // Whole elements (Int32Array or Uint32Array: the same bits in `out`).
-        this.#used[slot] = 1;
-        const first = offset >> 2;
-        for (let j = 0; j < count; j++) out[j] = view[first + j];
-        return true;
+        return this.#copy(
+          this.#recentSlots[i],
+          this.#recentOffsets[i],
+          count,
+          out,
+        );
       }
     }
     return this.#readMapped(lo, hi, count, out);
   }
 
   /**
-   * `read` of an address not among the recent ones (or at an offset that
-   * is not whole elements, or past its view's end): the maps. Apart, so
-   * that the common case above is small enough for V8 to inline.
+   * `read` of an address not among the recent ones: found in the maps, and
+   * remembered. Apart, so that a recent address's read (the common case)
+   * is small enough for V8 to inline.
    */
   #readMapped(lo: number, hi: number, count: number, out: Int32Array): boolean {
-    let slot = -1, offset = 0;
-    const halves = this.#recentHalves;
-    for (let i = 0; i < RECENT; i++) {
-      if (halves[2 * i] === lo && halves[2 * i + 1] === hi) {
-        slot = this.#recentSlots[i];
-        offset = this.#recentOffsets[i];
-        break;
-      }
-    }
-    if (slot < 0) {
-      const address = hi * 0x1_0000_0000 + lo;
-      slot = this.#byStart.get(address) ?? this.#containing(address);
-      if (slot < 0) return false;
-      offset = address - this.#starts[slot];
-      const i = this.#nextRecent;
-      this.#nextRecent = i + 1 === RECENT ? 0 : i + 1;
-      halves[2 * i] = lo;
-      halves[2 * i + 1] = hi;
-      this.#recentSlots[i] = slot;
-      this.#recentOffsets[i] = offset;
-    }
+    const address = hi * 0x1_0000_0000 + lo;
+    const slot = this.#byStart.get(address) ?? this.#containing(address);
+    if (slot < 0) return false;
+    const offset = address - this.#starts[slot];
+    const i = this.#nextRecent;
+    this.#nextRecent = i + 1 === RECENT ? 0 : i + 1;
+    this.#recentHalves[2 * i] = lo;
+    this.#recentHalves[2 * i + 1] = hi;
+    this.#recentSlots[i] = slot;
+    this.#recentOffsets[i] = offset;
+    return this.#copy(slot, offset, count, out);
+  }
+
+  /**
+   * Copy `count` fds from byte `offset` of mapping `slot` into `out` (and
+   * mark the mapping used); false if they run past its view's end.
+   */
+  #copy(slot: number, offset: number, count: number, out: Int32Array): boolean {
     this.#used[slot] = 1;
     const view = this.#views[slot]!;
     if (offset + count * 4 > view.byteLength) return false;
-    if ((offset & 3) === 0) {
-      const first = offset >> 2;
-      for (let i = 0; i < count; i++) out[i] = view[first + i];
-      return true;
-    }
-    const dv = new DataView(view.buffer, view.byteOffset + offset, count * 4);
-    for (let i = 0; i < count; i++) out[i] = dv.getInt32(i * 4, true);
+    if ((offset & 3) !== 0) return copyUnaligned(view, offset, count, out);
+    // Whole elements (Int32Array or Uint32Array: the same bits in `out`).
+    const first = offset >> 2;
+    for (let i = 0; i < count; i++) out[i] = view[first + i];
     return true;
   }
 
