@@ -260,30 +260,26 @@ export class EmulatedBackend implements Backend {
     // (see EventFastPath for the race with a reap), under the lock below.
     if (this.#revoked()) return -Errno.ESRCH;
     if (!isFd(fd)) return -Errno.EBADF;
-    // The lock-free mutex and semaphore calls (fast_mutex.ts, fast_sem.ts).
-    // Each request in a method of its own: small enough for V8 to inline
-    // the one a call site makes.
-    if (request === NTSYNC_IOC_SEM_RELEASE) return this.#semRelease(fd, arg);
-    if (request === NTSYNC_IOC_MUTEX_UNLOCK) return this.#mutexUnlock(fd, arg);
+    // The lock-free mutex and semaphore calls (fast_mutex.ts, fast_sem.ts),
+    // and the rest, each in a method of its own: small enough for V8 to
+    // inline the one a call site makes.
+    if (
+      request === NTSYNC_IOC_SEM_RELEASE || request === NTSYNC_IOC_MUTEX_UNLOCK
+    ) return this.#countedIoctl(fd, request, arg);
     return this.#otherIoctl(fd, request, arg);
   }
 
-  /** `tryIoctl`'s SEM_RELEASE, past the checks every request has. */
-  #semRelease(fd: number, arg: ArrayBufferView | null): number {
+  /** `tryIoctl`'s SEM_RELEASE and MUTEX_UNLOCK, past the checks every request has. */
+  #countedIoctl(
+    fd: number,
+    request: number,
+    arg: ArrayBufferView | null,
+  ): number {
     const view = asView(arg);
-    const r = this.#fastSem.release(fd, view);
-    return r !== SLOW_PATH
-      ? r
-      : this.#ioctlLocked(fd, NTSYNC_IOC_SEM_RELEASE, view);
-  }
-
-  /** `tryIoctl`'s MUTEX_UNLOCK, past the checks every request has. */
-  #mutexUnlock(fd: number, arg: ArrayBufferView | null): number {
-    const view = asView(arg);
-    const r = this.#fastMutex.unlock(fd, view);
-    return r !== SLOW_PATH
-      ? r
-      : this.#ioctlLocked(fd, NTSYNC_IOC_MUTEX_UNLOCK, view);
+    const r = request === NTSYNC_IOC_SEM_RELEASE
+      ? this.#fastSem.release(fd, view)
+      : this.#fastMutex.unlock(fd, view);
+    return r !== SLOW_PATH ? r : this.#ioctlLocked(fd, request, view);
   }
 
   /** `tryIoctl`'s other requests, past the checks every request has. */
