@@ -72,8 +72,8 @@ export function wallMs(): number {
  * ```ts
  * import assert from "node:assert/strict";
  * import { realtimeMs } from "./clock.ts";
- * const now = realtimeMs();
- * assert.ok(now > Date.now() - 1.2 && now < Date.now() + 1.2);
+ * const before = Date.now(), now = realtimeMs(), after = Date.now();
+ * assert.ok(now > before - 0.1 && now < after + 1.1);
  * ```
  */
 export function realtimeMs(): number {
