@@ -23,7 +23,10 @@ function frozenResults<S extends "signaled" | "abandoned" | "alerted">(
   for (let index = 0; index <= NTSYNC_MAX_WAIT_COUNT; index++) {
     out.push(Object.freeze({ status, index }));
   }
-  return Object.freeze(out);
+  // The array itself is not frozen: optimized code loads a frozen array's
+  // elements through V8's generic keyed-load stub, a call on every wait
+  // that succeeds. The array never leaves this module.
+  return out;
 }
 
 const SIGNALED = frozenResults("signaled");
