@@ -29,6 +29,27 @@ testEachBackend(
 );
 
 testEachBackend(
+  "wait results are shared and frozen: a caller cannot change another wait's",
+  (backend) => {
+    using dev = openDevice(backend);
+    using sem = dev.createSemaphore(2, 2);
+    using ev = dev.createEvent({ manual: true, signaled: false });
+    const first = dev.waitAny([sem], { timeout: 0 });
+    assert.ok(Object.isFrozen(first));
+    assert.throws(() => {
+      (first as { index: number }).index = 5;
+    }, TypeError);
+    assert.equal(dev.waitAny([sem], { timeout: 0 }), first);
+    const timedOut = dev.waitAny([sem], { timeout: 0 });
+    assert.ok(Object.isFrozen(timedOut));
+    ev.set();
+    const alerted = dev.waitAny([sem], { timeout: 0, alert: ev });
+    assert.deepEqual(alerted, { status: "alerted", index: 1 });
+    assert.ok(Object.isFrozen(alerted));
+  },
+);
+
+testEachBackend(
   "waitAny: nothing to wait on and no alert times out",
   (backend) => {
     using dev = openDevice(backend);
