@@ -26,14 +26,31 @@ Deno.test("reached: an origin a second ahead is caught near the deadline and tak
   // whose bracket is tight) and the stalls around it took 4 ms in one run
   // and over 50 in another, so that the deadline truly passed before
   // `reached` compared. The path under test is the same at any skew.
-  skewOriginForTest(1000);
-  try {
+  //
+  // `reached` trusts its own clock for a deadline 2 ms or more past, so a
+  // stall of a millisecond or more between the deadline's reading and the
+  // call's (the VM had one) rightly says true. Such an attempt is made
+  // again; one that took less than a millisecond must say false.
+  for (let attempt = 1;; attempt++) {
+    skewOriginForTest(null);
+    skewOriginForTest(1000);
+    const start = performance.now();
     const deadline = wallMs() - 1; // looks 1 ms past; truly about 999 ahead
-    assert.equal(reached(deadline), false);
-    // Taken again: this thread's clock is the system's once more.
-    assert.ok(Math.abs(wallMs() - Date.now()) < 1.1);
-  } finally {
-    skewOriginForTest(null); // whatever happened: a fresh origin
+    const r = reached(deadline);
+    const end = performance.now();
+    if (r && end - start >= 1 && attempt < 100) continue;
+    try {
+      assert.equal(r, false, `reached after ${end - start} ms`);
+      // Taken again: this thread's clock is the system's once more.
+      const before = Date.now(), wall = wallMs(), after = Date.now();
+      assert.ok(
+        wall > before - 1.1 && wall < after + 1.1,
+        `wallMs() ${wall - before} ms from Date.now()`,
+      );
+    } finally {
+      skewOriginForTest(null); // whatever happened: a fresh origin
+    }
+    return;
   }
 });
 
